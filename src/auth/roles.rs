@@ -1,0 +1,107 @@
+//! Roles and what each may do: the one place permissions are decided.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Admin,
+    MeetingManager,
+    Marketer,
+    Host,
+}
+
+impl Role {
+    pub const ALL: [Role; 4] = [
+        Role::Admin,
+        Role::MeetingManager,
+        Role::Marketer,
+        Role::Host,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::MeetingManager => "meeting_manager",
+            Role::Marketer => "marketer",
+            Role::Host => "host",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Admin => "Admin",
+            Role::MeetingManager => "Meeting manager",
+            Role::Marketer => "Marketer",
+            Role::Host => "Host",
+        }
+    }
+
+    pub fn allows(self, permission: Permission) -> bool {
+        use Permission::*;
+        match self {
+            Role::Admin => true,
+            Role::MeetingManager => matches!(permission, ViewUsers | UseAdminUi),
+            Role::Marketer => matches!(permission, ViewUsers | UseAdminUi),
+            Role::Host => matches!(permission, UseAdminUi),
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Role {
+    type Err = String;
+
+    fn from_str(raw: &str) -> Result<Self, Self::Err> {
+        Role::ALL
+            .into_iter()
+            .find(|role| role.as_str() == raw)
+            .ok_or_else(|| {
+                format!("`{raw}` is not a role (admin, meeting_manager, marketer, host)")
+            })
+    }
+}
+
+/// Actions guarded by role. A host may always read and edit their own user record; that
+/// ownership rule lives with the users routes because it depends on the record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Permission {
+    ManageUsers,
+    ViewUsers,
+    UseAdminUi,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_round_trip_through_text() {
+        for role in Role::ALL {
+            assert_eq!(role.as_str().parse::<Role>().unwrap(), role);
+        }
+        assert!("root".parse::<Role>().is_err());
+    }
+
+    #[test]
+    fn only_admins_manage_users() {
+        assert!(Role::Admin.allows(Permission::ManageUsers));
+        for role in [Role::MeetingManager, Role::Marketer, Role::Host] {
+            assert!(!role.allows(Permission::ManageUsers), "{role}");
+        }
+    }
+
+    #[test]
+    fn hosts_cannot_list_users() {
+        assert!(!Role::Host.allows(Permission::ViewUsers));
+        assert!(Role::Marketer.allows(Permission::ViewUsers));
+    }
+}

@@ -1,0 +1,181 @@
+//! The `convene` command line and its non-serve subcommands.
+
+use std::io::Read;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::audit::Actor;
+use crate::auth::api_keys;
+use crate::auth::passwords::hash_password;
+use crate::auth::roles::Role;
+use crate::clock::{Clock, SystemClock};
+use crate::config::Settings;
+use crate::db::Database;
+use crate::startup::Application;
+use crate::users::model::CreateUserRequest;
+use crate::users::repo;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "convene",
+    version,
+    about = "Meeting automation: qualified leads to booked, approved meetings"
+)]
+pub struct Cli {
+    /// Folder holding default.toml and <env>.toml.
+    #[arg(long, global = true, default_value = "config")]
+    pub config: PathBuf,
+    /// Database URL (sqlite://PATH or postgres://…); overrides the configuration.
+    #[arg(long, global = true)]
+    pub database_url: Option<String>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the HTTP server and the background worker.
+    Serve,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Manage users.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage API keys.
+    #[command(subcommand)]
+    ApiKey(ApiKeyCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a user; with --password-stdin they can sign in to the admin UI.
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// admin, meeting_manager, marketer or host.
+        #[arg(long)]
+        role: String,
+        /// IANA time zone, e.g. Europe/Berlin.
+        #[arg(long, default_value = "UTC")]
+        timezone: String,
+        #[arg(long)]
+        title: Option<String>,
+        /// Read the password from standard input (first line).
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ApiKeyCommand {
+    /// Create an API key and print it once, alone on its line.
+    Create {
+        #[arg(long)]
+        name: String,
+        /// admin, meeting_manager, marketer or host.
+        #[arg(long)]
+        role: String,
+    },
+}
+
+pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    match cli.command {
+        Command::Serve => {
+            Application::build(settings, clock)
+                .await?
+                .run_until_stopped()
+                .await
+        }
+        Command::Migrate => {
+            let db = Database::connect(&settings.database)?;
+            let applied = tokio::task::spawn_blocking(move || db.migrate()).await??;
+            eprintln!("migrations applied: {applied}");
+            Ok(())
+        }
+        Command::User(UserCommand::Create {
+            email,
+            name,
+            role,
+            timezone,
+            title,
+            password_stdin,
+        }) => {
+            let request = CreateUserRequest {
+                email,
+                name,
+                role,
+                title,
+                timezone: Some(timezone),
+                working_hours: None,
+            };
+            let new_user = request.parse().map_err(|errors| {
+                let lines: Vec<String> = errors
+                    .fields()
+                    .flat_map(|(field, messages)| {
+                        messages.iter().map(move |m| format!("--{field} {m}"))
+                    })
+                    .collect();
+                anyhow::anyhow!("{}", lines.join("; "))
+            })?;
+            let password_hash = if password_stdin {
+                Some(hash_password(&read_password()?)?)
+            } else {
+                None
+            };
+            let db = migrated(&settings).await?;
+            let now = clock.now();
+            let user = tokio::task::spawn_blocking(move || {
+                let mut conn = db.connection()?;
+                repo::insert(&mut conn, &new_user, password_hash, &Actor::System, now)
+                    .map_err(anyhow::Error::from)
+            })
+            .await??;
+            println!("{}", user.id);
+            eprintln!("created {} ({}) as {}", user.email, user.name, user.role);
+            Ok(())
+        }
+        Command::ApiKey(ApiKeyCommand::Create { name, role }) => {
+            let role: Role = role
+                .parse()
+                .map_err(|e: String| anyhow::anyhow!("--role {e}"))?;
+            let name = crate::values::required_text(&name, 200)
+                .map_err(|e| anyhow::anyhow!("--name {e}"))?;
+            let db = migrated(&settings).await?;
+            let now = clock.now();
+            let issued = tokio::task::spawn_blocking(move || {
+                let mut conn = db.connection()?;
+                api_keys::create(&mut conn, &name, role, now).map_err(anyhow::Error::from)
+            })
+            .await??;
+            println!("{}", issued.secret.expose_secret());
+            eprintln!(
+                "API key {} created with role {role}; it is shown only once",
+                issued.id
+            );
+            Ok(())
+        }
+    }
+}
+
+async fn migrated(settings: &Settings) -> anyhow::Result<Database> {
+    let db = Database::connect(&settings.database)?;
+    let migrator = db.clone();
+    tokio::task::spawn_blocking(move || migrator.migrate()).await??;
+    Ok(db)
+}
+
+fn read_password() -> anyhow::Result<SecretString> {
+    let mut input = String::new();
+    std::io::stdin()
+        .read_to_string(&mut input)
+        .context("reading the password from stdin")?;
+    let password = input.lines().next().unwrap_or_default().to_owned();
+    Ok(SecretString::from(password))
+}

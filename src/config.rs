@@ -1,0 +1,227 @@
+//! Settings: built-in defaults, then `config/default.toml`, `config/<env>.toml`, then
+//! `CONVENE__SECTION__KEY` environment variables, validated once at start.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use url::Url;
+
+const BUILT_IN_DEFAULTS: &str = include_str!("../config/default.toml");
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration could not be read: {0}")]
+    Load(#[from] config::ConfigError),
+    #[error("invalid configuration value for `{key}`: {reason}")]
+    Invalid { key: &'static str, reason: String },
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Settings {
+    pub server: ServerSettings,
+    pub database: DatabaseSettings,
+    pub security: SecuritySettings,
+    pub log: LogSettings,
+    pub worker: WorkerSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ServerSettings {
+    pub bind: String,
+    pub public_url: String,
+    pub max_body_bytes: usize,
+    pub shutdown_timeout_secs: u64,
+    pub workers: usize,
+    pub trust_forwarded_for: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct DatabaseSettings {
+    pub url: String,
+    pub pool_size: u32,
+    pub connect_timeout_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct SecuritySettings {
+    pub session_idle_minutes: i64,
+    pub login_attempts_per_minute_per_ip: u32,
+    pub login_attempts_per_minute_per_account: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct LogSettings {
+    pub format: LogFormat,
+    pub level: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct WorkerSettings {
+    pub poll_ms: u64,
+}
+
+impl Settings {
+    /// Loads the layered settings from `config_dir`; `database_url` (the CLI flag) wins over all.
+    pub fn load(config_dir: &Path, database_url: Option<&str>) -> Result<Self, ConfigError> {
+        let environment = std::env::var("CONVENE_ENV").unwrap_or_else(|_| "development".into());
+        let mut builder = config::Config::builder()
+            .add_source(config::File::from_str(
+                BUILT_IN_DEFAULTS,
+                config::FileFormat::Toml,
+            ))
+            .add_source(config::File::from(config_dir.join("default.toml")).required(false))
+            .add_source(
+                config::File::from(config_dir.join(format!("{environment}.toml"))).required(false),
+            )
+            .add_source(
+                config::Environment::with_prefix("CONVENE")
+                    .prefix_separator("__")
+                    .separator("__")
+                    .try_parsing(true),
+            );
+        if let Some(url) = database_url {
+            builder = builder.set_override("database.url", url)?;
+        }
+        let settings: Settings = builder.build()?.try_deserialize()?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        self.server.bind_address()?;
+        self.server.public_url()?;
+        DatabaseBackend::from_url(&self.database.url)?;
+        if self.database.pool_size == 0 {
+            return Err(invalid("database.pool_size", "must be at least 1"));
+        }
+        if self.server.max_body_bytes < 1024 {
+            return Err(invalid("server.max_body_bytes", "must be at least 1024"));
+        }
+        if self.security.session_idle_minutes <= 0 {
+            return Err(invalid("security.session_idle_minutes", "must be positive"));
+        }
+        if self.security.login_attempts_per_minute_per_ip == 0
+            || self.security.login_attempts_per_minute_per_account == 0
+        {
+            return Err(invalid(
+                "security.login_attempts_per_minute_per_ip",
+                "login limits must be at least 1",
+            ));
+        }
+        if self.worker.poll_ms == 0 {
+            return Err(invalid("worker.poll_ms", "must be at least 1"));
+        }
+        Ok(())
+    }
+}
+
+impl ServerSettings {
+    pub fn bind_address(&self) -> Result<SocketAddr, ConfigError> {
+        self.bind
+            .parse()
+            .map_err(|e| invalid("server.bind", &format!("`{}`: {e}", self.bind)))
+    }
+
+    pub fn public_url(&self) -> Result<Url, ConfigError> {
+        let url = Url::parse(&self.public_url)
+            .map_err(|e| invalid("server.public_url", &format!("`{}`: {e}", self.public_url)))?;
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(invalid("server.public_url", "must be an http or https URL"));
+        }
+        Ok(url)
+    }
+
+    /// Cookies are marked `Secure` exactly when people reach Convene over https.
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+
+    /// The public URL without a trailing slash, ready to have paths appended.
+    pub fn public_base(&self) -> &str {
+        self.public_url.trim_end_matches('/')
+    }
+}
+
+/// Which database a URL names; the scheme decides.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseBackend {
+    Sqlite { path: PathBuf },
+    Postgres { url: String },
+}
+
+impl DatabaseBackend {
+    pub fn from_url(url: &str) -> Result<Self, ConfigError> {
+        if let Some(path) = url.strip_prefix("sqlite://") {
+            if path.is_empty() {
+                return Err(invalid("database.url", "sqlite:// needs a file path"));
+            }
+            Ok(Self::Sqlite {
+                path: PathBuf::from(path),
+            })
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Self::Postgres {
+                url: url.to_owned(),
+            })
+        } else {
+            Err(invalid(
+                "database.url",
+                "must start with sqlite:// or postgres:// (postgresql://)",
+            ))
+        }
+    }
+}
+
+fn invalid(key: &'static str, reason: &str) -> ConfigError {
+    ConfigError::Invalid {
+        key,
+        reason: reason.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn built_in_defaults_load_without_any_config_dir() {
+        let settings = Settings::load(Path::new("/nonexistent"), None).unwrap();
+        assert_eq!(settings.server.bind, "127.0.0.1:8080");
+        assert_eq!(settings.database.url, "sqlite://data/convene.db");
+        assert!(!settings.server.secure_cookies());
+    }
+
+    #[test]
+    fn cli_database_url_wins() {
+        let settings = Settings::load(Path::new("/nonexistent"), Some("postgres://x@y/z")).unwrap();
+        assert_eq!(
+            DatabaseBackend::from_url(&settings.database.url).unwrap(),
+            DatabaseBackend::Postgres {
+                url: "postgres://x@y/z".into()
+            }
+        );
+    }
+
+    #[test]
+    fn unknown_database_scheme_names_the_key() {
+        let error = Settings::load(Path::new("/nonexistent"), Some("mysql://x")).unwrap_err();
+        assert!(error.to_string().contains("database.url"), "{error}");
+    }
+
+    #[test]
+    fn sqlite_url_keeps_relative_path() {
+        assert_eq!(
+            DatabaseBackend::from_url("sqlite://data/convene.db").unwrap(),
+            DatabaseBackend::Sqlite {
+                path: PathBuf::from("data/convene.db")
+            }
+        );
+    }
+}

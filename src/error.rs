@@ -1,0 +1,312 @@
+//! The HTTP-facing error type and its one mapping to RFC 9457 problem documents (JSON API) or
+//! an HTML error page (browser routes).
+
+use std::collections::BTreeMap;
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, ResponseError};
+use askama::Template;
+use serde::Serialize;
+
+use crate::db::StoreError;
+
+/// Field name → messages, as sent in a problem document's `errors` member.
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct FieldErrors(BTreeMap<String, Vec<String>>);
+
+impl FieldErrors {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn add(&mut self, field: impl Into<String>, message: impl Into<String>) {
+        self.0.entry(field.into()).or_default().push(message.into());
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn fields(&self) -> impl Iterator<Item = (&str, &[String])> {
+        self.0.iter().map(|(k, v)| (k.as_str(), v.as_slice()))
+    }
+
+    /// `Ok(())` when nothing was recorded, else a 422 carrying every message.
+    pub fn into_result(self) -> Result<(), AppError> {
+        if self.is_empty() {
+            Ok(())
+        } else {
+            Err(AppError::Validation(self))
+        }
+    }
+
+    pub fn single(field: impl Into<String>, message: impl Into<String>) -> Self {
+        let mut errors = Self::new();
+        errors.add(field, message);
+        errors
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("the request has invalid fields")]
+    Validation(FieldErrors),
+    #[error("{0}")]
+    Unauthorized(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    MethodNotAllowed(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    Gone(String),
+    #[error("the request body is larger than {limit} bytes")]
+    PayloadTooLarge { limit: usize },
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    #[error("too many requests; retry after {retry_after_secs} s")]
+    RateLimited { retry_after_secs: u64 },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    Internal(String),
+}
+
+/// An RFC 9457 problem document.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub problem_type: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub errors: Option<FieldErrors>,
+}
+
+impl AppError {
+    pub fn validation(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::Validation(FieldErrors::single(field, message))
+    }
+
+    fn slug_and_title(&self) -> (&'static str, &'static str) {
+        match self {
+            Self::BadRequest(_) => ("bad-request", "Bad request"),
+            Self::Validation(_) => ("validation-error", "Invalid request"),
+            Self::Unauthorized(_) => ("unauthorized", "Authentication required"),
+            Self::Forbidden(_) => ("forbidden", "Not allowed"),
+            Self::NotFound(_) => ("not-found", "Not found"),
+            Self::MethodNotAllowed(_) => ("method-not-allowed", "Method not allowed"),
+            Self::Conflict(_) => ("conflict", "Conflict"),
+            Self::Gone(_) => ("gone", "No longer available"),
+            Self::PayloadTooLarge { .. } => ("payload-too-large", "Request body too large"),
+            Self::UnsupportedMediaType(_) => ("unsupported-media-type", "Unsupported media type"),
+            Self::RateLimited { .. } => ("rate-limited", "Too many requests"),
+            Self::Store(StoreError::Unavailable(_)) => {
+                ("service-unavailable", "Service temporarily unavailable")
+            }
+            Self::Store(e) if e.is_unique_violation() => ("conflict", "Conflict"),
+            Self::Store(_) | Self::Internal(_) => ("internal-error", "Internal server error"),
+        }
+    }
+
+    /// What the client may read; server-side failures never leak their cause.
+    fn public_detail(&self) -> String {
+        match self {
+            Self::Store(StoreError::Unavailable(_)) => {
+                "the database is unreachable right now; try again shortly".into()
+            }
+            Self::Store(e) if e.is_unique_violation() => {
+                "a record with these values already exists".into()
+            }
+            Self::Store(_) | Self::Internal(_) => {
+                "something went wrong on our side; it has been logged".into()
+            }
+            other => other.to_string(),
+        }
+    }
+
+    pub fn problem(&self) -> Problem {
+        let (slug, title) = self.slug_and_title();
+        Problem {
+            problem_type: format!("/problems/{slug}"),
+            title: title.into(),
+            status: self.status_code().as_u16(),
+            detail: self.public_detail(),
+            errors: match self {
+                Self::Validation(errors) => Some(errors.clone()),
+                _ => None,
+            },
+        }
+    }
+
+    fn log_if_server_side(&self) {
+        if self.status_code().is_server_error() {
+            tracing::error!(error = %self, "request failed");
+        }
+    }
+
+    fn decorate(&self, response: &mut HttpResponse) {
+        let headers = response.headers_mut();
+        match self {
+            Self::Unauthorized(_) => {
+                headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            }
+            Self::RateLimited { retry_after_secs } => {
+                if let Ok(value) = HeaderValue::from_str(&retry_after_secs.to_string()) {
+                    headers.insert(header::RETRY_AFTER, value);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::Gone(_) => StatusCode::GONE,
+            Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::Store(StoreError::Unavailable(_)) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Store(e) if e.is_unique_violation() => StatusCode::CONFLICT,
+            Self::Store(_) | Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        self.log_if_server_side();
+        let mut response = HttpResponse::build(self.status_code())
+            .content_type("application/problem+json")
+            .json(self.problem());
+        self.decorate(&mut response);
+        response
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    title: &'a str,
+    status: u16,
+    detail: &'a str,
+}
+
+/// The same failures as [`AppError`], shown to a person in a browser as a page.
+#[derive(Debug, thiserror::Error)]
+#[error(transparent)]
+pub struct PageError(#[from] pub AppError);
+
+impl From<StoreError> for PageError {
+    fn from(error: StoreError) -> Self {
+        Self(AppError::Store(error))
+    }
+}
+
+impl ResponseError for PageError {
+    fn status_code(&self) -> StatusCode {
+        self.0.status_code()
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        self.0.log_if_server_side();
+        let problem = self.0.problem();
+        let page = ErrorPage {
+            title: &problem.title,
+            status: problem.status,
+            detail: &problem.detail,
+        };
+        let mut response = match page.render() {
+            Ok(html) => HttpResponse::build(self.status_code())
+                .content_type("text/html; charset=utf-8")
+                .body(html),
+            Err(_) => HttpResponse::build(self.status_code())
+                .content_type("text/plain; charset=utf-8")
+                .body(problem.detail),
+        };
+        self.0.decorate(&mut response);
+        response
+    }
+}
+
+/// Turns the JSON extractor's failures into problem documents.
+pub fn json_error(error: actix_web::error::JsonPayloadError, _: &HttpRequest) -> actix_web::Error {
+    use actix_web::error::JsonPayloadError as E;
+    let app_error = match error {
+        E::OverflowKnownLength { limit, .. } | E::Overflow { limit } => {
+            AppError::PayloadTooLarge { limit }
+        }
+        E::ContentType => {
+            AppError::UnsupportedMediaType("send the body as application/json".into())
+        }
+        E::Deserialize(e) if e.is_data() => {
+            AppError::Validation(FieldErrors::single("body", e.to_string()))
+        }
+        E::Deserialize(e) => AppError::BadRequest(format!("the body is not valid JSON: {e}")),
+        other => AppError::BadRequest(format!("the body could not be read: {other}")),
+    };
+    app_error.into()
+}
+
+pub fn query_error(
+    error: actix_web::error::QueryPayloadError,
+    _: &HttpRequest,
+) -> actix_web::Error {
+    AppError::Validation(FieldErrors::single("query", error.to_string())).into()
+}
+
+pub fn path_error(_: actix_web::error::PathError, req: &HttpRequest) -> actix_web::Error {
+    AppError::NotFound(format!("nothing found at {}", req.path())).into()
+}
+
+pub fn form_error(error: actix_web::error::UrlencodedError, _: &HttpRequest) -> actix_web::Error {
+    use actix_web::error::UrlencodedError as E;
+    let app_error = match error {
+        E::Overflow { limit, .. } => AppError::PayloadTooLarge { limit },
+        E::ContentType => AppError::UnsupportedMediaType(
+            "send the form as application/x-www-form-urlencoded".into(),
+        ),
+        other => AppError::BadRequest(format!("the form could not be read: {other}")),
+    };
+    PageError(app_error).into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn validation_problem_lists_field_errors() {
+        let mut errors = FieldErrors::new();
+        errors.add("email", "is not an email address");
+        errors.add("email", "is too long");
+        let problem = AppError::Validation(errors).problem();
+        assert_eq!(problem.status, 422);
+        let json = serde_json::to_value(&problem).unwrap();
+        assert_eq!(json["errors"]["email"][1], "is too long");
+        assert_eq!(json["type"], "/problems/validation-error");
+    }
+
+    #[test]
+    fn server_side_failures_hide_their_cause() {
+        let problem = AppError::Internal("secret table name".into()).problem();
+        assert_eq!(problem.status, 500);
+        assert!(!problem.detail.contains("secret"));
+    }
+}

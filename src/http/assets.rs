@@ -1,0 +1,43 @@
+//! Static assets compiled into the binary and served with long-lived cache headers; their URLs
+//! carry a content hash, so a new release never meets a stale cached copy.
+
+use std::sync::LazyLock;
+
+use actix_web::{get, web, HttpResponse};
+
+use crate::auth::tokens::sha256_hex;
+use crate::error::AppError;
+
+struct Asset {
+    name: &'static str,
+    content_type: &'static str,
+    body: &'static str,
+}
+
+const ASSETS: &[Asset] = &[Asset {
+    name: "app.css",
+    content_type: "text/css; charset=utf-8",
+    body: include_str!("../../static/app.css"),
+}];
+
+static VERSION: LazyLock<String> = LazyLock::new(|| {
+    let joined: String = ASSETS.iter().map(|asset| asset.body).collect();
+    sha256_hex(&joined)[..12].to_owned()
+});
+
+/// The cache-busting version to append to asset URLs in templates.
+pub fn version() -> &'static str {
+    &VERSION
+}
+
+#[get("/static/{name}", name = "asset")]
+pub async fn serve_asset(name: web::Path<String>) -> Result<HttpResponse, AppError> {
+    let asset = ASSETS
+        .iter()
+        .find(|asset| asset.name == name.as_str())
+        .ok_or_else(|| AppError::NotFound("no such asset".into()))?;
+    Ok(HttpResponse::Ok()
+        .content_type(asset.content_type)
+        .insert_header(("Cache-Control", "public, max-age=31536000, immutable"))
+        .body(asset.body))
+}

@@ -1,0 +1,234 @@
+//! Request extractors: the API caller, the signed-in admin user, the CSRF token, the client IP.
+
+use std::future::{ready, Future, Ready};
+use std::pin::Pin;
+
+use actix_web::http::header;
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest, HttpResponse, ResponseError};
+use serde::de::DeserializeOwned;
+
+use crate::audit::Actor;
+use crate::auth::roles::Permission;
+use crate::auth::sessions::{self, SESSION_COOKIE};
+use crate::auth::tokens::constant_time_eq;
+use crate::auth::{api_keys, Principal};
+use crate::error::{AppError, PageError};
+use crate::state::AppState;
+use crate::users::model::User;
+
+fn state(req: &HttpRequest) -> Result<web::Data<AppState>, AppError> {
+    req.app_data::<web::Data<AppState>>()
+        .cloned()
+        .ok_or_else(|| AppError::Internal("application state is missing".into()))
+}
+
+/// The caller of a `/api/v1` endpoint, authenticated by `Authorization: Bearer <api key>`.
+pub struct ApiCaller(pub Principal);
+
+impl FromRequest for ApiCaller {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        let presented = req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.strip_prefix("Bearer "))
+            .map(|key| key.trim().to_owned());
+        let state = state(req);
+        Box::pin(async move {
+            let state = state?;
+            let Some(key) = presented else {
+                return Err(AppError::Unauthorized(
+                    "send an API key as `Authorization: Bearer <key>`".into(),
+                ));
+            };
+            let now = state.clock.now();
+            let identity = state
+                .db
+                .run(move |conn| api_keys::authenticate(conn, &key, now))
+                .await?;
+            let identity = identity
+                .ok_or_else(|| AppError::Unauthorized("the API key is not valid".into()))?;
+            Ok(ApiCaller(Principal {
+                actor: Actor::ApiKey(identity.id),
+                role: identity.role,
+                user_id: None,
+            }))
+        })
+    }
+}
+
+/// A signed-in user of the admin UI. Without a session the browser is sent to the login page.
+pub struct AdminSession {
+    pub user: User,
+    pub principal: Principal,
+}
+
+/// Sends the browser to the login page, remembering where it wanted to go.
+#[derive(Debug, thiserror::Error)]
+#[error("sign-in required")]
+pub struct LoginRequired {
+    next: String,
+}
+
+impl ResponseError for LoginRequired {
+    fn status_code(&self) -> actix_web::http::StatusCode {
+        actix_web::http::StatusCode::SEE_OTHER
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let target = format!(
+            "/admin/login?{}",
+            serde_urlencoded::to_string([("next", &self.next)]).unwrap_or_default()
+        );
+        HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, target))
+            .finish()
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AdminSessionError {
+    #[error(transparent)]
+    LoginRequired(#[from] LoginRequired),
+    #[error(transparent)]
+    Page(#[from] PageError),
+}
+
+impl ResponseError for AdminSessionError {
+    fn status_code(&self) -> actix_web::http::StatusCode {
+        match self {
+            Self::LoginRequired(e) => e.status_code(),
+            Self::Page(e) => e.status_code(),
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        match self {
+            Self::LoginRequired(e) => e.error_response(),
+            Self::Page(e) => e.error_response(),
+        }
+    }
+}
+
+impl FromRequest for AdminSession {
+    type Error = AdminSessionError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        let token = req.cookie(SESSION_COOKIE).map(|c| c.value().to_owned());
+        let next = req
+            .uri()
+            .path_and_query()
+            .map_or("/admin".to_owned(), |pq| pq.to_string());
+        let state = state(req);
+        Box::pin(async move {
+            let state = state.map_err(PageError)?;
+            let Some(token) = token else {
+                return Err(LoginRequired { next }.into());
+            };
+            let now = state.clock.now();
+            let idle = state.session_idle();
+            let user = state
+                .db
+                .run(move |conn| sessions::resume(conn, &token, now, idle))
+                .await
+                .map_err(PageError::from)?;
+            let Some(user) = user else {
+                return Err(LoginRequired { next }.into());
+            };
+            let principal = Principal {
+                actor: Actor::User(user.id.clone()),
+                role: user.role,
+                user_id: Some(user.id.clone()),
+            };
+            principal
+                .require(Permission::UseAdminUi)
+                .map_err(PageError)?;
+            Ok(AdminSession { user, principal })
+        })
+    }
+}
+
+pub const CSRF_COOKIE: &str = "convene_csrf";
+pub const CSRF_FIELD: &str = "csrf_token";
+
+/// The CSRF token of this browser, put in request extensions by the CSRF middleware.
+#[derive(Debug, Clone)]
+pub struct CsrfToken(pub String);
+
+impl FromRequest for CsrfToken {
+    type Error = PageError;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        ready(req.extensions().get::<CsrfToken>().cloned().ok_or_else(|| {
+            PageError(AppError::Internal(
+                "CSRF middleware is not installed".into(),
+            ))
+        }))
+    }
+}
+
+/// A form that carries the CSRF token in a `csrf_token` field.
+pub trait CsrfProtected {
+    fn csrf_token(&self) -> &str;
+}
+
+/// A form accepted only when its `csrf_token` matches this browser's CSRF cookie
+/// (double-submit: a cross-site page can post a form but cannot read the cookie).
+pub struct CsrfForm<T>(pub T);
+
+impl<T: DeserializeOwned + CsrfProtected + 'static> FromRequest for CsrfForm<T> {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
+        let cookie = req.cookie(CSRF_COOKIE).map(|c| c.value().to_owned());
+        let form = web::Form::<T>::from_request(req, payload);
+        Box::pin(async move {
+            let form = form.await?.into_inner();
+            let valid = cookie.is_some_and(|cookie| constant_time_eq(&cookie, form.csrf_token()));
+            if valid {
+                Ok(CsrfForm(form))
+            } else {
+                Err(PageError(AppError::Forbidden(
+                    "the form's security token is missing or stale; reload the page and try again"
+                        .into(),
+                ))
+                .into())
+            }
+        })
+    }
+}
+
+/// The client's IP address: the TCP peer, or the balancer's `X-Forwarded-For` when configured
+/// to trust it.
+pub struct ClientIp(pub String);
+
+impl FromRequest for ClientIp {
+    type Error = AppError;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        ready(Ok(ClientIp(client_ip(req))))
+    }
+}
+
+pub fn client_ip(req: &HttpRequest) -> String {
+    let trust_forwarded = req
+        .app_data::<web::Data<AppState>>()
+        .is_some_and(|state| state.settings.server.trust_forwarded_for);
+    let forwarded = trust_forwarded
+        .then(|| req.headers().get("x-forwarded-for"))
+        .flatten()
+        .and_then(|value| value.to_str().ok())
+        .and_then(|list| list.split(',').next())
+        .map(|ip| ip.trim().to_owned())
+        .filter(|ip| !ip.is_empty());
+    forwarded
+        .or_else(|| req.peer_addr().map(|addr| addr.ip().to_string()))
+        .unwrap_or_else(|| "unknown".into())
+}

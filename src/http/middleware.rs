@@ -1,0 +1,128 @@
+//! Cross-cutting HTTP behaviour: security headers, request ids, request logs that never carry
+//! tokens, and the CSRF cookie.
+
+use std::time::Instant;
+
+use actix_web::body::MessageBody;
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::middleware::{DefaultHeaders, Next};
+use actix_web::{web, Error, HttpMessage};
+use tracing::Span;
+use tracing_actix_web::{RequestId, RootSpanBuilder};
+
+use crate::auth::tokens::secret_token;
+use crate::http::extractors::{CsrfToken, CSRF_COOKIE};
+use crate::state::AppState;
+
+const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
+     img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
+
+/// Headers every response carries.
+pub fn security_headers(https: bool) -> DefaultHeaders {
+    let headers = DefaultHeaders::new()
+        .add(("Content-Security-Policy", CONTENT_SECURITY_POLICY))
+        .add(("X-Content-Type-Options", "nosniff"))
+        .add(("X-Frame-Options", "DENY"))
+        .add(("Referrer-Policy", "no-referrer"))
+        .add((
+            "Permissions-Policy",
+            "camera=(), microphone=(), geolocation=()",
+        ))
+        .add(("Cross-Origin-Opener-Policy", "same-origin"));
+    if https {
+        headers.add((
+            "Strict-Transport-Security",
+            "max-age=31536000; includeSubDomains",
+        ))
+    } else {
+        headers
+    }
+}
+
+/// The request's root span names the matched route pattern, never the concrete path: paths of
+/// booking, manage and survey pages carry secret tokens.
+pub struct RouteOnlySpan;
+
+struct RequestStarted(Instant);
+
+impl RootSpanBuilder for RouteOnlySpan {
+    fn on_request_start(request: &ServiceRequest) -> Span {
+        request
+            .extensions_mut()
+            .insert(RequestStarted(Instant::now()));
+        let request_id = request
+            .extensions()
+            .get::<RequestId>()
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        let route = request
+            .match_pattern()
+            .unwrap_or_else(|| "unmatched".to_owned());
+        tracing::info_span!("request", method = %request.method(), route = %route, request_id = %request_id)
+    }
+
+    fn on_request_end<B: MessageBody>(span: Span, outcome: &Result<ServiceResponse<B>, Error>) {
+        let _entered = span.enter();
+        match outcome {
+            Ok(response) => {
+                let latency_ms = response
+                    .request()
+                    .extensions()
+                    .get::<RequestStarted>()
+                    .map_or(0, |started| started.0.elapsed().as_millis());
+                let status = response.status().as_u16();
+                if status >= 500 {
+                    tracing::error!(status, latency_ms, "request finished");
+                } else {
+                    tracing::info!(status, latency_ms, "request finished");
+                }
+            }
+            Err(error) => tracing::error!(error = %error, "request failed"),
+        }
+    }
+}
+
+/// Echoes the request id so a person reporting a problem can quote it.
+pub async fn request_id_header(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    let request_id = req.extensions().get::<RequestId>().map(ToString::to_string);
+    let mut response = next.call(req).await?;
+    if let Some(value) = request_id.and_then(|id| HeaderValue::from_str(&id).ok()) {
+        response
+            .headers_mut()
+            .insert(HeaderName::from_static("x-request-id"), value);
+    }
+    Ok(response)
+}
+
+/// Gives every browser a CSRF cookie (double-submit token) and exposes it to handlers.
+pub async fn csrf_cookie(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    let existing = req
+        .cookie(CSRF_COOKIE)
+        .map(|cookie| cookie.value().to_owned())
+        .filter(|value| value.len() >= 43);
+    let secure = req
+        .app_data::<web::Data<AppState>>()
+        .is_some_and(|state| state.settings.server.secure_cookies());
+    let fresh = existing.is_none();
+    let token = existing.unwrap_or_else(secret_token);
+    req.extensions_mut().insert(CsrfToken(token.clone()));
+    let mut response = next.call(req).await?;
+    if fresh {
+        let cookie = Cookie::build(CSRF_COOKIE, token)
+            .path("/")
+            .http_only(true)
+            .secure(secure)
+            .same_site(SameSite::Strict)
+            .finish();
+        response.response_mut().add_cookie(&cookie)?;
+    }
+    Ok(response)
+}

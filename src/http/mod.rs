@@ -1,0 +1,43 @@
+//! HTTP plumbing shared by every route: extractors, middleware, health, OpenAPI, assets, pages.
+
+pub mod assets;
+pub mod extractors;
+pub mod fallback;
+pub mod health;
+pub mod middleware;
+pub mod openapi;
+pub mod pages;
+
+use serde::Deserialize;
+
+pub const DEFAULT_PAGE_SIZE: i64 = 50;
+pub const MAX_PAGE_SIZE: i64 = 500;
+
+/// `limit` and `cursor` of list endpoints.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct PageQuery {
+    /// Items per page, 1 to 500 (default 50).
+    pub limit: Option<i64>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+impl PageQuery {
+    pub fn limit(&self) -> Result<i64, crate::error::AppError> {
+        match self.limit {
+            None => Ok(DEFAULT_PAGE_SIZE),
+            Some(limit) if (1..=MAX_PAGE_SIZE).contains(&limit) => Ok(limit),
+            Some(_) => Err(crate::error::AppError::validation(
+                "limit",
+                "must be between 1 and 500",
+            )),
+        }
+    }
+}
+
+/// A page of a list.
+#[derive(Debug, serde::Serialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}

@@ -1,0 +1,41 @@
+//! The served OpenAPI document for `/api/v1`.
+
+use actix_web::{get, HttpResponse};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Convene API", description = "Meeting automation: leads, MQM requests, meetings and reports."),
+    paths(
+        crate::http::health::healthz,
+        crate::users::routes::create_user,
+        crate::users::routes::list_users,
+        crate::users::routes::get_user,
+        crate::users::routes::update_user,
+    ),
+    components(schemas(crate::error::Problem)),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "users", description = "People on our side: admins, meeting managers, marketers, hosts"),
+        (name = "ops", description = "Health and operations"),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "api_key",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+#[get("/api/openapi.json")]
+pub async fn openapi_json() -> HttpResponse {
+    HttpResponse::Ok().json(ApiDoc::openapi())
+}

@@ -1,0 +1,73 @@
+//! Rendering admin and public pages: the shared page chrome and the HTML response.
+
+use actix_web::HttpResponse;
+use askama::Template;
+
+use crate::auth::roles::{Permission, Role};
+use crate::error::{AppError, PageError};
+use crate::http::extractors::{AdminSession, CsrfToken};
+
+/// A section of the admin UI, listed in the navigation for roles that may use it.
+pub struct NavItem {
+    pub label: &'static str,
+    pub href: &'static str,
+    pub permission: Permission,
+}
+
+const SECTIONS: &[NavItem] = &[
+    NavItem {
+        label: "Home",
+        href: "/admin",
+        permission: Permission::UseAdminUi,
+    },
+    NavItem {
+        label: "Users",
+        href: "/admin/users",
+        permission: Permission::ViewUsers,
+    },
+];
+
+/// What the logged-in layout needs: who is signed in, the CSRF token, the navigation.
+pub struct Chrome {
+    pub user_name: String,
+    pub role_label: &'static str,
+    pub csrf_token: String,
+    pub nav: Vec<(&'static str, &'static str, bool)>,
+    pub asset_version: &'static str,
+}
+
+impl Chrome {
+    pub fn new(session: &AdminSession, csrf: &CsrfToken, current: &str) -> Self {
+        Self {
+            user_name: session.user.name.clone(),
+            role_label: session.user.role.label(),
+            csrf_token: csrf.0.clone(),
+            nav: nav_for(session.user.role, current),
+            asset_version: crate::http::assets::version(),
+        }
+    }
+}
+
+fn nav_for(role: Role, current: &str) -> Vec<(&'static str, &'static str, bool)> {
+    SECTIONS
+        .iter()
+        .filter(|item| role.allows(item.permission))
+        .map(|item| (item.label, item.href, item.href == current))
+        .collect()
+}
+
+pub fn render(page: &impl Template) -> Result<HttpResponse, PageError> {
+    let html = page
+        .render()
+        .map_err(|e| PageError(AppError::Internal(format!("template failed: {e}"))))?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(html))
+}
+
+/// Redirect after a successful form post (post/redirect/get).
+pub fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header(("Location", location))
+        .finish()
+}

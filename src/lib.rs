@@ -1,0 +1,15 @@
+pub mod audit;
+pub mod auth;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod http;
+pub mod jobs;
+pub mod scheduling;
+pub mod startup;
+pub mod state;
+pub mod telemetry;
+pub mod users;
+pub mod values;

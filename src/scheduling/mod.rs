@@ -1,0 +1,3 @@
+//! Scheduling: working hours and, with them, when hosts can meet.
+
+pub mod working_hours;

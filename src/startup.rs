@@ -1,0 +1,125 @@
+//! Builds the application: database, migrations, HTTP server and background worker, bound to a
+//! listener (port 0 in tests) and run side by side until SIGTERM.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::dev::Server;
+use actix_web::middleware::from_fn;
+use actix_web::{web, App, HttpResponse, HttpServer};
+use actix_web_prom::PrometheusMetricsBuilder;
+use tokio::sync::watch;
+use tracing_actix_web::TracingLogger;
+
+use crate::clock::Clock;
+use crate::config::Settings;
+use crate::db::Database;
+use crate::error::{form_error, json_error, path_error, query_error};
+use crate::http::middleware::{csrf_cookie, request_id_header, security_headers, RouteOnlySpan};
+use crate::http::{assets, fallback, health, openapi};
+use crate::jobs::Worker;
+use crate::state::AppState;
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    worker: Worker,
+    shutdown: watch::Sender<bool>,
+}
+
+impl Application {
+    pub async fn build(settings: Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
+        let db = Database::connect(&settings.database)?;
+        let migrator = db.clone();
+        let applied = tokio::task::spawn_blocking(move || migrator.migrate()).await??;
+        if applied > 0 {
+            tracing::info!(applied, "database migrations applied");
+        }
+        let listener = TcpListener::bind(settings.server.bind_address()?)?;
+        let port = listener.local_addr()?.port();
+        let settings = Arc::new(settings);
+        let state = web::Data::new(AppState::new(db, settings.clone(), clock));
+        let server = http_server(listener, settings.as_ref(), state.clone())?;
+        let (shutdown, shutdown_rx) = watch::channel(false);
+        let worker = Worker::spawn(state.into_inner(), shutdown_rx);
+        tracing::info!(port, public_url = %settings.server.public_url, "convene is listening");
+        Ok(Self {
+            port,
+            server,
+            worker,
+            shutdown,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until the server stops (SIGTERM/SIGINT finish in-flight requests first), then
+    /// lets the worker finish its current task.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        let served = self.server.await;
+        let _ = self.shutdown.send(true);
+        self.worker.finished().await;
+        Ok(served?)
+    }
+}
+
+fn http_server(
+    listener: TcpListener,
+    settings: &Settings,
+    state: web::Data<AppState>,
+) -> anyhow::Result<Server> {
+    let prometheus = PrometheusMetricsBuilder::new("convene")
+        .endpoint("/metrics")
+        .mask_unmatched_patterns("UNMATCHED")
+        .build()
+        .map_err(|e| anyhow::anyhow!("metrics setup failed: {e}"))?;
+    let max_body = settings.server.max_body_bytes;
+    let https = settings.server.secure_cookies();
+    let mut server = HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .app_data(
+                web::JsonConfig::default()
+                    .limit(max_body)
+                    .error_handler(json_error),
+            )
+            .app_data(
+                web::FormConfig::default()
+                    .limit(max_body)
+                    .error_handler(form_error),
+            )
+            .app_data(web::QueryConfig::default().error_handler(query_error))
+            .app_data(web::PathConfig::default().error_handler(path_error))
+            .app_data(web::PayloadConfig::new(max_body))
+            .wrap(from_fn(request_id_header))
+            .wrap(security_headers(https))
+            .wrap(prometheus.clone())
+            .wrap(TracingLogger::<RouteOnlySpan>::new())
+            .service(health::healthz)
+            .service(openapi::openapi_json)
+            .service(assets::serve_asset)
+            .configure(crate::users::routes::configure)
+            .service(
+                web::scope("/admin")
+                    .wrap(from_fn(csrf_cookie))
+                    .configure(crate::auth::routes::configure_admin)
+                    .configure(crate::users::routes::configure_admin),
+            )
+            .route(
+                "/",
+                web::get().to(|| async {
+                    HttpResponse::SeeOther()
+                        .insert_header(("Location", "/admin"))
+                        .finish()
+                }),
+            )
+            .default_service(web::to(fallback::not_found))
+    })
+    .shutdown_timeout(settings.server.shutdown_timeout_secs);
+    if settings.server.workers > 0 {
+        server = server.workers(settings.server.workers);
+    }
+    Ok(server.listen(listener)?.run())
+}

@@ -1,0 +1,34 @@
+//! What every request handler can reach.
+
+use std::sync::Arc;
+
+use crate::auth::throttle::LoginThrottle;
+use crate::clock::Clock;
+use crate::config::Settings;
+use crate::db::Database;
+
+pub struct AppState {
+    pub db: Database,
+    pub settings: Arc<Settings>,
+    pub clock: Arc<dyn Clock>,
+    pub login_throttle: LoginThrottle,
+}
+
+impl AppState {
+    pub fn new(db: Database, settings: Arc<Settings>, clock: Arc<dyn Clock>) -> Self {
+        let login_throttle = LoginThrottle::new(
+            settings.security.login_attempts_per_minute_per_ip,
+            settings.security.login_attempts_per_minute_per_account,
+        );
+        Self {
+            db,
+            settings,
+            clock,
+            login_throttle,
+        }
+    }
+
+    pub fn session_idle(&self) -> chrono::Duration {
+        chrono::Duration::minutes(self.settings.security.session_idle_minutes)
+    }
+}

@@ -1,0 +1,208 @@
+//! The test harness: a real `convene` on a random port with a fresh database per test —
+//! a temporary SQLite file, or a new PostgreSQL database when CONVENE_TEST_DATABASE_URL is set.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use convene::audit::Actor;
+use convene::auth::api_keys;
+use convene::auth::passwords::hash_password;
+use convene::auth::roles::Role;
+use convene::clock::{Clock, SystemClock};
+use convene::config::Settings;
+use convene::db::Database;
+use convene::startup::Application;
+use convene::users::model::CreateUserRequest;
+use convene::users::repo;
+use diesel::{Connection, RunQueryDsl};
+use secrecy::{ExposeSecret, SecretString};
+use serde_json::Value;
+
+pub const TEST_PASSWORD: &str = "a long test password";
+
+/// Where a test's database lives, removed when the test ends.
+enum TestDatabase {
+    Sqlite { _dir: tempfile::TempDir },
+    Postgres { server_url: String, name: String },
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if let TestDatabase::Postgres { server_url, name } = self {
+            let (server_url, name) = (server_url.clone(), name.clone());
+            // Dropping runs inside the test's runtime; diesel blocks, so use a plain thread.
+            let _ = std::thread::spawn(move || {
+                if let Ok(mut conn) = diesel::PgConnection::establish(&server_url) {
+                    let _ = diesel::sql_query(format!(
+                        "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+                    ))
+                    .execute(&mut conn);
+                }
+            })
+            .join();
+        }
+    }
+}
+
+fn fresh_database() -> (String, TestDatabase) {
+    match std::env::var("CONVENE_TEST_DATABASE_URL") {
+        Ok(server_url) if !server_url.is_empty() => {
+            let name = format!("convene_test_{}", uuid::Uuid::new_v4().simple());
+            let mut conn = diesel::PgConnection::establish(&server_url)
+                .unwrap_or_else(|e| panic!("cannot reach PostgreSQL at {server_url}: {e}"));
+            diesel::sql_query(format!("CREATE DATABASE \"{name}\""))
+                .execute(&mut conn)
+                .expect("create test database");
+            let base = server_url
+                .rsplit_once('/')
+                .map_or(server_url.as_str(), |(base, _)| base);
+            (
+                format!("{base}/{name}"),
+                TestDatabase::Postgres {
+                    server_url: server_url.clone(),
+                    name,
+                },
+            )
+        }
+        _ => {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let url = format!("sqlite://{}", dir.path().join("convene.db").display());
+            (url, TestDatabase::Sqlite { _dir: dir })
+        }
+    }
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub admin_key: String,
+    pub db: Database,
+    _database: TestDatabase,
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> TestApp {
+    let (database_url, guard) = fresh_database();
+    let mut settings = Settings::load(Path::new("config"), Some(&database_url)).expect("settings");
+    settings.server.bind = "127.0.0.1:0".into();
+    settings.server.workers = 2;
+    settings.database.pool_size = 4;
+    customize(&mut settings);
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let db = Database::connect(&settings.database).expect("database");
+    let app = Application::build(settings, clock)
+        .await
+        .expect("application");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    let admin_key = create_api_key(&db, Role::Admin);
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .build()
+        .expect("client");
+    TestApp {
+        address,
+        client,
+        admin_key,
+        db,
+        _database: guard,
+    }
+}
+
+pub fn create_api_key(db: &Database, role: Role) -> String {
+    let mut conn = db.connection().expect("connection");
+    let issued = api_keys::create(&mut conn, "test", role, chrono::Utc::now()).expect("api key");
+    issued.secret.expose_secret().to_owned()
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub fn key_for(&self, role: Role) -> String {
+        create_api_key(&self.db, role)
+    }
+
+    pub async fn post_json(&self, path: &str, key: &str, body: &Value) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .bearer_auth(key)
+            .json(body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn get_json(&self, path: &str, key: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .bearer_auth(key)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn create_user(&self, body: Value) -> Value {
+        let response = self
+            .post_json("/api/v1/users", &self.admin_key, &body)
+            .await;
+        assert_eq!(response.status(), 201, "create user");
+        response.json().await.expect("json")
+    }
+
+    /// A user who can sign in to the admin UI with [`TEST_PASSWORD`].
+    pub fn create_user_with_password(&self, email: &str, role: &str) -> String {
+        let request = CreateUserRequest {
+            email: email.into(),
+            name: format!("Test {role}"),
+            role: role.into(),
+            title: None,
+            timezone: Some("Europe/Berlin".into()),
+            working_hours: None,
+        };
+        let new_user = request.parse().expect("valid user");
+        let hash = hash_password(&SecretString::from(TEST_PASSWORD)).expect("hash");
+        let mut conn = self.db.connection().expect("connection");
+        repo::insert(
+            &mut conn,
+            &new_user,
+            Some(hash),
+            &Actor::System,
+            chrono::Utc::now(),
+        )
+        .expect("insert")
+        .id
+    }
+}
+
+/// Asserts a response is an RFC 9457 problem with `status`, and returns its body.
+pub async fn assert_problem(response: reqwest::Response, status: u16) -> Value {
+    assert_eq!(response.status().as_u16(), status, "status");
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    assert_eq!(content_type, "application/problem+json", "content type");
+    let body: Value = response.json().await.expect("problem json");
+    assert_eq!(body["status"].as_u64(), Some(u64::from(status)));
+    assert!(
+        body["type"].is_string() && body["title"].is_string() && body["detail"].is_string(),
+        "{body}"
+    );
+    body
+}
+
+/// The value of a hidden `csrf_token` input in a page.
+pub fn csrf_token_in(html: &str) -> String {
+    let marker = "name=\"csrf_token\" value=\"";
+    let start = html.find(marker).expect("page has a csrf token") + marker.len();
+    let end = html[start..].find('"').expect("token ends") + start;
+    html[start..end].to_owned()
+}

@@ -1,0 +1,134 @@
+//! Malformed and hostile input always gets a 4xx problem document.
+
+use serde_json::json;
+
+use crate::helpers::{assert_problem, spawn_app};
+
+#[tokio::test]
+async fn missing_api_key_is_401_with_challenge() {
+    let app = spawn_app().await;
+    let response = app
+        .client
+        .get(app.url("/api/v1/users"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.headers().get("www-authenticate").unwrap(),
+        "Bearer"
+    );
+    assert_problem(response, 401).await;
+}
+
+#[tokio::test]
+async fn wrong_api_key_is_401() {
+    let app = spawn_app().await;
+    for key in ["cvk_not-a-real-key", "garbage", "", &"x".repeat(5000)] {
+        let response = app.get_json("/api/v1/users", key).await;
+        assert_problem(response, 401).await;
+    }
+}
+
+#[tokio::test]
+async fn malformed_json_is_400() {
+    let app = spawn_app().await;
+    let response = app
+        .client
+        .post(app.url("/api/v1/users"))
+        .bearer_auth(&app.admin_key)
+        .header("content-type", "application/json")
+        .body("{\"email\": ")
+        .send()
+        .await
+        .unwrap();
+    assert_problem(response, 400).await;
+}
+
+#[tokio::test]
+async fn wrong_json_types_are_422() {
+    let app = spawn_app().await;
+    let response = app
+        .post_json(
+            "/api/v1/users",
+            &app.admin_key,
+            &json!({"email": 5, "name": [], "role": "host"}),
+        )
+        .await;
+    assert_problem(response, 422).await;
+}
+
+#[tokio::test]
+async fn wrong_content_type_is_415() {
+    let app = spawn_app().await;
+    let response = app
+        .client
+        .post(app.url("/api/v1/users"))
+        .bearer_auth(&app.admin_key)
+        .header("content-type", "text/plain")
+        .body("email=a@b.c")
+        .send()
+        .await
+        .unwrap();
+    assert_problem(response, 415).await;
+}
+
+#[tokio::test]
+async fn oversized_body_is_413() {
+    let app = spawn_app().await;
+    let huge = json!({"email": "a@example.com", "name": "x".repeat(400_000), "role": "host"});
+    let response = app.post_json("/api/v1/users", &app.admin_key, &huge).await;
+    assert_problem(response, 413).await;
+}
+
+#[tokio::test]
+async fn unknown_route_is_404_problem() {
+    let app = spawn_app().await;
+    let response = app.get_json("/api/v1/nothing-here", &app.admin_key).await;
+    assert_problem(response, 404).await;
+}
+
+#[tokio::test]
+async fn unknown_route_from_a_browser_is_an_html_page() {
+    let app = spawn_app().await;
+    let response = app
+        .client
+        .get(app.url("/nothing-here"))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 404);
+    assert!(response
+        .headers()
+        .get("content-type")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
+}
+
+#[tokio::test]
+async fn malformed_id_in_path_is_404_problem() {
+    let app = spawn_app().await;
+    for id in [
+        "not-a-uuid",
+        "1%27%20OR%201=1",
+        "00000000-0000-0000-0000-000000000000",
+    ] {
+        let response = app
+            .get_json(&format!("/api/v1/users/{id}"), &app.admin_key)
+            .await;
+        assert_problem(response, 404).await;
+    }
+}
+
+#[tokio::test]
+async fn bad_query_parameters_are_422() {
+    let app = spawn_app().await;
+    for query in ["limit=abc", "limit=0", "limit=501"] {
+        let response = app
+            .get_json(&format!("/api/v1/users?{query}"), &app.admin_key)
+            .await;
+        assert_problem(response, 422).await;
+    }
+}

@@ -1,0 +1,5 @@
+mod admin_ui;
+mod health;
+mod helpers;
+mod http_errors;
+mod users;
