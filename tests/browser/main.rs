@@ -1,0 +1,9 @@
+//! The admin UI and public pages in a real headless Chromium.
+
+#[path = "../support/browser.rs"]
+mod browser;
+#[path = "../api/helpers.rs"]
+#[allow(dead_code)]
+mod helpers;
+
+mod admin_login;
