@@ -15,6 +15,8 @@ use crate::config::{DatabaseBackend, DatabaseSettings};
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+/// Advisory lock id held while migrating PostgreSQL ("CONVENE" in ASCII).
+const MIGRATION_LOCK_KEY: i64 = 0x0043_4F4E_5645_4E45;
 
 #[derive(diesel::MultiConnection)]
 pub enum DbConnection {
@@ -124,9 +126,15 @@ impl Database {
         let mut conn = self.pool.get()?;
         let applied = match &mut *conn {
             DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len()),
-            DbConnection::Postgres(c) => c
-                .run_pending_migrations(POSTGRES_MIGRATIONS)
-                .map(|v| v.len()),
+            DbConnection::Postgres(c) => {
+                // Instances starting together take turns; the later ones find nothing pending.
+                c.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})"))?;
+                let applied = c
+                    .run_pending_migrations(POSTGRES_MIGRATIONS)
+                    .map(|v| v.len());
+                c.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})"))?;
+                applied
+            }
         };
         applied.map_err(|e| StoreError::Migration(e.to_string()))
     }

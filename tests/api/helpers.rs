@@ -26,6 +26,25 @@ enum TestDatabase {
     Postgres { server_url: String, name: String },
 }
 
+fn create_postgres_database(server_url: &str) -> (String, TestDatabase) {
+    let name = format!("convene_test_{}", uuid::Uuid::new_v4().simple());
+    let mut conn = diesel::PgConnection::establish(server_url)
+        .unwrap_or_else(|e| panic!("cannot reach PostgreSQL at {server_url}: {e}"));
+    diesel::sql_query(format!("CREATE DATABASE \"{name}\""))
+        .execute(&mut conn)
+        .expect("create test database");
+    let base = server_url
+        .rsplit_once('/')
+        .map_or(server_url, |(base, _)| base);
+    (
+        format!("{base}/{name}"),
+        TestDatabase::Postgres {
+            server_url: server_url.to_owned(),
+            name,
+        },
+    )
+}
+
 impl Drop for TestDatabase {
     fn drop(&mut self) {
         if let TestDatabase::Postgres { server_url, name } = self {
@@ -46,24 +65,7 @@ impl Drop for TestDatabase {
 
 fn fresh_database() -> (String, TestDatabase) {
     match std::env::var("CONVENE_TEST_DATABASE_URL") {
-        Ok(server_url) if !server_url.is_empty() => {
-            let name = format!("convene_test_{}", uuid::Uuid::new_v4().simple());
-            let mut conn = diesel::PgConnection::establish(&server_url)
-                .unwrap_or_else(|e| panic!("cannot reach PostgreSQL at {server_url}: {e}"));
-            diesel::sql_query(format!("CREATE DATABASE \"{name}\""))
-                .execute(&mut conn)
-                .expect("create test database");
-            let base = server_url
-                .rsplit_once('/')
-                .map_or(server_url.as_str(), |(base, _)| base);
-            (
-                format!("{base}/{name}"),
-                TestDatabase::Postgres {
-                    server_url: server_url.clone(),
-                    name,
-                },
-            )
-        }
+        Ok(server_url) if !server_url.is_empty() => create_postgres_database(&server_url),
         _ => {
             let dir = tempfile::tempdir().expect("temp dir");
             let url = format!("sqlite://{}", dir.path().join("convene.db").display());
@@ -78,6 +80,7 @@ pub struct TestApp {
     pub admin_key: String,
     pub db: Database,
     _database: TestDatabase,
+    extra_databases: std::sync::Mutex<Vec<TestDatabase>>,
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -110,6 +113,7 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> TestApp {
         admin_key,
         db,
         _database: guard,
+        extra_databases: Default::default(),
     }
 }
 
@@ -122,6 +126,14 @@ pub fn create_api_key(db: &Database, role: Role) -> String {
 impl TestApp {
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
+    }
+
+    /// Another empty PostgreSQL database on the test server, dropped with the app.
+    pub fn fresh_postgres_database(&self) -> String {
+        let server_url = std::env::var("CONVENE_TEST_DATABASE_URL").expect("PostgreSQL tests");
+        let (url, guard) = create_postgres_database(&server_url);
+        self.extra_databases.lock().unwrap().push(guard);
+        url
     }
 
     pub fn key_for(&self, role: Role) -> String {
