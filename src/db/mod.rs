@@ -61,7 +61,9 @@ impl StoreError {
 }
 
 /// Connection settings applied each time SQLite hands out a connection: WAL lets readers
-/// proceed during a write, the busy timeout makes writers queue instead of failing at once.
+/// proceed during a write, the busy timeout makes writers queue instead of failing at once. The
+/// timeout comes first because switching a new file to WAL takes a lock that the pool's other
+/// new connections must wait for.
 #[derive(Debug)]
 struct SqlitePragmas;
 
@@ -70,7 +72,7 @@ impl CustomizeConnection<DbConnection, diesel::r2d2::Error> for SqlitePragmas {
         if let DbConnection::Sqlite(sqlite) = conn {
             sqlite
                 .batch_execute(
-                    "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; \
+                    "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
                      PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
                 )
                 .map_err(diesel::r2d2::Error::QueryError)?;
