@@ -1,0 +1,3 @@
+//! Leads: intake, qualification (BANT scoring) and stages.
+
+pub mod scoring;

@@ -1,0 +1,3 @@
+//! The meeting request (MQM) workflow.
+
+pub mod state;
