@@ -15,9 +15,11 @@ use crate::auth::roles::Role;
 use crate::clock::{Clock, SystemClock};
 use crate::config::Settings;
 use crate::db::Database;
+use crate::leads::import::{self, ImportSettings, ImportSummary};
 use crate::startup::Application;
 use crate::users::model::CreateUserRequest;
 use crate::users::repo;
+use indicatif::{ProgressBar, ProgressStyle};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -48,6 +50,18 @@ pub enum Command {
     /// Manage API keys.
     #[command(subcommand)]
     ApiKey(ApiKeyCommand),
+    /// Work with leads.
+    #[command(subcommand)]
+    Leads(LeadsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LeadsCommand {
+    /// Import leads from a CSV file (header row of lead fields), with a progress bar.
+    Import {
+        /// The CSV file.
+        file: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -161,7 +175,67 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::Leads(LeadsCommand::Import { file }) => {
+            import_leads(&settings, &file, clock).await
+        }
     }
+}
+
+async fn import_leads(
+    settings: &Settings,
+    path: &std::path::Path,
+    clock: Arc<dyn Clock>,
+) -> anyhow::Result<()> {
+    let rules = settings.leads.load_scoring_rules()?;
+    let batch_size = settings.leads.import_batch_size;
+    let db = migrated(settings).await?;
+    let file = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
+    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let summary = tokio::task::spawn_blocking(move || -> anyhow::Result<ImportSummary> {
+        let bar = ProgressBar::new(size).with_style(
+            ProgressStyle::with_template(
+                "{spinner} [{bar:40}] {bytes}/{total_bytes} {msg} ({eta})",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+        );
+        let mut conn = db.connection()?;
+        let now = move || clock.now();
+        let settings = ImportSettings {
+            rules: &rules,
+            actor: &Actor::System,
+            batch_size,
+            now: &now,
+        };
+        let summary = import::import(&mut conn, bar.wrap_read(file), &settings, |so_far| {
+            bar.set_message(format!(
+                "{} created, {} updated, {} rejected",
+                so_far.created, so_far.updated, so_far.rejected_count
+            ));
+        })?;
+        bar.finish_and_clear();
+        Ok(summary)
+    })
+    .await??;
+    for row in &summary.rejected {
+        let reasons: Vec<String> = row
+            .errors
+            .fields()
+            .flat_map(|(field, messages)| messages.iter().map(move |m| format!("{field} {m}")))
+            .collect();
+        eprintln!("line {}: {}", row.line, reasons.join("; "));
+    }
+    if summary.rejected_count > summary.rejected.len() {
+        eprintln!(
+            "… and {} more rejected rows",
+            summary.rejected_count - summary.rejected.len()
+        );
+    }
+    println!(
+        "created {}, updated {}, rejected {}",
+        summary.created, summary.updated, summary.rejected_count
+    );
+    Ok(())
 }
 
 async fn migrated(settings: &Settings) -> anyhow::Result<Database> {

@@ -24,6 +24,7 @@ pub struct Settings {
     pub security: SecuritySettings,
     pub log: LogSettings,
     pub worker: WorkerSettings,
+    pub leads: LeadSettings,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -61,6 +62,32 @@ pub enum LogFormat {
 pub struct LogSettings {
     pub format: LogFormat,
     pub level: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct LeadSettings {
+    pub scoring_rules: PathBuf,
+    pub import_batch_size: usize,
+    pub import_max_bytes: usize,
+}
+
+impl LeadSettings {
+    /// The scoring rules: the configured file when it exists, else the shipped defaults.
+    pub fn load_scoring_rules(&self) -> Result<crate::leads::scoring::ScoringRules, ConfigError> {
+        match std::fs::read_to_string(&self.scoring_rules) {
+            Ok(text) => crate::leads::scoring::ScoringRules::from_toml(&text).map_err(|e| {
+                ConfigError::Invalid {
+                    key: "leads.scoring_rules",
+                    reason: format!("{}: {e}", self.scoring_rules.display()),
+                }
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Default::default()),
+            Err(e) => Err(invalid(
+                "leads.scoring_rules",
+                &format!("{}: {e}", self.scoring_rules.display()),
+            )),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -115,6 +142,9 @@ impl Settings {
                 "security.login_attempts_per_minute_per_ip",
                 "login limits must be at least 1",
             ));
+        }
+        if self.leads.import_batch_size == 0 {
+            return Err(invalid("leads.import_batch_size", "must be at least 1"));
         }
         if self.worker.poll_ms == 0 {
             return Err(invalid("worker.poll_ms", "must be at least 1"));

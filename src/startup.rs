@@ -29,6 +29,7 @@ pub struct Application {
 
 impl Application {
     pub async fn build(settings: Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
+        let scoring_rules = Arc::new(settings.leads.load_scoring_rules()?);
         let db = Database::connect(&settings.database)?;
         let migrator = db.clone();
         let applied = tokio::task::spawn_blocking(move || migrator.migrate()).await??;
@@ -38,7 +39,7 @@ impl Application {
         let listener = TcpListener::bind(settings.server.bind_address()?)?;
         let port = listener.local_addr()?.port();
         let settings = Arc::new(settings);
-        let state = web::Data::new(AppState::new(db, settings.clone(), clock));
+        let state = web::Data::new(AppState::new(db, settings.clone(), clock, scoring_rules));
         let server = http_server(listener, settings.as_ref(), state.clone())?;
         let (shutdown, shutdown_rx) = watch::channel(false);
         let worker = Worker::spawn(state.into_inner(), shutdown_rx);
@@ -101,6 +102,7 @@ fn http_server(
             .service(openapi::openapi_json)
             .service(assets::serve_asset)
             .configure(crate::users::routes::configure)
+            .configure(crate::leads::routes::configure)
             .service(
                 web::scope("/admin")
                     .wrap(from_fn(csrf_cookie))

@@ -6,16 +6,23 @@ use crate::auth::throttle::LoginThrottle;
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::db::Database;
+use crate::leads::scoring::ScoringRules;
 
 pub struct AppState {
     pub db: Database,
     pub settings: Arc<Settings>,
     pub clock: Arc<dyn Clock>,
     pub login_throttle: LoginThrottle,
+    pub scoring_rules: Arc<ScoringRules>,
 }
 
 impl AppState {
-    pub fn new(db: Database, settings: Arc<Settings>, clock: Arc<dyn Clock>) -> Self {
+    pub fn new(
+        db: Database,
+        settings: Arc<Settings>,
+        clock: Arc<dyn Clock>,
+        scoring_rules: Arc<ScoringRules>,
+    ) -> Self {
         let login_throttle = LoginThrottle::new(
             settings.security.login_attempts_per_minute_per_ip,
             settings.security.login_attempts_per_minute_per_account,
@@ -25,6 +32,7 @@ impl AppState {
             settings,
             clock,
             login_throttle,
+            scoring_rules,
         }
     }
 

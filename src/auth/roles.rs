@@ -44,9 +44,28 @@ impl Role {
         use Permission::*;
         match self {
             Role::Admin => true,
-            Role::MeetingManager => matches!(permission, ViewUsers | UseAdminUi),
-            Role::Marketer => matches!(permission, ViewUsers | UseAdminUi),
-            Role::Host => matches!(permission, UseAdminUi),
+            Role::MeetingManager => matches!(
+                permission,
+                ViewUsers
+                    | UseAdminUi
+                    | ViewLeads
+                    | ViewMeetingTypes
+                    | ManageMeetingTypes
+                    | RequestMeetings
+                    | ViewAllMeetingRequests
+                    | DecideMeetingRequests
+            ),
+            Role::Marketer => matches!(
+                permission,
+                ViewUsers
+                    | UseAdminUi
+                    | ViewLeads
+                    | ManageLeads
+                    | ViewMeetingTypes
+                    | RequestMeetings
+                    | ViewAllMeetingRequests
+            ),
+            Role::Host => matches!(permission, UseAdminUi | ViewMeetingTypes),
         }
     }
 }
@@ -77,6 +96,17 @@ pub enum Permission {
     ManageUsers,
     ViewUsers,
     UseAdminUi,
+    /// Create, update and import leads.
+    ManageLeads,
+    ViewLeads,
+    ManageMeetingTypes,
+    ViewMeetingTypes,
+    /// Create MQM requests.
+    RequestMeetings,
+    /// See every request, not only those the caller hosts.
+    ViewAllMeetingRequests,
+    /// Approve, reject and reassign requests.
+    DecideMeetingRequests,
 }
 
 #[cfg(test)]
@@ -97,6 +127,15 @@ mod tests {
         for role in [Role::MeetingManager, Role::Marketer, Role::Host] {
             assert!(!role.allows(Permission::ManageUsers), "{role}");
         }
+    }
+
+    #[test]
+    fn marketers_request_meetings_but_do_not_decide_them() {
+        assert!(Role::Marketer.allows(Permission::RequestMeetings));
+        assert!(!Role::Marketer.allows(Permission::DecideMeetingRequests));
+        assert!(Role::MeetingManager.allows(Permission::DecideMeetingRequests));
+        assert!(!Role::MeetingManager.allows(Permission::ManageLeads));
+        assert!(!Role::Host.allows(Permission::ViewAllMeetingRequests));
     }
 
     #[test]

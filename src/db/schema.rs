@@ -53,4 +53,99 @@ diesel::table! {
 }
 
 diesel::joinable!(sessions -> users (user_id));
-diesel::allow_tables_to_appear_in_same_query!(users, api_keys, sessions, audit_log);
+
+diesel::table! {
+    leads (id) {
+        id -> Text,
+        email -> Text,
+        external_id -> Nullable<Text>,
+        name -> Text,
+        company -> Nullable<Text>,
+        title -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        source -> Nullable<Text>,
+        campaign -> Nullable<Text>,
+        timezone -> Nullable<Text>,
+        bant_budget -> Bool,
+        bant_authority -> Bool,
+        bant_need -> Bool,
+        bant_timing -> Text,
+        attributes -> Text,
+        score -> Integer,
+        temperature -> Text,
+        stage -> Text,
+        score_explanation -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    meeting_types (id) {
+        id -> Text,
+        slug -> Text,
+        name -> Text,
+        duration_minutes -> Integer,
+        host_mode -> Text,
+        buffer_before_minutes -> Integer,
+        buffer_after_minutes -> Integer,
+        min_notice_minutes -> Integer,
+        max_days_ahead -> Integer,
+        slot_step_minutes -> Integer,
+        max_per_day_per_host -> Nullable<Integer>,
+        requires_approval -> Bool,
+        auto_approve_min_score -> Nullable<Integer>,
+        min_lead_score -> Nullable<Integer>,
+        location -> Nullable<Text>,
+        survey -> Bool,
+        active -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    meeting_type_hosts (meeting_type_id, user_id) {
+        meeting_type_id -> Text,
+        user_id -> Text,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
+    meeting_requests (id) {
+        id -> Text,
+        lead_id -> Text,
+        meeting_type_id -> Text,
+        status -> Text,
+        notes -> Nullable<Text>,
+        created_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    meeting_request_hosts (meeting_request_id, user_id) {
+        meeting_request_id -> Text,
+        user_id -> Text,
+    }
+}
+
+diesel::joinable!(meeting_type_hosts -> meeting_types (meeting_type_id));
+diesel::joinable!(meeting_type_hosts -> users (user_id));
+diesel::joinable!(meeting_requests -> leads (lead_id));
+diesel::joinable!(meeting_requests -> meeting_types (meeting_type_id));
+diesel::joinable!(meeting_request_hosts -> meeting_requests (meeting_request_id));
+diesel::joinable!(meeting_request_hosts -> users (user_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    users,
+    api_keys,
+    sessions,
+    leads,
+    meeting_types,
+    meeting_type_hosts,
+    meeting_requests,
+    meeting_request_hosts,
+    audit_log
+);

@@ -1,6 +1,7 @@
 //! HTTP plumbing shared by every route: extractors, middleware, health, OpenAPI, assets, pages.
 
 pub mod assets;
+pub mod body_reader;
 pub mod extractors;
 pub mod fallback;
 pub mod health;

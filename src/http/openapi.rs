@@ -13,10 +13,15 @@ use utoipa::{Modify, OpenApi};
         crate::users::routes::list_users,
         crate::users::routes::get_user,
         crate::users::routes::update_user,
+        crate::leads::routes::create_lead,
+        crate::leads::routes::import_leads,
+        crate::leads::routes::list_leads,
+        crate::leads::routes::get_lead,
     ),
     components(schemas(crate::error::Problem)),
     modifiers(&BearerAuth),
     tags(
+        (name = "leads", description = "Lead intake, CSV import and BANT scoring"),
         (name = "users", description = "People on our side: admins, meeting managers, marketers, hosts"),
         (name = "ops", description = "Health and operations"),
     )

@@ -1,3 +1,8 @@
 //! Leads: intake, qualification (BANT scoring) and stages.
 
+pub mod import;
+pub mod model;
+pub mod repo;
+pub mod routes;
 pub mod scoring;
+pub mod service;

@@ -1,0 +1,202 @@
+//! `/api/v1/leads`: intake, import, list and detail.
+
+use actix_web::http::header::CONTENT_LENGTH;
+use actix_web::{get, post, web, HttpMessage, HttpRequest, HttpResponse};
+use serde::Serialize;
+
+use crate::auth::roles::Permission;
+use crate::error::{AppError, FieldErrors};
+use crate::http::body_reader::{self, Upload};
+use crate::http::extractors::ApiCaller;
+use crate::http::{Page, PageQuery};
+use crate::leads::import::{self, ImportError, ImportSettings, ImportSummary};
+use crate::leads::model::{Lead, LeadFilter, LeadInput, LeadView};
+use crate::leads::repo::{self, Intake};
+use crate::leads::scoring::ScoreContribution;
+use crate::leads::service;
+use crate::state::AppState;
+use crate::values::is_id;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(create_lead)
+        .service(import_leads)
+        .service(list_leads)
+        .service(get_lead);
+}
+
+#[utoipa::path(
+    tag = "leads",
+    request_body = LeadInput,
+    responses(
+        (status = 201, description = "A new lead", body = LeadView),
+        (status = 200, description = "The same lead (matched by external_id, else email), updated", body = LeadView),
+        (status = 409, description = "external_id and email point at different leads", body = crate::error::Problem),
+        (status = 422, body = crate::error::Problem),
+    ),
+    security(("api_key" = []))
+)]
+#[post("/api/v1/leads")]
+pub async fn create_lead(
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    body: web::Json<LeadInput>,
+) -> Result<HttpResponse, AppError> {
+    caller.0.require(Permission::ManageLeads)?;
+    let intake = body.parse().map_err(AppError::Validation)?;
+    let (lead, outcome) = service::intake(&state, intake, caller.0.actor).await?;
+    let mut response = match outcome {
+        Intake::Created => HttpResponse::Created(),
+        Intake::Updated => HttpResponse::Ok(),
+    };
+    Ok(response.json(LeadView::from(&lead)))
+}
+
+#[utoipa::path(
+    tag = "leads",
+    request_body(content = String, content_type = "text/csv",
+        description = "Header row of lead fields (email, name, external_id, company, title, phone, source, campaign, timezone, bant_budget, bant_authority, bant_need, bant_timing); other columns become attributes"),
+    responses(
+        (status = 200, description = "Counts, and every rejected row with its line and reasons", body = ImportSummary),
+        (status = 413, body = crate::error::Problem), (status = 415, body = crate::error::Problem),
+    ),
+    security(("api_key" = []))
+)]
+#[post("/api/v1/leads/import")]
+pub async fn import_leads(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    payload: web::Payload,
+) -> Result<HttpResponse, AppError> {
+    caller.0.require(Permission::ManageLeads)?;
+    if !matches!(req.content_type(), "text/csv" | "application/csv") {
+        return Err(AppError::UnsupportedMediaType(
+            "send the file as text/csv".into(),
+        ));
+    }
+    let limit = state.settings.leads.import_max_bytes;
+    let declared = req
+        .headers()
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|length| length > limit) {
+        return Err(AppError::PayloadTooLarge { limit });
+    }
+    let (body, feed) = body_reader::stream(payload, limit);
+    let worker_state = state.clone();
+    let actor = caller.0.actor;
+    let importing = tokio::spawn(async move {
+        let state = worker_state.clone();
+        worker_state
+            .db
+            .run(move |conn| {
+                let clock = state.clock.clone();
+                let now = move || clock.now();
+                let settings = ImportSettings {
+                    rules: &state.scoring_rules,
+                    actor: &actor,
+                    batch_size: state.settings.leads.import_batch_size,
+                    now: &now,
+                };
+                Ok(import::import(conn, body, &settings, |_| {}))
+            })
+            .await
+    });
+    let upload = feed.await;
+    let outcome = importing
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))??;
+    match (upload, outcome) {
+        (Upload::TooLarge, _) => Err(AppError::PayloadTooLarge { limit }),
+        (Upload::Broken, _) => Err(AppError::BadRequest("the upload was interrupted".into())),
+        (Upload::Complete, Ok(summary)) => Ok(HttpResponse::Ok().json(summary)),
+        (Upload::Complete, Err(error)) => Err(error.into()),
+    }
+}
+
+impl From<ImportError> for AppError {
+    fn from(error: ImportError) -> Self {
+        match error {
+            ImportError::Malformed(message) => AppError::BadRequest(message),
+            ImportError::MissingColumn(column) => AppError::Validation(FieldErrors::single(
+                "header",
+                format!("needs a `{column}` column"),
+            )),
+            ImportError::Store(e) => AppError::Store(e),
+        }
+    }
+}
+
+#[utoipa::path(
+    tag = "leads",
+    params(LeadFilter, PageQuery),
+    responses((status = 200, description = "Newest first: {items: [lead], next_cursor}")),
+    security(("api_key" = []))
+)]
+#[get("/api/v1/leads")]
+pub async fn list_leads(
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    filter: web::Query<LeadFilter>,
+    page: web::Query<PageQuery>,
+) -> Result<HttpResponse, AppError> {
+    caller.0.require(Permission::ViewLeads)?;
+    let query = filter.parse().map_err(AppError::Validation)?;
+    let limit = page.limit()?;
+    let cursor = page.cursor.clone();
+    let mut leads = state
+        .db
+        .run(move |conn| repo::list(conn, &query, cursor.as_deref(), limit + 1))
+        .await?;
+    let next_cursor = if leads.len() as i64 > limit {
+        leads.truncate(limit as usize);
+        leads.last().map(repo::encode_cursor)
+    } else {
+        None
+    };
+    Ok(HttpResponse::Ok().json(Page {
+        items: leads.iter().map(LeadView::from).collect::<Vec<_>>(),
+        next_cursor,
+    }))
+}
+
+/// A lead with the reasons for its score.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct LeadDetail {
+    #[serde(flatten)]
+    pub lead: LeadView,
+    #[schema(value_type = Vec<Object>)]
+    pub score_explanation: Vec<ScoreContribution>,
+}
+
+pub async fn load_lead(state: &AppState, id: String) -> Result<Lead, AppError> {
+    if !is_id(&id) {
+        return Err(AppError::NotFound("no lead with that id".into()));
+    }
+    state
+        .db
+        .run(move |conn| repo::find(conn, &id))
+        .await?
+        .ok_or_else(|| AppError::NotFound("no lead with that id".into()))
+}
+
+#[utoipa::path(
+    tag = "leads",
+    params(("id" = String, Path, description = "Lead id")),
+    responses((status = 200, body = LeadDetail), (status = 404, body = crate::error::Problem)),
+    security(("api_key" = []))
+)]
+#[get("/api/v1/leads/{id}")]
+pub async fn get_lead(
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    caller.0.require(Permission::ViewLeads)?;
+    let lead = load_lead(&state, id.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(LeadDetail {
+        score_explanation: lead.score_explanation.clone(),
+        lead: LeadView::from(&lead),
+    }))
+}
