@@ -103,6 +103,8 @@ fn http_server(
             .service(assets::serve_asset)
             .configure(crate::users::routes::configure)
             .configure(crate::leads::routes::configure)
+            .configure(crate::scheduling::routes::configure)
+            .configure(crate::workflow::routes::configure)
             .service(
                 web::scope("/admin")
                     .wrap(from_fn(csrf_cookie))

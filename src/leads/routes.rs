@@ -8,6 +8,7 @@ use crate::auth::roles::Permission;
 use crate::error::{AppError, FieldErrors};
 use crate::http::body_reader::{self, Upload};
 use crate::http::extractors::ApiCaller;
+use crate::http::MAX_PAGE_SIZE;
 use crate::http::{Page, PageQuery};
 use crate::leads::import::{self, ImportError, ImportSettings, ImportSummary};
 use crate::leads::model::{Lead, LeadFilter, LeadInput, LeadView};
@@ -16,6 +17,9 @@ use crate::leads::scoring::ScoreContribution;
 use crate::leads::service;
 use crate::state::AppState;
 use crate::values::is_id;
+use crate::workflow;
+use crate::workflow::repo::Visibility;
+use crate::workflow::requests::MeetingRequestView;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(create_lead)
@@ -168,6 +172,7 @@ pub struct LeadDetail {
     pub lead: LeadView,
     #[schema(value_type = Vec<Object>)]
     pub score_explanation: Vec<ScoreContribution>,
+    pub meeting_requests: Vec<MeetingRequestView>,
 }
 
 pub async fn load_lead(state: &AppState, id: String) -> Result<Lead, AppError> {
@@ -195,8 +200,23 @@ pub async fn get_lead(
 ) -> Result<HttpResponse, AppError> {
     caller.0.require(Permission::ViewLeads)?;
     let lead = load_lead(&state, id.into_inner()).await?;
+    let lead_id = lead.id.clone();
+    let requests = state
+        .db
+        .run(move |conn| {
+            workflow::repo::list(
+                conn,
+                None,
+                Some(&lead_id),
+                Visibility::All,
+                None,
+                MAX_PAGE_SIZE,
+            )
+        })
+        .await?;
     Ok(HttpResponse::Ok().json(LeadDetail {
         score_explanation: lead.score_explanation.clone(),
         lead: LeadView::from(&lead),
+        meeting_requests: requests.iter().map(MeetingRequestView::from).collect(),
     }))
 }

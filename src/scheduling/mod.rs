@@ -1,3 +1,7 @@
-//! Scheduling: working hours and, with them, when hosts can meet.
+//! Scheduling: working hours, meeting types and, with them, when hosts can meet.
 
+pub mod meeting_types;
+pub mod repo;
+pub mod routes;
+pub mod service;
 pub mod working_hours;

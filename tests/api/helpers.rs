@@ -167,6 +167,49 @@ impl TestApp {
         response.json().await.expect("json")
     }
 
+    /// A host user (an executive) in `timezone`; returns its id.
+    pub async fn create_host(&self, email: &str, timezone: &str) -> String {
+        let user = self
+            .create_user(serde_json::json!({"email": email, "name": email.split('@').next().unwrap_or(email), "role": "host", "title": "VP Sales", "timezone": timezone}))
+            .await;
+        user["id"].as_str().expect("id").to_owned()
+    }
+
+    /// A meeting type over `host_ids` with `overrides` merged into sensible defaults.
+    pub async fn create_meeting_type(
+        &self,
+        slug: &str,
+        host_ids: &[String],
+        overrides: Value,
+    ) -> Value {
+        let mut body = serde_json::json!({
+            "slug": slug, "name": format!("Meeting {slug}"), "duration_minutes": 30, "host_ids": host_ids,
+            "host_mode": "collective", "requires_approval": true, "survey": false
+        });
+        if let (Some(body), Some(overrides)) = (body.as_object_mut(), overrides.as_object()) {
+            body.extend(overrides.clone());
+        }
+        let response = self
+            .post_json("/api/v1/meeting-types", &self.admin_key, &body)
+            .await;
+        assert_eq!(response.status(), 201, "create meeting type");
+        response.json().await.expect("json")
+    }
+
+    /// A lead; `hot` ones have all of BANT confirmed with timing `now`.
+    pub async fn create_lead(&self, email: &str, hot: bool) -> Value {
+        let bant = if hot {
+            serde_json::json!({"budget": true, "authority": true, "need": true, "timing": "now"})
+        } else {
+            serde_json::json!({})
+        };
+        let response = self
+            .post_json("/api/v1/leads", &self.admin_key, &serde_json::json!({"email": email, "name": "Prospect", "company": "Prospect Inc", "bant": bant}))
+            .await;
+        assert!(response.status().is_success(), "create lead");
+        response.json().await.expect("json")
+    }
+
     /// A user who can sign in to the admin UI with [`TEST_PASSWORD`].
     pub fn create_user_with_password(&self, email: &str, role: &str) -> String {
         let request = CreateUserRequest {

@@ -3,5 +3,7 @@ mod health;
 mod helpers;
 mod http_errors;
 mod leads;
+mod meeting_requests;
+mod meeting_types;
 mod storage;
 mod users;

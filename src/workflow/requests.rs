@@ -1,0 +1,91 @@
+//! Meeting requests (MQM requests) as stored and as the API shows them.
+
+use chrono::NaiveDateTime;
+use serde::{Deserialize, Serialize};
+
+use crate::audit::AuditRecord;
+use crate::workflow::state::RequestStatus;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct MeetingRequest {
+    pub id: String,
+    pub lead_id: String,
+    pub meeting_type_id: String,
+    pub status: RequestStatus,
+    pub notes: Option<String>,
+    pub created_by: String,
+    pub host_ids: Vec<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct MeetingRequestView {
+    pub id: String,
+    pub lead_id: String,
+    pub meeting_type_id: String,
+    #[schema(value_type = String, example = "pending_approval")]
+    pub status: RequestStatus,
+    pub notes: Option<String>,
+    pub host_ids: Vec<String>,
+    pub created_by: String,
+    #[schema(value_type = String, format = DateTime)]
+    #[serde(serialize_with = "crate::values::serialize_utc")]
+    pub created_at: NaiveDateTime,
+    #[schema(value_type = String, format = DateTime)]
+    #[serde(serialize_with = "crate::values::serialize_utc")]
+    pub updated_at: NaiveDateTime,
+}
+
+impl From<&MeetingRequest> for MeetingRequestView {
+    fn from(request: &MeetingRequest) -> Self {
+        Self {
+            id: request.id.clone(),
+            lead_id: request.lead_id.clone(),
+            meeting_type_id: request.meeting_type_id.clone(),
+            status: request.status,
+            notes: request.notes.clone(),
+            host_ids: request.host_ids.clone(),
+            created_by: request.created_by.clone(),
+            created_at: request.created_at,
+            updated_at: request.updated_at,
+        }
+    }
+}
+
+/// A request with its audit trail, oldest entry first.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct MeetingRequestDetail {
+    #[serde(flatten)]
+    pub request: MeetingRequestView,
+    pub audit: Vec<AuditRecord>,
+}
+
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+pub struct CreateMeetingRequest {
+    pub lead_id: String,
+    pub meeting_type_id: String,
+    /// Hosts to ask for; the meeting type's hosts when absent.
+    pub host_ids: Option<Vec<String>>,
+    pub notes: Option<String>,
+    /// A start time to schedule at once (RFC 3339).
+    pub start: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+pub struct ApproveRequest {
+    /// Hosts to assign instead of the requested ones.
+    pub host_ids: Option<Vec<String>>,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+pub struct RejectRequest {
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+pub struct RequestFilter {
+    /// Only requests in this status.
+    pub status: Option<String>,
+}
