@@ -109,7 +109,9 @@ fn http_server(
                 web::scope("/admin")
                     .wrap(from_fn(csrf_cookie))
                     .configure(crate::auth::routes::configure_admin)
-                    .configure(crate::users::routes::configure_admin),
+                    .configure(crate::users::routes::configure_admin)
+                    .configure(crate::leads::routes::configure_admin)
+                    .configure(crate::scheduling::routes::configure_admin),
             )
             .route(
                 "/",

@@ -182,14 +182,31 @@ pub trait CsrfProtected {
 pub struct CsrfForm<T>(pub T);
 
 impl<T: DeserializeOwned + CsrfProtected + 'static> FromRequest for CsrfForm<T> {
-    type Error = actix_web::Error;
+    type Error = PageError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
         let cookie = req.cookie(CSRF_COOKIE).map(|c| c.value().to_owned());
-        let form = web::Form::<T>::from_request(req, payload);
+        let is_form = req.content_type() == "application/x-www-form-urlencoded";
+        let limit = req
+            .app_data::<web::Data<AppState>>()
+            .map_or(64 * 1024, |state| state.settings.server.max_body_bytes);
+        let body = web::Bytes::from_request(req, payload);
         Box::pin(async move {
-            let form = form.await?.into_inner();
+            if !is_form {
+                return Err(PageError(AppError::UnsupportedMediaType(
+                    "send the form as application/x-www-form-urlencoded".into(),
+                )));
+            }
+            let body = body
+                .await
+                .map_err(|_| PageError(AppError::PayloadTooLarge { limit }))?;
+            // serde_html_form reads repeated keys (several checked boxes) into a Vec.
+            let form: T = serde_html_form::from_bytes(&body).map_err(|e| {
+                PageError(AppError::BadRequest(format!(
+                    "the form could not be read: {e}"
+                )))
+            })?;
             let valid = cookie.is_some_and(|cookie| constant_time_eq(&cookie, form.csrf_token()));
             if valid {
                 Ok(CsrfForm(form))
@@ -197,8 +214,7 @@ impl<T: DeserializeOwned + CsrfProtected + 'static> FromRequest for CsrfForm<T> 
                 Err(PageError(AppError::Forbidden(
                     "the form's security token is missing or stale; reload the page and try again"
                         .into(),
-                ))
-                .into())
+                )))
             }
         })
     }

@@ -21,6 +21,16 @@ const SECTIONS: &[NavItem] = &[
         permission: Permission::UseAdminUi,
     },
     NavItem {
+        label: "Leads",
+        href: "/admin/leads",
+        permission: Permission::ViewLeads,
+    },
+    NavItem {
+        label: "Meeting types",
+        href: "/admin/meeting-types",
+        permission: Permission::ViewMeetingTypes,
+    },
+    NavItem {
         label: "Users",
         href: "/admin/users",
         permission: Permission::ViewUsers,

@@ -2,18 +2,20 @@
 
 use actix_web::http::header::CONTENT_LENGTH;
 use actix_web::{get, post, web, HttpMessage, HttpRequest, HttpResponse};
-use serde::Serialize;
+use askama::Template;
+use serde::{Deserialize, Serialize};
 
 use crate::auth::roles::Permission;
-use crate::error::{AppError, FieldErrors};
+use crate::error::{AppError, FieldErrors, PageError};
 use crate::http::body_reader::{self, Upload};
-use crate::http::extractors::ApiCaller;
+use crate::http::extractors::{AdminSession, ApiCaller, CsrfForm, CsrfProtected, CsrfToken};
+use crate::http::pages::{render, see_other, Chrome};
 use crate::http::MAX_PAGE_SIZE;
 use crate::http::{Page, PageQuery};
 use crate::leads::import::{self, ImportError, ImportSettings, ImportSummary};
 use crate::leads::model::{Lead, LeadFilter, LeadInput, LeadView};
 use crate::leads::repo::{self, Intake};
-use crate::leads::scoring::ScoreContribution;
+use crate::leads::scoring::{ScoreContribution, Stage, Temperature};
 use crate::leads::service;
 use crate::state::AppState;
 use crate::values::is_id;
@@ -219,4 +221,283 @@ pub async fn get_lead(
         lead: LeadView::from(&lead),
         meeting_requests: requests.iter().map(MeetingRequestView::from).collect(),
     }))
+}
+
+pub fn configure_admin(cfg: &mut web::ServiceConfig) {
+    cfg.service(leads_page)
+        .service(lead_page)
+        .service(request_meeting_from_page);
+}
+
+/// One row of the leads table.
+struct LeadRowView {
+    lead: LeadView,
+    bant_summary: String,
+}
+
+fn bant_summary(lead: &Lead) -> String {
+    let facts: Vec<&str> = [
+        (lead.bant.budget, "Budget"),
+        (lead.bant.authority, "Authority"),
+        (lead.bant.need, "Need"),
+    ]
+    .iter()
+    .filter(|(confirmed, _)| *confirmed)
+    .map(|(_, label)| *label)
+    .collect();
+    let timing = lead.bant.timing.as_str().replace('_', " ");
+    if facts.is_empty() {
+        format!("timing: {timing}")
+    } else {
+        format!("{} · timing: {timing}", facts.join(", "))
+    }
+}
+
+#[derive(Template)]
+#[template(path = "admin/leads.html")]
+struct LeadsPage {
+    chrome: Chrome,
+    rows: Vec<LeadRowView>,
+    filter: LeadFilter,
+    stages: Vec<&'static str>,
+    temperatures: Vec<&'static str>,
+    campaigns: Vec<String>,
+    next_page: Option<String>,
+}
+
+#[get("/leads")]
+async fn leads_page(
+    state: web::Data<AppState>,
+    session: AdminSession,
+    csrf: CsrfToken,
+    filter: web::Query<LeadFilter>,
+    page: web::Query<PageQuery>,
+) -> Result<HttpResponse, PageError> {
+    session.principal.require(Permission::ViewLeads)?;
+    let filter = filter.into_inner();
+    let query = filter
+        .parse()
+        .map_err(|e| PageError(AppError::Validation(e)))?;
+    let cursor = page.cursor.clone();
+    let limit = crate::http::DEFAULT_PAGE_SIZE;
+    let (mut leads, campaigns) = state
+        .db
+        .run(move |conn| {
+            Ok((
+                repo::list(conn, &query, cursor.as_deref(), limit + 1)?,
+                repo::campaigns(conn)?,
+            ))
+        })
+        .await?;
+    let next_page = if leads.len() as i64 > limit {
+        leads.truncate(limit as usize);
+        leads.last().map(|last| {
+            let mut params: Vec<(&str, String)> = vec![("cursor", repo::encode_cursor(last))];
+            for (key, value) in [
+                ("stage", &filter.stage),
+                ("temperature", &filter.temperature),
+                ("campaign", &filter.campaign),
+                ("q", &filter.q),
+            ] {
+                if let Some(value) = value.as_ref().filter(|v| !v.is_empty()) {
+                    params.push((key, value.clone()));
+                }
+            }
+            format!(
+                "/admin/leads?{}",
+                serde_urlencoded::to_string(params).unwrap_or_default()
+            )
+        })
+    } else {
+        None
+    };
+    render(&LeadsPage {
+        chrome: Chrome::new(&session, &csrf, "/admin/leads"),
+        rows: leads
+            .iter()
+            .map(|lead| LeadRowView {
+                lead: LeadView::from(lead),
+                bant_summary: bant_summary(lead),
+            })
+            .collect(),
+        filter,
+        stages: Stage::ALL.iter().map(|s| s.as_str()).collect(),
+        temperatures: Temperature::ALL.iter().map(|t| t.as_str()).collect(),
+        campaigns,
+        next_page,
+    })
+}
+
+/// A meeting request as the lead page lists it.
+struct RequestLine {
+    meeting_type: String,
+    status: &'static str,
+    created_at: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin/lead.html")]
+struct LeadPage {
+    chrome: Chrome,
+    lead: LeadView,
+    bant_summary: String,
+    explanation: Vec<ScoreContribution>,
+    attributes: Vec<(String, String)>,
+    requests: Vec<RequestLine>,
+    meeting_types: Vec<(String, String)>,
+    can_request: bool,
+    notice: Option<String>,
+    error: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct LeadPageQuery {
+    requested: Option<String>,
+}
+
+async fn lead_page_response(
+    state: &AppState,
+    session: &AdminSession,
+    csrf: &CsrfToken,
+    lead: Lead,
+    notice: Option<String>,
+    error: Option<String>,
+) -> Result<HttpResponse, PageError> {
+    let lead_id = lead.id.clone();
+    let (requests, types) = state
+        .db
+        .run(move |conn| {
+            let requests = workflow::repo::list(
+                conn,
+                None,
+                Some(&lead_id),
+                Visibility::All,
+                None,
+                MAX_PAGE_SIZE,
+            )?;
+            Ok((requests, crate::scheduling::repo::list(conn)?))
+        })
+        .await?;
+    let type_name = |id: &str| {
+        types
+            .iter()
+            .find(|t| t.id == id)
+            .map_or_else(|| id.to_owned(), |t| t.name.clone())
+    };
+    let page = LeadPage {
+        chrome: Chrome::new(session, csrf, "/admin/leads"),
+        bant_summary: bant_summary(&lead),
+        explanation: lead.score_explanation.clone(),
+        attributes: lead
+            .attributes
+            .iter()
+            .map(|(key, value)| {
+                (
+                    key.clone(),
+                    value
+                        .as_str()
+                        .map_or_else(|| value.to_string(), str::to_owned),
+                )
+            })
+            .collect(),
+        requests: requests
+            .iter()
+            .map(|r| RequestLine {
+                meeting_type: type_name(&r.meeting_type_id),
+                status: r.status.as_str(),
+                created_at: r.created_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+            })
+            .collect(),
+        meeting_types: types
+            .iter()
+            .filter(|t| t.active)
+            .map(|t| (t.id.clone(), t.name.clone()))
+            .collect(),
+        can_request: session.principal.role.allows(Permission::RequestMeetings),
+        lead: LeadView::from(&lead),
+        notice,
+        error,
+    };
+    let failed = page.error.is_some();
+    let mut response = render(&page)?;
+    if failed {
+        *response.status_mut() = actix_web::http::StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(response)
+}
+
+#[get("/leads/{id}")]
+async fn lead_page(
+    state: web::Data<AppState>,
+    session: AdminSession,
+    csrf: CsrfToken,
+    id: web::Path<String>,
+    query: web::Query<LeadPageQuery>,
+) -> Result<HttpResponse, PageError> {
+    session.principal.require(Permission::ViewLeads)?;
+    let lead = load_lead(&state, id.into_inner()).await?;
+    let notice = query
+        .into_inner()
+        .requested
+        .map(|status| format!("Meeting requested: {}.", status.replace('_', " ")));
+    lead_page_response(&state, &session, &csrf, lead, notice, None).await
+}
+
+#[derive(Deserialize)]
+struct RequestMeetingForm {
+    #[serde(default)]
+    csrf_token: String,
+    #[serde(default)]
+    meeting_type_id: String,
+    #[serde(default)]
+    notes: String,
+}
+
+impl CsrfProtected for RequestMeetingForm {
+    fn csrf_token(&self) -> &str {
+        &self.csrf_token
+    }
+}
+
+#[post("/leads/{id}/meeting-requests")]
+async fn request_meeting_from_page(
+    state: web::Data<AppState>,
+    session: AdminSession,
+    csrf: CsrfToken,
+    id: web::Path<String>,
+    form: CsrfForm<RequestMeetingForm>,
+) -> Result<HttpResponse, PageError> {
+    session.principal.require(Permission::RequestMeetings)?;
+    let lead = load_lead(&state, id.into_inner()).await?;
+    let form = form.0;
+    let body = workflow::requests::CreateMeetingRequest {
+        lead_id: lead.id.clone(),
+        meeting_type_id: form.meeting_type_id,
+        host_ids: None,
+        notes: Some(form.notes),
+        start: None,
+    };
+    match workflow::service::create(&state, body, session.principal.actor.clone()).await {
+        Ok(request) => Ok(see_other(&format!(
+            "/admin/leads/{}?requested={}",
+            lead.id,
+            request.status.as_str()
+        ))),
+        Err(error @ (AppError::Validation(_) | AppError::Forbidden(_) | AppError::Conflict(_))) => {
+            let message = match &error {
+                AppError::Validation(fields) => fields
+                    .fields()
+                    .flat_map(|(field, messages)| {
+                        messages
+                            .iter()
+                            .map(move |m| format!("{} {m}", field.replace('_', " ")))
+                    })
+                    .collect::<Vec<_>>()
+                    .join("; "),
+                other => other.to_string(),
+            };
+            lead_page_response(&state, &session, &csrf, lead, None, Some(message)).await
+        }
+        Err(other) => Err(PageError(other)),
+    }
 }

@@ -15,7 +15,7 @@ async fn login_page_token(app: &TestApp) -> String {
     csrf_token_in(&html)
 }
 
-async fn sign_in(app: &TestApp, email: &str, password: &str) -> reqwest::Response {
+pub async fn sign_in(app: &TestApp, email: &str, password: &str) -> reqwest::Response {
     let token = login_page_token(app).await;
     app.client
         .post(app.url("/admin/login"))

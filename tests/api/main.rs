@@ -1,3 +1,4 @@
+mod admin_pages;
 mod admin_ui;
 mod health;
 mod helpers;

@@ -7,3 +7,4 @@ mod browser;
 mod helpers;
 
 mod admin_login;
+mod leads_and_types;
