@@ -1,5 +1,6 @@
 pub mod audit;
 pub mod auth;
+pub mod booking;
 pub mod cli;
 pub mod clock;
 pub mod config;

@@ -54,6 +54,7 @@ impl Role {
                     | RequestMeetings
                     | ViewAllMeetingRequests
                     | DecideMeetingRequests
+                    | ManageBookingLinks
             ),
             Role::Marketer => matches!(
                 permission,
@@ -64,6 +65,7 @@ impl Role {
                     | ViewMeetingTypes
                     | RequestMeetings
                     | ViewAllMeetingRequests
+                    | ManageBookingLinks
             ),
             Role::Host => matches!(permission, UseAdminUi | ViewMeetingTypes),
         }
@@ -107,6 +109,8 @@ pub enum Permission {
     ViewAllMeetingRequests,
     /// Approve, reject and reassign requests.
     DecideMeetingRequests,
+    /// Create, list and turn off booking links.
+    ManageBookingLinks,
 }
 
 #[cfg(test)]

@@ -132,7 +132,59 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    booking_links (id) {
+        id -> Text,
+        slug -> Text,
+        meeting_type_id -> Text,
+        lead_id -> Nullable<Text>,
+        expires_at -> Nullable<Timestamp>,
+        max_uses -> Nullable<Integer>,
+        uses -> Integer,
+        active -> Bool,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    meetings (id) {
+        id -> Text,
+        meeting_request_id -> Text,
+        status -> Text,
+        start_utc -> Timestamp,
+        end_utc -> Timestamp,
+        prospect_timezone -> Text,
+        ics_uid -> Text,
+        sequence -> Integer,
+        location -> Nullable<Text>,
+        manage_token_hash -> Nullable<Text>,
+        booking_link_id -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    meeting_hosts (meeting_id, user_id) {
+        meeting_id -> Text,
+        user_id -> Text,
+    }
+}
+
+diesel::table! {
+    host_time_blocks (user_id, block_start) {
+        user_id -> Text,
+        block_start -> Timestamp,
+        meeting_id -> Text,
+    }
+}
+
 diesel::joinable!(meeting_type_hosts -> meeting_types (meeting_type_id));
+diesel::joinable!(booking_links -> meeting_types (meeting_type_id));
+diesel::joinable!(meetings -> meeting_requests (meeting_request_id));
+diesel::joinable!(meeting_hosts -> meetings (meeting_id));
+diesel::joinable!(host_time_blocks -> meetings (meeting_id));
 diesel::joinable!(meeting_type_hosts -> users (user_id));
 diesel::joinable!(meeting_requests -> leads (lead_id));
 diesel::joinable!(meeting_requests -> meeting_types (meeting_type_id));
@@ -147,5 +199,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     meeting_type_hosts,
     meeting_requests,
     meeting_request_hosts,
+    booking_links,
+    meetings,
+    meeting_hosts,
+    host_time_blocks,
     audit_log
 );

@@ -155,20 +155,30 @@ impl FromRequest for AdminSession {
 pub const CSRF_COOKIE: &str = "convene_csrf";
 pub const CSRF_FIELD: &str = "csrf_token";
 
-/// The CSRF token of this browser, put in request extensions by the CSRF middleware.
+/// The CSRF token of this browser for the page being rendered: the one in its cookie, or a new
+/// one that the CSRF middleware then sets as the cookie.
 #[derive(Debug, Clone)]
 pub struct CsrfToken(pub String);
+
+/// A token minted for a browser without a CSRF cookie, for the middleware to set.
+#[derive(Debug, Clone)]
+pub struct MintedCsrfToken(pub String);
 
 impl FromRequest for CsrfToken {
     type Error = PageError;
     type Future = Ready<Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
-        ready(req.extensions().get::<CsrfToken>().cloned().ok_or_else(|| {
-            PageError(AppError::Internal(
-                "CSRF middleware is not installed".into(),
-            ))
-        }))
+        let existing = req
+            .cookie(CSRF_COOKIE)
+            .map(|cookie| cookie.value().to_owned())
+            .filter(|value| value.len() >= 43);
+        let token = existing.unwrap_or_else(|| {
+            let minted = crate::auth::tokens::secret_token();
+            req.extensions_mut().insert(MintedCsrfToken(minted.clone()));
+            minted
+        });
+        ready(Ok(CsrfToken(token)))
     }
 }
 

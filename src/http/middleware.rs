@@ -12,8 +12,7 @@ use actix_web::{web, Error, HttpMessage};
 use tracing::Span;
 use tracing_actix_web::{RequestId, RootSpanBuilder};
 
-use crate::auth::tokens::secret_token;
-use crate::http::extractors::{CsrfToken, CSRF_COOKIE};
+use crate::http::extractors::{MintedCsrfToken, CSRF_COOKIE};
 use crate::state::AppState;
 
 const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
@@ -99,23 +98,21 @@ pub async fn request_id_header(
     Ok(response)
 }
 
-/// Gives every browser a CSRF cookie (double-submit token) and exposes it to handlers.
+/// Sets the CSRF cookie when a handler minted a token for a browser that had none.
 pub async fn csrf_cookie(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
-    let existing = req
-        .cookie(CSRF_COOKIE)
-        .map(|cookie| cookie.value().to_owned())
-        .filter(|value| value.len() >= 43);
     let secure = req
         .app_data::<web::Data<AppState>>()
         .is_some_and(|state| state.settings.server.secure_cookies());
-    let fresh = existing.is_none();
-    let token = existing.unwrap_or_else(secret_token);
-    req.extensions_mut().insert(CsrfToken(token.clone()));
     let mut response = next.call(req).await?;
-    if fresh {
+    let minted = response
+        .request()
+        .extensions()
+        .get::<MintedCsrfToken>()
+        .map(|m| m.0.clone());
+    if let Some(token) = minted {
         let cookie = Cookie::build(CSRF_COOKIE, token)
             .path("/")
             .http_only(true)

@@ -100,6 +100,40 @@ pub fn upsert(
         }
         (None, None) => None,
     };
+    save(conn, existing, intake, rules, actor, now)
+}
+
+/// Updates the lead a booking link was made for with what the prospect typed in. The lead keeps
+/// its email and external id: the link, not the form, says who the lead is.
+pub fn update_from_booking(
+    conn: &mut DbConnection,
+    lead_id: &str,
+    intake: &LeadIntake,
+    rules: &ScoringRules,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<Lead, LeadStoreError> {
+    let existing = find(conn, lead_id)?
+        .ok_or_else(|| LeadStoreError::Conflict("the lead of this link no longer exists".into()))?;
+    let email = crate::values::Email::parse(&existing.email)
+        .map_err(|e| StoreError::Corrupt(format!("lead {lead_id}: {e}")))?;
+    let intake = LeadIntake {
+        email,
+        external_id: None,
+        ..intake.clone()
+    };
+    Ok(save(conn, Some(existing), &intake, rules, actor, now)?.0)
+}
+
+/// Writes `intake` over `existing` (or as a new lead), scored, with its audit row.
+fn save(
+    conn: &mut DbConnection,
+    existing: Option<Lead>,
+    intake: &LeadIntake,
+    rules: &ScoringRules,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<(Lead, Intake), LeadStoreError> {
     let outcome = if existing.is_some() {
         Intake::Updated
     } else {

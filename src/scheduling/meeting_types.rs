@@ -6,14 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::FieldErrors;
 use crate::values::{optional_text, required_text};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum HostMode {
-    /// Every host attends; a time works only when all are free.
-    Collective,
-    /// One host attends, chosen among those free.
-    RoundRobin,
-}
+pub use crate::scheduling::availability::HostMode;
 
 impl HostMode {
     pub fn as_str(self) -> &'static str {
@@ -115,6 +108,7 @@ pub struct MeetingTypeView {
     pub name: String,
     pub duration_minutes: i32,
     pub host_ids: Vec<String>,
+    #[schema(value_type = String, example = "collective")]
     pub host_mode: HostMode,
     pub buffer_before_minutes: i32,
     pub buffer_after_minutes: i32,

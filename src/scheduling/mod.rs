@@ -1,5 +1,7 @@
 //! Scheduling: working hours, meeting types and, with them, when hosts can meet.
 
+pub mod availability;
+pub mod host_time;
 pub mod meeting_types;
 pub mod repo;
 pub mod routes;

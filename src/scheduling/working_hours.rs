@@ -1,10 +1,15 @@
-//! Weekly working hours in a host's own time zone, as the API writes them:
-//! `{"mon": [["09:00","17:00"]], "tue": [...], ...}`. A missing day is a day off.
+//! Working hours in a host's own time zone, as the API writes them:
+//! `{"mon": [["09:00","17:00"]], ..., "dates": {"2026-12-24": [["09:00","12:00"]], "2026-12-25": []}}`.
+//! A missing weekday is a day off; a date listed under `dates` replaces that day's weekly hours
+//! (an empty list is a holiday).
 
 use std::collections::BTreeMap;
 
-use chrono::{NaiveTime, Weekday};
+use chrono::{NaiveDate, NaiveTime, Weekday};
+use chrono_tz::Tz;
 use serde_json::{Map, Value};
+
+use crate::scheduling::availability::{parse_ranges, TimeRange, WorkingHours};
 
 pub const DAY_KEYS: [(&str, Weekday); 7] = [
     ("mon", Weekday::Mon),
@@ -16,42 +21,44 @@ pub const DAY_KEYS: [(&str, Weekday); 7] = [
     ("sun", Weekday::Sun),
 ];
 
-/// A local wall-clock range; `end` of `None` means midnight at the end of the day (24:00).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub struct LocalRange {
-    pub start: NaiveTime,
-    pub end: Option<NaiveTime>,
-}
+const DATES_KEY: &str = "dates";
+/// Enough for a few years of holidays; more is a mistake, not a calendar.
+const MAX_DATES: usize = 1000;
 
-impl LocalRange {
-    fn ends_after(&self, time: NaiveTime) -> bool {
-        self.end.is_none_or(|end| end > time)
-    }
-}
-
-/// Working ranges per weekday, sorted and non-overlapping.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WeeklyHours {
-    days: BTreeMap<u32, Vec<LocalRange>>,
+    weekly: [Vec<TimeRange>; 7],
+    dates: BTreeMap<NaiveDate, Vec<TimeRange>>,
 }
 
 impl WeeklyHours {
     /// Monday to Friday, 09:00 to 17:00.
     pub fn standard() -> Self {
-        let nine = NaiveTime::from_hms_opt(9, 0, 0).unwrap_or(NaiveTime::MIN);
-        let five = NaiveTime::from_hms_opt(17, 0, 0);
-        let range = LocalRange {
-            start: nine,
-            end: five,
+        let nine_to_five = TimeRange {
+            start: NaiveTime::from_hms_opt(9, 0, 0).unwrap_or(NaiveTime::MIN),
+            end: NaiveTime::from_hms_opt(17, 0, 0).unwrap_or(NaiveTime::MIN),
         };
-        let days = (0..5).map(|day| (day, vec![range])).collect();
-        Self { days }
+        let mut weekly: [Vec<TimeRange>; 7] = Default::default();
+        for day in weekly.iter_mut().take(5) {
+            day.push(nine_to_five);
+        }
+        Self {
+            weekly,
+            dates: BTreeMap::new(),
+        }
     }
 
-    pub fn ranges(&self, day: Weekday) -> &[LocalRange] {
-        self.days
-            .get(&day.num_days_from_monday())
-            .map_or(&[], Vec::as_slice)
+    pub fn ranges(&self, day: Weekday) -> &[TimeRange] {
+        &self.weekly[day.num_days_from_monday() as usize]
+    }
+
+    /// The engine's working hours for a host in `timezone`.
+    pub fn for_engine(&self, timezone: Tz) -> WorkingHours {
+        WorkingHours {
+            timezone,
+            weekly: self.weekly.clone(),
+            overrides: self.dates.clone(),
+        }
     }
 
     /// Parses the API shape; every problem is reported as `(path, message)`.
@@ -64,28 +71,51 @@ impl WeeklyHours {
         };
         let mut problems = Vec::new();
         for key in object.keys() {
-            if !DAY_KEYS.iter().any(|(day, _)| day == key) {
+            if key != DATES_KEY && !DAY_KEYS.iter().any(|(day, _)| day == key) {
                 problems.push((
                     key.clone(),
-                    "is not a day (use mon, tue, wed, thu, fri, sat, sun)".into(),
+                    "is not a day (use mon, tue, wed, thu, fri, sat, sun, or dates)".into(),
                 ));
             }
         }
-        let mut days = BTreeMap::new();
+        let mut weekly: [Vec<TimeRange>; 7] = Default::default();
         for (key, weekday) in DAY_KEYS {
-            let Some(day_value) = object.get(key) else {
-                continue;
-            };
-            match parse_day(day_value) {
-                Ok(ranges) if ranges.is_empty() => {}
-                Ok(ranges) => {
-                    days.insert(weekday.num_days_from_monday(), ranges);
+            if let Some(day_value) = object.get(key) {
+                match day_ranges(key, day_value) {
+                    Ok(ranges) => weekly[weekday.num_days_from_monday() as usize] = ranges,
+                    Err(message) => problems.push((key.to_owned(), message)),
                 }
-                Err(message) => problems.push((key.to_owned(), message)),
             }
         }
+        let mut dates = BTreeMap::new();
+        match object.get(DATES_KEY) {
+            None => {}
+            Some(Value::Object(by_date)) if by_date.len() <= MAX_DATES => {
+                for (date_text, day_value) in by_date {
+                    let path = format!("{DATES_KEY}.{date_text}");
+                    let Ok(date) = NaiveDate::parse_from_str(date_text, "%Y-%m-%d") else {
+                        problems.push((path, "is not a date in YYYY-MM-DD form".into()));
+                        continue;
+                    };
+                    match day_ranges(date_text, day_value) {
+                        Ok(ranges) => {
+                            dates.insert(date, ranges);
+                        }
+                        Err(message) => problems.push((path, message)),
+                    }
+                }
+            }
+            Some(Value::Object(_)) => problems.push((
+                DATES_KEY.into(),
+                format!("may list at most {MAX_DATES} dates"),
+            )),
+            Some(_) => problems.push((
+                DATES_KEY.into(),
+                "must be an object of dates, like {\"2026-12-25\": []}".into(),
+            )),
+        }
         if problems.is_empty() {
-            Ok(Self { days })
+            Ok(Self { weekly, dates })
         } else {
             Err(problems)
         }
@@ -95,86 +125,53 @@ impl WeeklyHours {
         let mut object = Map::new();
         for (key, weekday) in DAY_KEYS {
             let ranges = self.ranges(weekday);
-            if ranges.is_empty() {
-                continue;
+            if !ranges.is_empty() {
+                object.insert(key.to_owned(), ranges_json(ranges));
             }
-            let list = ranges
+        }
+        if !self.dates.is_empty() {
+            let dates = self
+                .dates
                 .iter()
-                .map(|range| {
-                    let end = range
-                        .end
-                        .map_or_else(|| "24:00".to_owned(), |t| t.format("%H:%M").to_string());
-                    Value::from(vec![
-                        Value::from(range.start.format("%H:%M").to_string()),
-                        Value::from(end),
-                    ])
-                })
-                .collect::<Vec<_>>();
-            object.insert(key.to_owned(), Value::from(list));
+                .map(|(date, ranges)| (date.format("%Y-%m-%d").to_string(), ranges_json(ranges)));
+            object.insert(DATES_KEY.into(), Value::Object(dates.collect()));
         }
         Value::Object(object)
     }
 }
 
-fn parse_day(value: &Value) -> Result<Vec<LocalRange>, String> {
-    let Some(list) = value.as_array() else {
-        return Err("must be a list of [start, end] pairs".into());
-    };
-    let mut ranges = Vec::with_capacity(list.len());
-    for pair in list {
-        let Some([start, end]) = pair
-            .as_array()
-            .map(Vec::as_slice)
-            .and_then(|p| <&[Value; 2]>::try_from(p).ok())
-        else {
-            return Err("each range must be a [\"HH:MM\", \"HH:MM\"] pair".into());
-        };
-        let start = start
-            .as_str()
-            .and_then(parse_time)
-            .ok_or("times must be HH:MM between 00:00 and 24:00")?;
-        let end_text = end
-            .as_str()
-            .ok_or("times must be HH:MM between 00:00 and 24:00")?;
-        let end = if end_text == "24:00" {
-            None
+fn day_ranges(day: &str, value: &Value) -> Result<Vec<TimeRange>, String> {
+    let shape_error = || "must be a list of [\"HH:MM\", \"HH:MM\"] pairs".to_owned();
+    let list = value.as_array().ok_or_else(shape_error)?;
+    let pairs = list
+        .iter()
+        .map(|pair| match pair.as_array().map(Vec::as_slice) {
+            Some([Value::String(start), Value::String(end)]) => Ok([start.clone(), end.clone()]),
+            _ => Err(shape_error()),
+        })
+        .collect::<Result<Vec<[String; 2]>, String>>()?;
+    parse_ranges(day, &pairs).map_err(|e| e.to_string())
+}
+
+fn ranges_json(ranges: &[TimeRange]) -> Value {
+    let clock = |time: NaiveTime, is_end: bool| {
+        if is_end && time == NaiveTime::MIN {
+            "24:00".to_owned()
         } else {
-            Some(parse_time(end_text).ok_or("times must be HH:MM between 00:00 and 24:00")?)
-        };
-        let range = LocalRange { start, end };
-        if !range.ends_after(start) {
-            return Err(format!(
-                "range {} must end after it starts",
-                describe(&range)
-            ));
+            time.format("%H:%M").to_string()
         }
-        ranges.push(range);
-    }
-    ranges.sort();
-    for pair in ranges.windows(2) {
-        if pair[0].ends_after(pair[1].start) {
-            return Err(format!(
-                "ranges {} and {} overlap",
-                describe(&pair[0]),
-                describe(&pair[1])
-            ));
-        }
-    }
-    Ok(ranges)
-}
-
-fn parse_time(text: &str) -> Option<NaiveTime> {
-    if text.len() != 5 {
-        return None;
-    }
-    NaiveTime::parse_from_str(text, "%H:%M").ok()
-}
-
-fn describe(range: &LocalRange) -> String {
-    let end = range
-        .end
-        .map_or_else(|| "24:00".to_owned(), |t| t.format("%H:%M").to_string());
-    format!("{}–{}", range.start.format("%H:%M"), end)
+    };
+    Value::from(
+        ranges
+            .iter()
+            .map(|r| {
+                Value::from(vec![
+                    Value::from(clock(r.start, false)),
+                    Value::from(clock(r.end, true)),
+                ])
+            })
+            .collect::<Vec<_>>(),
+    )
 }
 
 #[cfg(test)]
@@ -192,18 +189,18 @@ mod tests {
     }
 
     #[test]
-    fn several_ranges_and_midnight_end() {
-        let hours =
-            WeeklyHours::from_json(&json!({"sat": [["20:00", "24:00"], ["08:00", "12:00"]]}))
-                .unwrap();
-        let sat = hours.ranges(Weekday::Sat);
-        assert_eq!(sat.len(), 2);
-        assert_eq!(sat[0].start, NaiveTime::from_hms_opt(8, 0, 0).unwrap());
-        assert_eq!(sat[1].end, None);
+    fn several_ranges_midnight_end_and_dates() {
+        let value = json!({"sat": [["20:00", "24:00"], ["08:00", "12:00"]], "dates": {"2026-12-25": [], "2026-12-24": [["09:00", "12:00"]]}});
+        let hours = WeeklyHours::from_json(&value).unwrap();
+        assert_eq!(hours.ranges(Weekday::Sat).len(), 2);
+        let json = hours.to_json();
+        assert_eq!(json["sat"], json!([["08:00", "12:00"], ["20:00", "24:00"]]));
         assert_eq!(
-            hours.to_json()["sat"],
-            json!([["08:00", "12:00"], ["20:00", "24:00"]])
+            json["dates"],
+            json!({"2026-12-24": [["09:00", "12:00"]], "2026-12-25": []})
         );
+        let engine = hours.for_engine(chrono_tz::Europe::Berlin);
+        assert_eq!(engine.overrides.len(), 2);
     }
 
     #[test]
@@ -214,10 +211,22 @@ mod tests {
             "wed": [["9am", "5pm"]],
             "funday": [],
             "thu": "09-17",
+            "dates": {"25/12/2026": [], "2026-12-31": [["10:00"]]},
         }))
         .unwrap_err();
         let days: Vec<&str> = problems.iter().map(|(day, _)| day.as_str()).collect();
-        assert_eq!(days, ["funday", "mon", "tue", "wed", "thu"]);
+        assert_eq!(
+            days,
+            [
+                "funday",
+                "mon",
+                "tue",
+                "wed",
+                "thu",
+                "dates.2026-12-31",
+                "dates.25/12/2026"
+            ]
+        );
     }
 
     #[test]

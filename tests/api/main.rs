@@ -1,5 +1,6 @@
 mod admin_pages;
 mod admin_ui;
+mod booking;
 mod health;
 mod helpers;
 mod http_errors;

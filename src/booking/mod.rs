@@ -1,0 +1,6 @@
+//! Booking: shareable links, the public booking and manage pages, held slots.
+
+pub mod links;
+pub mod public;
+pub mod routes;
+pub mod service;

@@ -1,0 +1,460 @@
+//! Public booking: the slots a link offers, and booking one of them in a single transaction that
+//! re-checks the slot and claims the hosts' time blocks, so a slot is sold exactly once.
+
+use chrono::{DateTime, Duration, DurationRound, NaiveDate, SecondsFormat, Utc};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::audit::Actor;
+use crate::auth::tokens::{secret_token, sha256_hex};
+use crate::booking::links::{self, BookingLink};
+use crate::db::schema::{host_time_blocks, meeting_hosts, meetings};
+use crate::db::{write_transaction, DbConnection, StoreError};
+use crate::error::{AppError, FieldErrors};
+use crate::leads::model::{BantInput, LeadInput};
+use crate::leads::repo as leads_repo;
+use crate::scheduling::availability::{
+    available_slots, booking_window, choose_round_robin_host, HostMode, Interval,
+};
+use crate::scheduling::host_time::{host_calendars, host_loads, rules_of};
+use crate::scheduling::meeting_types::MeetingType;
+use crate::scheduling::repo as types_repo;
+use crate::state::AppState;
+use crate::users::model::User;
+use crate::values::{new_id, optional_text, TimeZone};
+use crate::workflow::repo::{self as requests_repo, NewRequest, Step};
+use crate::workflow::state::{needs_approval, transition, RequestStatus, WorkflowAction};
+
+/// Host time is claimed in blocks of this many minutes; meeting types keep every time on it.
+pub const BLOCK_MINUTES: i64 = 5;
+
+/// A link that can be booked through, with its meeting type.
+pub struct OpenLink {
+    pub link: BookingLink,
+    pub meeting_type: MeetingType,
+}
+
+/// The link behind `slug`: 404 when unknown, 410 when off, expired or used up.
+pub async fn open_link(state: &AppState, slug: String) -> Result<OpenLink, AppError> {
+    if slug.len() > 64 {
+        return Err(AppError::NotFound("no booking link at this address".into()));
+    }
+    let now = state.clock.now();
+    let found = state
+        .db
+        .run(move |conn| {
+            let Some(link) = links::find_by_slug(conn, &slug)? else {
+                return Ok(None);
+            };
+            let meeting_type = types_repo::find(conn, &link.meeting_type_id)?;
+            Ok(meeting_type.map(|meeting_type| OpenLink { link, meeting_type }))
+        })
+        .await?
+        .ok_or_else(|| AppError::NotFound("no booking link at this address".into()))?;
+    found
+        .link
+        .bookable(now)
+        .map_err(|why| AppError::Gone(why.explain().into()))?;
+    if !found.meeting_type.active {
+        return Err(AppError::Gone("this meeting is no longer offered".into()));
+    }
+    Ok(found)
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct SlotsQuery {
+    /// First local day, YYYY-MM-DD.
+    pub from: Option<String>,
+    /// Last local day (inclusive), YYYY-MM-DD; at most 62 days after `from`.
+    pub to: Option<String>,
+    /// IANA time zone the days and the answer's times are in.
+    pub tz: Option<String>,
+}
+
+/// A parsed [`SlotsQuery`].
+pub struct SlotWindow {
+    pub window: Interval,
+    pub zone: TimeZone,
+}
+
+impl SlotsQuery {
+    pub fn parse(&self, today: NaiveDate) -> Result<SlotWindow, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let zone = TimeZone::parse(self.tz.as_deref().unwrap_or("UTC"))
+            .map_err(|m| errors.add("tz", m))
+            .ok();
+        let date = |field: &str,
+                    raw: Option<&str>,
+                    default: NaiveDate,
+                    errors: &mut FieldErrors| match raw {
+            None => Some(default),
+            Some(raw) => NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+                .map_err(|_| errors.add(field, "must be a date in YYYY-MM-DD form"))
+                .ok(),
+        };
+        let from = date("from", self.from.as_deref(), today, &mut errors);
+        let to = from.and_then(|from| {
+            date(
+                "to",
+                self.to.as_deref(),
+                from + Duration::days(6),
+                &mut errors,
+            )
+        });
+        let (Some(zone), Some(from), Some(to)) = (zone, from, to) else {
+            return Err(errors);
+        };
+        match booking_window(from, to, zone.tz()) {
+            Ok(window) if errors.is_empty() => Ok(SlotWindow { window, zone }),
+            Ok(_) => Err(errors),
+            Err(e) => {
+                errors.add("to", e.to_string());
+                Err(errors)
+            }
+        }
+    }
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SlotView {
+    /// In the requested time zone, with its offset.
+    pub start: String,
+    pub end: String,
+    pub start_utc: String,
+    pub end_utc: String,
+}
+
+impl SlotView {
+    pub fn new(start: DateTime<Utc>, end: DateTime<Utc>, zone: TimeZone) -> Self {
+        let local = |at: DateTime<Utc>| {
+            at.with_timezone(&zone.tz())
+                .to_rfc3339_opts(SecondsFormat::Secs, false)
+        };
+        let utc = |at: DateTime<Utc>| at.to_rfc3339_opts(SecondsFormat::Secs, true);
+        Self {
+            start: local(start),
+            end: local(end),
+            start_utc: utc(start),
+            end_utc: utc(end),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SlotsView {
+    pub timezone: String,
+    pub duration_minutes: i32,
+    pub slots: Vec<SlotView>,
+    /// Hosts whose calendars could not be read; they count as busy.
+    pub degraded_hosts: Vec<String>,
+}
+
+fn active_hosts(
+    conn: &mut DbConnection,
+    meeting_type: &MeetingType,
+) -> Result<Vec<User>, StoreError> {
+    let mut hosts = Vec::with_capacity(meeting_type.host_ids.len());
+    for id in &meeting_type.host_ids {
+        if let Some(user) = crate::users::repo::find(conn, id)?.filter(|u| u.active) {
+            hosts.push(user);
+        }
+    }
+    Ok(hosts)
+}
+
+/// A bookable `[start, end)` and the hosts free for it.
+struct OpenSlot {
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    hosts: Vec<String>,
+}
+
+/// Every bookable slot of `meeting_type` in `window` at `now`.
+fn bookable(
+    conn: &mut DbConnection,
+    meeting_type: &MeetingType,
+    window: Interval,
+    now: DateTime<Utc>,
+) -> Result<Vec<OpenSlot>, StoreError> {
+    let hosts = active_hosts(conn, meeting_type)?;
+    if hosts.is_empty()
+        || ((meeting_type.host_mode == HostMode::Collective)
+            && hosts.len() < meeting_type.host_ids.len())
+    {
+        return Ok(Vec::new());
+    }
+    let calendars = host_calendars(conn, &hosts, window)?;
+    let availability = available_slots(
+        &rules_of(meeting_type),
+        meeting_type.host_mode,
+        &calendars,
+        window,
+        now,
+    );
+    Ok(availability
+        .slots()
+        .iter()
+        .map(|slot| OpenSlot {
+            start: slot.start,
+            end: slot.end,
+            hosts: availability.hosts(slot.hosts).to_vec(),
+        })
+        .collect())
+}
+
+pub async fn slots(
+    state: &AppState,
+    meeting_type: MeetingType,
+    window: SlotWindow,
+) -> Result<SlotsView, AppError> {
+    let now = state.clock.now();
+    let duration_minutes = meeting_type.duration_minutes;
+    let found = state
+        .db
+        .run(move |conn| bookable(conn, &meeting_type, window.window, now))
+        .await?;
+    Ok(SlotsView {
+        timezone: window.zone.name().to_owned(),
+        duration_minutes,
+        slots: found
+            .iter()
+            .map(|slot| SlotView::new(slot.start, slot.end, window.zone))
+            .collect(),
+        degraded_hosts: Vec::new(),
+    })
+}
+
+/// `POST /book/{slug}` as JSON or as the booking page's form.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+pub struct BookingRequest {
+    /// The slot's start, RFC 3339 with an offset.
+    pub start: String,
+    pub name: String,
+    pub email: String,
+    pub company: Option<String>,
+    /// The prospect's IANA time zone.
+    pub timezone: String,
+    pub bant: Option<BantInput>,
+    pub notes: Option<String>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct BookingConfirmation {
+    pub meeting_request_id: String,
+    #[schema(example = "scheduled")]
+    pub status: String,
+    /// The prospect's private page to see, reschedule or cancel the meeting.
+    pub manage_url: String,
+}
+
+/// A booking's outcome with the secret manage token, which exists only here.
+pub struct Booked {
+    pub meeting_request_id: String,
+    pub status: RequestStatus,
+    pub manage_token: String,
+}
+
+struct BookingInput {
+    start: DateTime<Utc>,
+    zone: TimeZone,
+    lead: LeadInput,
+    notes: Option<String>,
+}
+
+fn parse_booking(body: &BookingRequest) -> Result<BookingInput, FieldErrors> {
+    let mut errors = FieldErrors::new();
+    let start = DateTime::parse_from_rfc3339(body.start.trim())
+        .map(|at| at.with_timezone(&Utc))
+        .map_err(|_| {
+            errors.add(
+                "start",
+                "must be an RFC 3339 time with an offset, like 2026-12-01T09:30:00+01:00",
+            )
+        })
+        .ok();
+    let zone = TimeZone::parse(&body.timezone)
+        .map_err(|m| errors.add("timezone", m))
+        .ok();
+    let notes = optional_text(body.notes.as_deref(), 2000)
+        .map_err(|m| errors.add("notes", m))
+        .ok()
+        .flatten();
+    let lead = LeadInput {
+        email: body.email.clone(),
+        name: body.name.clone(),
+        company: body.company.clone(),
+        timezone: Some(body.timezone.clone()),
+        bant: body.bant.clone(),
+        source: Some("booking_link".into()),
+        ..LeadInput::default()
+    };
+    if let Err(lead_errors) = lead.parse() {
+        for (field, messages) in lead_errors.fields() {
+            if field != "timezone" {
+                for message in messages {
+                    errors.add(field, message.clone());
+                }
+            }
+        }
+    }
+    match (start, zone) {
+        (Some(start), Some(zone)) if errors.is_empty() => Ok(BookingInput {
+            start,
+            zone,
+            lead,
+            notes,
+        }),
+        _ => Err(errors),
+    }
+}
+
+/// The time blocks `[start, end)` covers, on the block grid.
+pub fn blocks(start: DateTime<Utc>, end: DateTime<Utc>) -> Vec<DateTime<Utc>> {
+    let block = Duration::minutes(BLOCK_MINUTES);
+    let mut at = start.duration_trunc(block).unwrap_or(start);
+    let mut covered = Vec::new();
+    while at < end {
+        covered.push(at);
+        at += block;
+    }
+    covered
+}
+
+/// Claims the hosts' time for a meeting. The primary key on (host, block) refuses any overlap,
+/// whatever else is happening on other connections or instances.
+pub fn claim_time(
+    conn: &mut DbConnection,
+    meeting_id: &str,
+    host_ids: &[String],
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let rows: Vec<_> = host_ids
+        .iter()
+        .flat_map(|host| {
+            blocks(start, end).into_iter().map(move |block| {
+                (
+                    host_time_blocks::user_id.eq(host.clone()),
+                    host_time_blocks::block_start.eq(block.naive_utc()),
+                    host_time_blocks::meeting_id.eq(meeting_id.to_owned()),
+                )
+            })
+        })
+        .collect();
+    for row in rows {
+        diesel::insert_into(host_time_blocks::table)
+            .values(row)
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+fn slot_taken() -> AppError {
+    AppError::Conflict("that time was just taken; please pick another".into())
+}
+
+pub async fn book(
+    state: &AppState,
+    open: OpenLink,
+    body: BookingRequest,
+) -> Result<Booked, AppError> {
+    let input = parse_booking(&body).map_err(AppError::Validation)?;
+    let intake = input.lead.parse().map_err(AppError::Validation)?;
+    let now = state.clock.now();
+    let rules = state.scoring_rules.clone();
+    let uid_domain = state.settings.server.public_url().map_or_else(
+        |_| "convene".to_owned(),
+        |url| url.host_str().unwrap_or("convene").to_owned(),
+    );
+    state
+        .db
+        .run(move |conn| {
+            let OpenLink { link, meeting_type } = open;
+            let outcome = write_transaction(conn, |conn| {
+                let end = input.start + Duration::minutes(i64::from(meeting_type.duration_minutes));
+                let day = Interval { start: input.start - Duration::days(1), end: end + Duration::days(1) };
+                let offered = bookable(conn, &meeting_type, day, now)?;
+                let Some(OpenSlot { hosts: free_hosts, .. }) = offered.into_iter().find(|slot| slot.start == input.start) else {
+                    return Err(slot_taken());
+                };
+                let host_ids = if meeting_type.host_mode == HostMode::Collective {
+                    free_hosts
+                } else {
+                    let loads = host_loads(conn, &free_hosts, now)?;
+                    choose_round_robin_host(&free_hosts, &loads).into_iter().collect()
+                };
+                if !links::take_use(conn, &link)? {
+                    return Err(AppError::Gone("this booking link has been used as often as it allows".into()));
+                }
+                let actor = Actor::Prospect;
+                let lead = match &link.lead_id {
+                    Some(lead_id) => leads_repo::update_from_booking(conn, lead_id, &intake, &rules, &actor, now)?,
+                    None => leads_repo::upsert(conn, &intake, &rules, &actor, now)?.0,
+                };
+                if let Some(minimum) = meeting_type.min_lead_score.filter(|min| i32::from(lead.score) < *min) {
+                    return Err(AppError::Forbidden(format!(
+                        "this meeting is offered to qualified prospects only (a score of at least {minimum} is needed)"
+                    )));
+                }
+                let auto_approve = meeting_type.auto_approve_min_score.and_then(|s| u8::try_from(s.clamp(0, 100)).ok());
+                let submit = WorkflowAction::Submit { needs_approval: needs_approval(meeting_type.requires_approval, auto_approve, lead.score) };
+                let submitted = transition(RequestStatus::Requested, &submit)?;
+                let request = requests_repo::insert(
+                    conn,
+                    &NewRequest {
+                        lead_id: &lead.id,
+                        meeting_type_id: &meeting_type.id,
+                        host_ids: &host_ids,
+                        notes: input.notes.as_deref(),
+                        submitted_status: submitted,
+                        submit,
+                    },
+                    &actor,
+                    now,
+                )?;
+                let meeting_id = new_id();
+                let manage_token = secret_token();
+                let meeting_status = if submitted == RequestStatus::Approved { "scheduled" } else { "held" };
+                diesel::insert_into(meetings::table)
+                    .values((
+                        meetings::id.eq(&meeting_id),
+                        meetings::meeting_request_id.eq(&request.id),
+                        meetings::status.eq(meeting_status),
+                        meetings::start_utc.eq(input.start.naive_utc()),
+                        meetings::end_utc.eq(end.naive_utc()),
+                        meetings::prospect_timezone.eq(input.zone.name()),
+                        meetings::ics_uid.eq(format!("{meeting_id}@{uid_domain}")),
+                        meetings::sequence.eq(0),
+                        meetings::location.eq(meeting_type.location.clone()),
+                        meetings::manage_token_hash.eq(sha256_hex(&manage_token)),
+                        meetings::booking_link_id.eq(&link.id),
+                        meetings::created_at.eq(now.naive_utc()),
+                        meetings::updated_at.eq(now.naive_utc()),
+                    ))
+                    .execute(conn)?;
+                for host in &host_ids {
+                    diesel::insert_into(meeting_hosts::table)
+                        .values((meeting_hosts::meeting_id.eq(&meeting_id), meeting_hosts::user_id.eq(host)))
+                        .execute(conn)?;
+                }
+                claim_time(conn, &meeting_id, &host_ids, input.start, end).map_err(|e| if e.is_unique_violation() { slot_taken() } else { e.into() })?;
+                let status = if submitted == RequestStatus::Approved {
+                    let schedule = WorkflowAction::Schedule;
+                    let to = transition(submitted, &schedule)?;
+                    let step = Step { action: &schedule, from: Some(submitted), to, note: None };
+                    requests_repo::transition(conn, &request.id, &step, None, &actor, now)?;
+                    to
+                } else {
+                    submitted
+                };
+                Ok(Booked { meeting_request_id: request.id, status, manage_token })
+            });
+            // A concurrent booking of the same slot can also surface as a unique violation at
+            // commit or as a serialization failure; either way the slot is gone.
+            Ok(outcome.map_err(|error| match error {
+                AppError::Store(e) if e.is_unique_violation() => slot_taken(),
+                other => other,
+            }))
+        })
+        .await?
+}

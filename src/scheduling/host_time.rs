@@ -1,0 +1,119 @@
+//! What Convene knows about its hosts' time, shaped for the availability engine: working hours
+//! from their user record and busy time from Convene's own held and scheduled meetings.
+
+use chrono::{DateTime, Duration, NaiveDateTime, Utc};
+use diesel::prelude::*;
+
+use crate::db::schema::{meeting_hosts, meetings};
+use crate::db::{DbConnection, StoreError};
+use crate::scheduling::availability::{HostCalendar, HostLoad, Interval, MeetingRules};
+use crate::scheduling::meeting_types::MeetingType;
+use crate::users::model::User;
+
+/// Meeting statuses that occupy a host's time.
+pub const OCCUPYING: [&str; 2] = ["held", "scheduled"];
+
+/// How far around a window meetings still matter: buffers reach at most four hours, and the
+/// per-day limit counts meetings on the host's whole local day.
+const CONTEXT: Duration = Duration::days(2);
+
+pub fn rules_of(meeting_type: &MeetingType) -> MeetingRules {
+    let minutes = |m: i32| Duration::minutes(i64::from(m));
+    MeetingRules {
+        duration: minutes(meeting_type.duration_minutes),
+        step: minutes(meeting_type.slot_step_minutes),
+        buffer_before: minutes(meeting_type.buffer_before_minutes),
+        buffer_after: minutes(meeting_type.buffer_after_minutes),
+        min_notice: minutes(meeting_type.min_notice_minutes),
+        max_days_ahead: u32::try_from(meeting_type.max_days_ahead).unwrap_or(0),
+        max_per_day_per_host: meeting_type
+            .max_per_day_per_host
+            .and_then(|n| u32::try_from(n).ok()),
+    }
+}
+
+/// The engine's view of each host in `hosts` for `window`. Held slots are busy time; scheduled
+/// meetings are busy and count toward the per-day limit.
+pub fn host_calendars(
+    conn: &mut DbConnection,
+    hosts: &[User],
+    window: Interval,
+) -> Result<Vec<HostCalendar<String>>, StoreError> {
+    let ids: Vec<&str> = hosts.iter().map(|h| h.id.as_str()).collect();
+    let from = (window.start - CONTEXT).naive_utc();
+    let to = (window.end + CONTEXT).naive_utc();
+    let rows: Vec<(String, String, NaiveDateTime, NaiveDateTime)> = meetings::table
+        .inner_join(meeting_hosts::table)
+        .filter(meeting_hosts::user_id.eq_any(&ids))
+        .filter(meetings::status.eq_any(OCCUPYING))
+        .filter(meetings::start_utc.lt(to))
+        .filter(meetings::end_utc.gt(from))
+        .select((
+            meeting_hosts::user_id,
+            meetings::status,
+            meetings::start_utc,
+            meetings::end_utc,
+        ))
+        .load(conn)?;
+    Ok(hosts
+        .iter()
+        .map(|host| {
+            let mut calendar = HostCalendar {
+                host: host.id.clone(),
+                working_hours: host.working_hours.for_engine(host.timezone.tz()),
+                busy: Vec::new(),
+                meetings: Vec::new(),
+            };
+            for (user_id, status, start, end) in &rows {
+                if user_id != &host.id {
+                    continue;
+                }
+                let interval = Interval {
+                    start: start.and_utc(),
+                    end: end.and_utc(),
+                };
+                if status == "scheduled" {
+                    calendar.meetings.push(interval);
+                } else {
+                    calendar.busy.push(interval);
+                }
+            }
+            calendar
+        })
+        .collect())
+}
+
+/// Each candidate's meetings in the 30 days before `now` and when the last one ended, for
+/// choosing a round-robin host.
+pub fn host_loads(
+    conn: &mut DbConnection,
+    candidates: &[String],
+    now: DateTime<Utc>,
+) -> Result<Vec<HostLoad<String>>, StoreError> {
+    let since = (now - Duration::days(30)).naive_utc();
+    let rows: Vec<(String, NaiveDateTime)> = meetings::table
+        .inner_join(meeting_hosts::table)
+        .filter(meeting_hosts::user_id.eq_any(candidates))
+        .filter(meetings::status.ne_all(["cancelled", "released"]))
+        .filter(meetings::end_utc.le(now.naive_utc()))
+        .select((meeting_hosts::user_id, meetings::end_utc))
+        .load(conn)?;
+    Ok(candidates
+        .iter()
+        .map(|host| {
+            let ends: Vec<NaiveDateTime> = rows
+                .iter()
+                .filter(|(id, _)| id == host)
+                .map(|(_, end)| *end)
+                .collect();
+            HostLoad {
+                host: host.clone(),
+                meetings_last_30_days: u32::try_from(
+                    ends.iter().filter(|end| **end >= since).count(),
+                )
+                .unwrap_or(u32::MAX),
+                last_meeting_end: ends.iter().max().map(|end| end.and_utc()),
+            }
+        })
+        .collect())
+}
