@@ -9,6 +9,7 @@ pub mod error;
 pub mod http;
 pub mod jobs;
 pub mod leads;
+pub mod notifications;
 pub mod scheduling;
 pub mod startup;
 pub mod state;

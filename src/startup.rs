@@ -108,6 +108,7 @@ fn http_server(
             .configure(crate::workflow::routes::configure)
             .configure(crate::booking::routes::configure)
             .configure(crate::booking::routes::configure_public)
+            .configure(crate::booking::routes::configure_manage)
             .service(
                 web::scope("/admin")
                     .configure(crate::auth::routes::configure_admin)

@@ -1,6 +1,7 @@
 //! Booking: shareable links, the public booking and manage pages, held slots.
 
 pub mod links;
+pub mod manage;
 pub mod public;
 pub mod routes;
 pub mod service;

@@ -1,23 +1,28 @@
 //! `/api/v1/booking-links`.
 
-use std::future::Future;
-use std::pin::Pin;
-
-use actix_web::{get, patch, post, web, FromRequest, HttpMessage, HttpRequest, HttpResponse};
-use chrono::{DateTime, Utc};
+use actix_web::http::StatusCode;
+use actix_web::{get, patch, post, web, HttpResponse};
+use askama::Template;
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::Deserialize;
 
+use crate::audit::Actor;
 use crate::auth::roles::Permission;
 use crate::booking::links::{self, BookingLinkView, CreateBookingLink, NewLink, UpdateBookingLink};
-use crate::booking::public::BookingForm;
-use crate::booking::service::{self, BookingConfirmation, BookingRequest, SlotsQuery, SlotsView};
+use crate::booking::manage::{self, Managed};
+use crate::booking::public::{slot_days, zone_names, BookingForm, SlotDay};
+use crate::booking::service::{
+    self, BookingConfirmation, BookingRequest, OpenLink, SlotsQuery, SlotsView,
+};
 use crate::db::write_transaction;
 use crate::error::{AppError, FieldErrors, PageError};
-use crate::http::extractors::{ApiCaller, CsrfForm};
-use crate::http::pages::see_other;
+use crate::http::extractors::{ApiCaller, CsrfProtected, CsrfToken, JsonOrForm};
+use crate::http::pages::{render, see_other};
 use crate::http::Page;
+use crate::scheduling::availability::window_for_dates;
 use crate::state::AppState;
 use crate::values::is_id;
+use crate::values::TimeZone;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(create_booking_link)
@@ -167,7 +172,7 @@ pub async fn update_booking_link(
 }
 
 pub fn configure_public(cfg: &mut web::ServiceConfig) {
-    cfg.service(slots_json).service(book);
+    cfg.service(slots_json).service(booking_page).service(book);
 }
 
 #[utoipa::path(
@@ -192,27 +197,6 @@ pub async fn slots_json(
     Ok(HttpResponse::Ok().json(view))
 }
 
-/// A booking as JSON (integrations) or as the booking page's form (people).
-pub enum Submission {
-    Json(BookingRequest),
-    Form(BookingForm),
-}
-
-impl FromRequest for Submission {
-    type Error = actix_web::Error;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
-
-    fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
-        if req.content_type() == "application/x-www-form-urlencoded" {
-            let form = CsrfForm::<BookingForm>::from_request(req, payload);
-            Box::pin(async move { Ok(Submission::Form(form.await?.0)) })
-        } else {
-            let json = web::Json::<BookingRequest>::from_request(req, payload);
-            Box::pin(async move { Ok(Submission::Json(json.await?.into_inner())) })
-        }
-    }
-}
-
 fn manage_url(state: &AppState, token: &str) -> String {
     format!("{}/m/{token}", state.settings.server.public_base())
 }
@@ -233,10 +217,11 @@ fn manage_url(state: &AppState, token: &str) -> String {
 pub async fn book(
     state: web::Data<AppState>,
     slug: web::Path<String>,
-    submission: Submission,
+    csrf: CsrfToken,
+    submission: JsonOrForm<BookingRequest, BookingForm>,
 ) -> Result<HttpResponse, actix_web::Error> {
     match submission {
-        Submission::Json(body) => {
+        JsonOrForm::Json(body) => {
             let open = service::open_link(&state, slug.into_inner()).await?;
             let booked = service::book(&state, open, body).await?;
             Ok(HttpResponse::Created().json(BookingConfirmation {
@@ -245,14 +230,507 @@ pub async fn book(
                 status: booked.status.as_str().to_owned(),
             }))
         }
-        Submission::Form(form) => {
+        JsonOrForm::Form(form) => {
             let open = service::open_link(&state, slug.into_inner())
                 .await
                 .map_err(PageError)?;
+            let page_link = OpenLink {
+                link: open.link.clone(),
+                meeting_type: open.meeting_type.clone(),
+            };
             match service::book(&state, open, BookingRequest::from(&form)).await {
                 Ok(booked) => Ok(see_other(&format!("/m/{}?booked=1", booked.manage_token))),
-                Err(error) => Err(PageError(error).into()),
+                Err(error) => Ok(refused_booking(&state, page_link, &csrf, form, error).await?),
             }
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct BookingPageQuery {
+    tz: Option<String>,
+    from: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "public/book.html")]
+struct BookingPage {
+    asset_version: &'static str,
+    slug: String,
+    meeting_name: String,
+    duration_minutes: i32,
+    location: Option<String>,
+    hosts: Vec<String>,
+    zone: String,
+    zones: Vec<(&'static str, bool)>,
+    week_label: String,
+    days: Vec<SlotDay>,
+    previous_week: Option<String>,
+    next_week: String,
+    csrf_token: String,
+    form: BookingForm,
+    error: Option<String>,
+    timings: Vec<(&'static str, &'static str, bool)>,
+}
+
+const TIMINGS: [(&str, &str); 5] = [
+    ("now", "Right away"),
+    ("this_quarter", "This quarter"),
+    ("this_year", "This year"),
+    ("later", "Later"),
+    ("unknown", "Not sure yet"),
+];
+
+struct PageRequest {
+    zone: TimeZone,
+    from: Option<NaiveDate>,
+}
+
+async fn booking_page_response(
+    state: &AppState,
+    open: OpenLink,
+    page: PageRequest,
+    csrf: &CsrfToken,
+    form: BookingForm,
+    error: Option<(StatusCode, String)>,
+) -> Result<HttpResponse, PageError> {
+    let zone = page.zone;
+    let today = state.clock.now().with_timezone(&zone.tz()).date_naive();
+    let from = page.from.filter(|from| *from > today).unwrap_or(today);
+    let to = from + Duration::days(6);
+    let window = window_for_dates(from, to, zone.tz());
+    let hosts = service::host_names(state, &open.meeting_type).await?;
+    let times = service::slot_times(state, open.meeting_type.clone(), window, None).await?;
+    let week = |date: NaiveDate| {
+        let query = serde_urlencoded::to_string([
+            ("tz", zone.name().to_owned()),
+            ("from", date.format("%Y-%m-%d").to_string()),
+        ])
+        .unwrap_or_default();
+        format!("/book/{}?{query}", open.link.slug)
+    };
+    let (status, error) = match error {
+        Some((status, message)) => (status, Some(message)),
+        None => (StatusCode::OK, None),
+    };
+    let page = BookingPage {
+        asset_version: crate::http::assets::version(),
+        slug: open.link.slug.clone(),
+        meeting_name: open.meeting_type.name.clone(),
+        duration_minutes: open.meeting_type.duration_minutes,
+        location: open.meeting_type.location.clone(),
+        hosts,
+        zone: zone.name().to_owned(),
+        zones: zone_names()
+            .into_iter()
+            .map(|name| (name, name == zone.name()))
+            .collect(),
+        week_label: format!(
+            "{} – {}",
+            from.format("%a %-d %b"),
+            to.format("%a %-d %b %Y")
+        ),
+        days: slot_days(&times, zone),
+        previous_week: (from > today).then(|| week((from - Duration::days(7)).max(today))),
+        next_week: week(to + Duration::days(1)),
+        csrf_token: csrf.0.clone(),
+        timings: TIMINGS
+            .iter()
+            .map(|&(value, label)| (value, label, value == form.timing))
+            .collect(),
+        form,
+        error,
+    };
+    let mut response = render(&page)?;
+    *response.status_mut() = status;
+    Ok(response)
+}
+
+#[get("/book/{slug}")]
+async fn booking_page(
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+    query: web::Query<BookingPageQuery>,
+    csrf: CsrfToken,
+) -> Result<HttpResponse, PageError> {
+    let open = service::open_link(&state, slug.into_inner()).await?;
+    let zone = query
+        .tz
+        .as_deref()
+        .and_then(|tz| TimeZone::parse(tz).ok())
+        .unwrap_or_else(utc);
+    let from = query
+        .from
+        .as_deref()
+        .and_then(|from| NaiveDate::parse_from_str(from, "%Y-%m-%d").ok());
+    let form = BookingForm {
+        timezone: zone.name().to_owned(),
+        ..BookingForm::default()
+    };
+    booking_page_response(&state, open, PageRequest { zone, from }, &csrf, form, None).await
+}
+
+fn utc() -> TimeZone {
+    TimeZone::parse("UTC").unwrap_or_else(|_| unreachable!("UTC is an IANA zone"))
+}
+
+/// A refused form booking, shown again on the page with what the person typed.
+async fn refused_booking(
+    state: &AppState,
+    open: OpenLink,
+    csrf: &CsrfToken,
+    form: BookingForm,
+    error: AppError,
+) -> Result<HttpResponse, PageError> {
+    let message = match &error {
+        AppError::Validation(fields) => fields
+            .fields()
+            .flat_map(|(field, messages)| {
+                messages
+                    .iter()
+                    .map(move |m| format!("{} {m}", field.replace(['_', '.'], " ")))
+            })
+            .collect::<Vec<_>>()
+            .join("; "),
+        AppError::Conflict(_) | AppError::Forbidden(_) | AppError::Gone(_) => error.to_string(),
+        _ => return Err(PageError(error)),
+    };
+    let status = actix_web::ResponseError::status_code(&error);
+    let zone = TimeZone::parse(&form.timezone).unwrap_or_else(|_| utc());
+    let from = DateTime::parse_from_rfc3339(&form.start)
+        .ok()
+        .map(|at| at.with_timezone(&zone.tz()).date_naive());
+    booking_page_response(
+        state,
+        open,
+        PageRequest { zone, from },
+        csrf,
+        form,
+        Some((status, message)),
+    )
+    .await
+}
+
+pub fn configure_manage(cfg: &mut web::ServiceConfig) {
+    cfg.service(manage_page)
+        .service(invite_ics)
+        .service(reschedule_meeting)
+        .service(cancel_meeting);
+}
+
+#[derive(Debug, Deserialize)]
+struct ManageQuery {
+    booked: Option<String>,
+    rescheduled: Option<String>,
+    cancelled: Option<String>,
+    from: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "public/manage.html")]
+struct ManagePage {
+    asset_version: &'static str,
+    token: String,
+    meeting_name: String,
+    status: String,
+    when: String,
+    zone: String,
+    hosts: Vec<String>,
+    location: Option<String>,
+    notice: Option<String>,
+    error: Option<String>,
+    can_reschedule: bool,
+    can_cancel: bool,
+    week_label: String,
+    days: Vec<SlotDay>,
+    previous_week: Option<String>,
+    next_week: String,
+    csrf_token: String,
+}
+
+fn describe_time(managed: &Managed) -> String {
+    let zone = managed.zone().tz();
+    let start = managed.start().with_timezone(&zone);
+    let end = managed.end().with_timezone(&zone);
+    format!(
+        "{}–{}",
+        start.format("%A %-d %B %Y, %H:%M"),
+        end.format("%H:%M")
+    )
+}
+
+async fn manage_page_response(
+    state: &AppState,
+    token: String,
+    managed: Managed,
+    from: Option<NaiveDate>,
+    csrf: &CsrfToken,
+    notice: Option<String>,
+    error: Option<(StatusCode, String)>,
+) -> Result<HttpResponse, PageError> {
+    let zone = managed.zone();
+    let today = state.clock.now().with_timezone(&zone.tz()).date_naive();
+    let from = from.filter(|from| *from > today).unwrap_or(today);
+    let to = from + Duration::days(6);
+    let can_reschedule = managed.meeting.status == "scheduled";
+    let times = if can_reschedule {
+        let window = window_for_dates(from, to, zone.tz());
+        service::slot_times(
+            state,
+            managed.meeting_type.clone(),
+            window,
+            Some(managed.meeting.id.clone()),
+        )
+        .await?
+    } else {
+        Vec::new()
+    };
+    let week = |date: NaiveDate| format!("/m/{token}?from={}", date.format("%Y-%m-%d"));
+    let (status, error) = match error {
+        Some((status, message)) => (status, Some(message)),
+        None => (StatusCode::OK, None),
+    };
+    let page = ManagePage {
+        asset_version: crate::http::assets::version(),
+        meeting_name: managed.meeting_type.name.clone(),
+        status: match managed.meeting.status.as_str() {
+            "held" => "Requested: we will confirm it by email shortly".into(),
+            "scheduled" => "Confirmed".into(),
+            other => other[..1].to_uppercase() + &other[1..],
+        },
+        when: describe_time(&managed),
+        zone: zone.name().to_owned(),
+        hosts: managed
+            .hosts
+            .iter()
+            .map(|h| {
+                h.title
+                    .as_ref()
+                    .map_or_else(|| h.name.clone(), |t| format!("{}, {t}", h.name))
+            })
+            .collect(),
+        location: managed.meeting.location.clone(),
+        notice,
+        error,
+        can_cancel: manage::changeable(&managed.request),
+        can_reschedule,
+        week_label: format!(
+            "{} – {}",
+            from.format("%a %-d %b"),
+            to.format("%a %-d %b %Y")
+        ),
+        days: slot_days(&times, zone),
+        previous_week: (from > today).then(|| week((from - Duration::days(7)).max(today))),
+        next_week: week(to + Duration::days(1)),
+        csrf_token: csrf.0.clone(),
+        token,
+    };
+    let mut response = render(&page)?;
+    *response.status_mut() = status;
+    Ok(response)
+}
+
+#[get("/m/{token}")]
+async fn manage_page(
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+    query: web::Query<ManageQuery>,
+    csrf: CsrfToken,
+) -> Result<HttpResponse, PageError> {
+    let token = token.into_inner();
+    let managed = manage::find(&state, token.clone()).await?;
+    let notice = if query.booked.is_some() {
+        Some("Thank you! Your booking is in.".to_owned())
+    } else if query.rescheduled.is_some() {
+        Some("Your meeting has been moved.".to_owned())
+    } else if query.cancelled.is_some() {
+        Some("Your meeting has been cancelled.".to_owned())
+    } else {
+        None
+    };
+    let from = query
+        .from
+        .as_deref()
+        .and_then(|from| NaiveDate::parse_from_str(from, "%Y-%m-%d").ok());
+    manage_page_response(&state, token, managed, from, &csrf, notice, None).await
+}
+
+#[get("/m/{token}/invite.ics")]
+async fn invite_ics(
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    let token = token.into_inner();
+    let managed = manage::find(&state, token.clone()).await?;
+    let ics = managed.ics(&manage_url(&state, &token), state.clock.now());
+    Ok(HttpResponse::Ok()
+        .content_type("text/calendar; charset=utf-8")
+        .insert_header(("Content-Disposition", "attachment; filename=\"invite.ics\""))
+        .body(ics))
+}
+
+/// A meeting as the manage endpoints answer JSON callers.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct ManagedMeetingView {
+    pub meeting_request_id: String,
+    pub status: String,
+    pub start: String,
+    pub end: String,
+    pub start_utc: String,
+    pub end_utc: String,
+    pub sequence: i32,
+}
+
+impl From<&Managed> for ManagedMeetingView {
+    fn from(managed: &Managed) -> Self {
+        let slot = service::SlotView::new(managed.start(), managed.end(), managed.zone());
+        Self {
+            meeting_request_id: managed.request.id.clone(),
+            status: managed.meeting.status.clone(),
+            start: slot.start,
+            end: slot.end,
+            start_utc: slot.start_utc,
+            end_utc: slot.end_utc,
+            sequence: managed.meeting.sequence,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct RescheduleRequest {
+    /// The new start, RFC 3339 with an offset.
+    pub start: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct RescheduleForm {
+    #[serde(default)]
+    csrf_token: String,
+    #[serde(default)]
+    start: String,
+}
+
+impl CsrfProtected for RescheduleForm {
+    fn csrf_token(&self) -> &str {
+        &self.csrf_token
+    }
+}
+
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+pub struct CancelRequest {
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct CancelForm {
+    #[serde(default)]
+    csrf_token: String,
+    #[serde(default)]
+    reason: String,
+}
+
+impl CsrfProtected for CancelForm {
+    fn csrf_token(&self) -> &str {
+        &self.csrf_token
+    }
+}
+
+fn parse_start(raw: &str) -> Result<DateTime<Utc>, AppError> {
+    DateTime::parse_from_rfc3339(raw.trim())
+        .map(|at| at.with_timezone(&Utc))
+        .map_err(|_| AppError::validation("start", "must be an RFC 3339 time with an offset"))
+}
+
+fn parse_reason(raw: Option<&str>) -> Result<Option<String>, AppError> {
+    crate::values::optional_text(raw, 2000).map_err(|m| AppError::validation("reason", m))
+}
+
+#[utoipa::path(
+    tag = "public booking",
+    params(("token" = String, Path, description = "The manage token from manage_url")),
+    request_body = RescheduleRequest,
+    responses((status = 200, body = ManagedMeetingView), (status = 404, body = crate::error::Problem), (status = 409, body = crate::error::Problem)),
+)]
+#[post("/m/{token}/reschedule")]
+pub async fn reschedule_meeting(
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+    csrf: CsrfToken,
+    body: JsonOrForm<RescheduleRequest, RescheduleForm>,
+) -> Result<HttpResponse, actix_web::Error> {
+    let token = token.into_inner();
+    match body {
+        JsonOrForm::Json(body) => {
+            let managed = manage::find(&state, token).await?;
+            let moved =
+                manage::reschedule(&state, managed, parse_start(&body.start)?, Actor::Prospect)
+                    .await?;
+            Ok(HttpResponse::Ok().json(ManagedMeetingView::from(&moved)))
+        }
+        JsonOrForm::Form(form) => {
+            let managed = manage::find(&state, token.clone())
+                .await
+                .map_err(PageError)?;
+            let outcome = match parse_start(&form.start) {
+                Ok(start) => {
+                    manage::reschedule(&state, managed.clone(), start, Actor::Prospect).await
+                }
+                Err(error) => Err(error),
+            };
+            match outcome {
+                Ok(_) => Ok(see_other(&format!("/m/{token}?rescheduled=1"))),
+                Err(error @ (AppError::Conflict(_) | AppError::Validation(_))) => {
+                    let status = actix_web::ResponseError::status_code(&error);
+                    let message = match &error {
+                        AppError::Validation(_) => "Please pick a new time first.".to_owned(),
+                        other => other.to_string(),
+                    };
+                    Ok(manage_page_response(
+                        &state,
+                        token,
+                        managed,
+                        None,
+                        &csrf,
+                        None,
+                        Some((status, message)),
+                    )
+                    .await?)
+                }
+                Err(other) => Err(PageError(other).into()),
+            }
+        }
+    }
+}
+
+#[utoipa::path(
+    tag = "public booking",
+    params(("token" = String, Path, description = "The manage token from manage_url")),
+    request_body = CancelRequest,
+    responses((status = 200, body = ManagedMeetingView), (status = 404, body = crate::error::Problem), (status = 409, body = crate::error::Problem)),
+)]
+#[post("/m/{token}/cancel")]
+pub async fn cancel_meeting(
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+    body: JsonOrForm<CancelRequest, CancelForm>,
+) -> Result<HttpResponse, actix_web::Error> {
+    let token = token.into_inner();
+    match body {
+        JsonOrForm::Json(body) => {
+            let managed = manage::find(&state, token).await?;
+            let reason = parse_reason(body.reason.as_deref())?;
+            let cancelled = manage::cancel(&state, managed, reason, Actor::Prospect).await?;
+            Ok(HttpResponse::Ok().json(ManagedMeetingView::from(&cancelled)))
+        }
+        JsonOrForm::Form(form) => {
+            let managed = manage::find(&state, token.clone())
+                .await
+                .map_err(PageError)?;
+            let reason = parse_reason(Some(&form.reason)).map_err(PageError)?;
+            manage::cancel(&state, managed, reason, Actor::Prospect)
+                .await
+                .map_err(PageError)?;
+            Ok(see_other(&format!("/m/{token}?cancelled=1")))
         }
     }
 }

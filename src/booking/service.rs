@@ -163,18 +163,20 @@ fn active_hosts(
 }
 
 /// A bookable `[start, end)` and the hosts free for it.
-struct OpenSlot {
-    start: DateTime<Utc>,
-    end: DateTime<Utc>,
-    hosts: Vec<String>,
+pub(crate) struct OpenSlot {
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    pub hosts: Vec<String>,
 }
 
-/// Every bookable slot of `meeting_type` in `window` at `now`.
-fn bookable(
+/// Every bookable slot of `meeting_type` in `window` at `now`, treating the time of meeting
+/// `ignoring` (one being rescheduled) as free.
+pub(crate) fn bookable(
     conn: &mut DbConnection,
     meeting_type: &MeetingType,
     window: Interval,
     now: DateTime<Utc>,
+    ignoring: Option<&str>,
 ) -> Result<Vec<OpenSlot>, StoreError> {
     let hosts = active_hosts(conn, meeting_type)?;
     if hosts.is_empty()
@@ -183,7 +185,7 @@ fn bookable(
     {
         return Ok(Vec::new());
     }
-    let calendars = host_calendars(conn, &hosts, window)?;
+    let calendars = host_calendars(conn, &hosts, window, ignoring)?;
     let availability = available_slots(
         &rules_of(meeting_type),
         meeting_type.host_mode,
@@ -197,7 +199,7 @@ fn bookable(
         .map(|slot| OpenSlot {
             start: slot.start,
             end: slot.end,
-            hosts: availability.hosts(slot.hosts).to_vec(),
+            hosts: availability.hosts(slot.hosts).cloned().collect(),
         })
         .collect())
 }
@@ -211,7 +213,7 @@ pub async fn slots(
     let duration_minutes = meeting_type.duration_minutes;
     let found = state
         .db
-        .run(move |conn| bookable(conn, &meeting_type, window.window, now))
+        .run(move |conn| bookable(conn, &meeting_type, window.window, now, None))
         .await?;
     Ok(SlotsView {
         timezone: window.zone.name().to_owned(),
@@ -373,7 +375,7 @@ pub async fn book(
             let outcome = write_transaction(conn, |conn| {
                 let end = input.start + Duration::minutes(i64::from(meeting_type.duration_minutes));
                 let day = Interval { start: input.start - Duration::days(1), end: end + Duration::days(1) };
-                let offered = bookable(conn, &meeting_type, day, now)?;
+                let offered = bookable(conn, &meeting_type, day, now, None)?;
                 let Some(OpenSlot { hosts: free_hosts, .. }) = offered.into_iter().find(|slot| slot.start == input.start) else {
                     return Err(slot_taken());
                 };
@@ -457,4 +459,43 @@ pub async fn book(
             }))
         })
         .await?
+}
+
+/// The bookable slots of `meeting_type` in `window`, as start and end; the time of meeting
+/// `ignoring` counts as free.
+pub async fn slot_times(
+    state: &AppState,
+    meeting_type: MeetingType,
+    window: Interval,
+    ignoring: Option<String>,
+) -> Result<Vec<(DateTime<Utc>, DateTime<Utc>)>, AppError> {
+    let now = state.clock.now();
+    let found = state
+        .db
+        .run(move |conn| bookable(conn, &meeting_type, window, now, ignoring.as_deref()))
+        .await?;
+    Ok(found.iter().map(|slot| (slot.start, slot.end)).collect())
+}
+
+/// The names and titles of a meeting type's hosts, for the public page.
+pub async fn host_names(
+    state: &AppState,
+    meeting_type: &MeetingType,
+) -> Result<Vec<String>, AppError> {
+    let ids = meeting_type.host_ids.clone();
+    Ok(state
+        .db
+        .run(move |conn| {
+            let mut names = Vec::new();
+            for id in &ids {
+                if let Some(user) = crate::users::repo::find(conn, id)?.filter(|u| u.active) {
+                    names.push(match &user.title {
+                        Some(title) => format!("{}, {title}", user.name),
+                        None => user.name.clone(),
+                    });
+                }
+            }
+            Ok(names)
+        })
+        .await?)
 }

@@ -230,6 +230,33 @@ impl<T: DeserializeOwned + CsrfProtected + 'static> FromRequest for CsrfForm<T> 
     }
 }
 
+/// A body sent as JSON (integrations) or as a page's form (people, CSRF-checked). JSON needs
+/// no CSRF token: browsers cannot send it cross-site without a CORS preflight, which we never
+/// grant.
+pub enum JsonOrForm<J, F> {
+    Json(J),
+    Form(F),
+}
+
+impl<J, F> FromRequest for JsonOrForm<J, F>
+where
+    J: DeserializeOwned + 'static,
+    F: DeserializeOwned + CsrfProtected + 'static,
+{
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
+        if req.content_type() == "application/x-www-form-urlencoded" {
+            let form = CsrfForm::<F>::from_request(req, payload);
+            Box::pin(async move { Ok(JsonOrForm::Form(form.await?.0)) })
+        } else {
+            let json = web::Json::<J>::from_request(req, payload);
+            Box::pin(async move { Ok(JsonOrForm::Json(json.await?.into_inner())) })
+        }
+    }
+}
+
 /// The client's IP address: the TCP peer, or the balancer's `X-Forwarded-For` when configured
 /// to trust it.
 pub struct ClientIp(pub String);

@@ -31,6 +31,8 @@ use utoipa::{Modify, OpenApi};
         crate::booking::routes::update_booking_link,
         crate::booking::routes::slots_json,
         crate::booking::routes::book,
+        crate::booking::routes::reschedule_meeting,
+        crate::booking::routes::cancel_meeting,
     ),
     components(schemas(crate::error::Problem)),
     modifiers(&BearerAuth),

@@ -33,11 +33,13 @@ pub fn rules_of(meeting_type: &MeetingType) -> MeetingRules {
 }
 
 /// The engine's view of each host in `hosts` for `window`. Held slots are busy time; scheduled
-/// meetings are busy and count toward the per-day limit.
+/// meetings are busy and count toward the per-day limit. `ignoring` leaves one meeting out: the
+/// one being rescheduled, whose own time is free for it.
 pub fn host_calendars(
     conn: &mut DbConnection,
     hosts: &[User],
     window: Interval,
+    ignoring: Option<&str>,
 ) -> Result<Vec<HostCalendar<String>>, StoreError> {
     let ids: Vec<&str> = hosts.iter().map(|h| h.id.as_str()).collect();
     let from = (window.start - CONTEXT).naive_utc();
@@ -48,6 +50,7 @@ pub fn host_calendars(
         .filter(meetings::status.eq_any(OCCUPYING))
         .filter(meetings::start_utc.lt(to))
         .filter(meetings::end_utc.gt(from))
+        .filter(meetings::id.ne(ignoring.unwrap_or_default()))
         .select((
             meeting_hosts::user_id,
             meetings::status,

@@ -7,19 +7,19 @@ use serde_json::{json, Value};
 use crate::helpers::{assert_problem, spawn_app, TestApp};
 
 /// Hours every day of the week, so tests do not depend on today's weekday.
-fn every_day() -> Value {
+pub fn every_day() -> Value {
     let all_day = json!([["00:00", "24:00"]]);
     json!({"mon": all_day, "tue": all_day, "wed": all_day, "thu": all_day, "fri": all_day, "sat": all_day, "sun": all_day})
 }
 
-async fn always_available_host(app: &TestApp, email: &str) -> String {
+pub async fn always_available_host(app: &TestApp, email: &str) -> String {
     let user = app
         .create_user(json!({"email": email, "name": "Dana Exec", "role": "host", "title": "CEO", "timezone": "Europe/Berlin", "working_hours": every_day()}))
         .await;
     user["id"].as_str().unwrap().to_owned()
 }
 
-async fn link_for(app: &TestApp, meeting_type: &Value, extra: Value) -> Value {
+pub async fn link_for(app: &TestApp, meeting_type: &Value, extra: Value) -> Value {
     let mut body = json!({"meeting_type_id": meeting_type["id"]});
     body.as_object_mut()
         .unwrap()
@@ -31,7 +31,7 @@ async fn link_for(app: &TestApp, meeting_type: &Value, extra: Value) -> Value {
     response.json().await.unwrap()
 }
 
-async fn open_type(app: &TestApp, overrides: Value) -> (Value, Value) {
+pub async fn open_type(app: &TestApp, overrides: Value) -> (Value, Value) {
     let host = always_available_host(app, "dana@example.com").await;
     let mut settings =
         json!({"requires_approval": false, "min_notice_minutes": 0, "slot_step_minutes": 30});
@@ -44,13 +44,13 @@ async fn open_type(app: &TestApp, overrides: Value) -> (Value, Value) {
     (meeting_type, link)
 }
 
-fn tomorrow() -> String {
+pub fn tomorrow() -> String {
     (Utc::now() + Duration::days(1))
         .format("%Y-%m-%d")
         .to_string()
 }
 
-async fn slots(app: &TestApp, link: &Value, query: &str) -> reqwest::Response {
+pub async fn slots(app: &TestApp, link: &Value, query: &str) -> reqwest::Response {
     app.client
         .get(app.url(&format!(
             "/book/{}/slots?{query}",
@@ -61,7 +61,7 @@ async fn slots(app: &TestApp, link: &Value, query: &str) -> reqwest::Response {
         .unwrap()
 }
 
-async fn first_slot(app: &TestApp, link: &Value) -> String {
+pub async fn first_slot(app: &TestApp, link: &Value) -> String {
     let body: Value = slots(
         app,
         link,
@@ -77,12 +77,12 @@ async fn first_slot(app: &TestApp, link: &Value) -> String {
         .to_owned()
 }
 
-fn booking(start: &str, email: &str) -> Value {
+pub fn booking(start: &str, email: &str) -> Value {
     json!({"start": start, "name": "Pat Prospect", "email": email, "company": "BigCo", "timezone": "America/New_York",
            "bant": {"budget": true, "authority": true, "need": true, "timing": "now"}, "notes": "Pricing questions"})
 }
 
-async fn book(app: &TestApp, link: &Value, body: &Value) -> reqwest::Response {
+pub async fn book(app: &TestApp, link: &Value, body: &Value) -> reqwest::Response {
     app.client
         .post(app.url(&format!("/book/{}", link["slug"].as_str().unwrap())))
         .json(body)

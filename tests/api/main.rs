@@ -5,6 +5,7 @@ mod health;
 mod helpers;
 mod http_errors;
 mod leads;
+mod manage;
 mod meeting_requests;
 mod meeting_types;
 mod storage;

@@ -1,0 +1,338 @@
+//! The prospect's private manage link: see the meeting, reschedule it (same UID, SEQUENCE + 1)
+//! or cancel it. Each change is one transaction with its audit row.
+
+use chrono::{DateTime, Duration, NaiveDateTime, Utc};
+use diesel::prelude::*;
+
+use crate::audit::Actor;
+use crate::auth::tokens::sha256_hex;
+use crate::booking::service::{bookable, claim_time, OpenSlot};
+use crate::db::schema::{host_time_blocks, meeting_hosts, meetings};
+use crate::db::{write_transaction, DbConnection, StoreError};
+use crate::error::AppError;
+use crate::leads::model::Lead;
+use crate::notifications::ics::{
+    render, AttendeeRole, IcsAttendee, IcsEvent, IcsMethod, IcsStatus, Person,
+};
+use crate::scheduling::availability::Interval;
+use crate::scheduling::meeting_types::MeetingType;
+use crate::state::AppState;
+use crate::users::model::User;
+use crate::values::TimeZone;
+use crate::workflow::repo::{self as requests_repo, Step};
+use crate::workflow::requests::MeetingRequest;
+use crate::workflow::state::{transition, RequestStatus, WorkflowAction};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = meetings)]
+pub struct MeetingRecord {
+    pub id: String,
+    pub meeting_request_id: String,
+    pub status: String,
+    pub start_utc: NaiveDateTime,
+    pub end_utc: NaiveDateTime,
+    pub prospect_timezone: String,
+    pub ics_uid: String,
+    pub sequence: i32,
+    pub location: Option<String>,
+    pub manage_token_hash: Option<String>,
+    pub booking_link_id: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// Everything the manage page shows about one meeting.
+#[derive(Debug, Clone)]
+pub struct Managed {
+    pub meeting: MeetingRecord,
+    pub request: MeetingRequest,
+    pub meeting_type: MeetingType,
+    pub lead: Lead,
+    pub hosts: Vec<User>,
+}
+
+impl Managed {
+    pub fn zone(&self) -> TimeZone {
+        TimeZone::parse(&self.meeting.prospect_timezone).unwrap_or_else(|_| {
+            TimeZone::parse("UTC").unwrap_or_else(|_| unreachable!("UTC is an IANA zone"))
+        })
+    }
+
+    pub fn start(&self) -> DateTime<Utc> {
+        self.meeting.start_utc.and_utc()
+    }
+
+    pub fn end(&self) -> DateTime<Utc> {
+        self.meeting.end_utc.and_utc()
+    }
+
+    /// The meeting as an iCalendar REQUEST (or CANCEL once cancelled), organized by the first
+    /// host, with the prospect and every host invited.
+    pub fn ics(&self, manage_url: &str, stamp: DateTime<Utc>) -> String {
+        let organizer = self
+            .hosts
+            .first()
+            .map(|host| Person {
+                name: host.name.clone(),
+                email: host.email.clone(),
+            })
+            .unwrap_or_else(|| Person {
+                name: String::new(),
+                email: self.lead.email.clone(),
+            });
+        let mut attendees: Vec<IcsAttendee> = self
+            .hosts
+            .iter()
+            .enumerate()
+            .map(|(n, host)| IcsAttendee {
+                name: host.name.clone(),
+                email: host.email.clone(),
+                role: if n == 0 {
+                    AttendeeRole::Chair
+                } else {
+                    AttendeeRole::Required
+                },
+            })
+            .collect();
+        attendees.push(IcsAttendee {
+            name: self.lead.name.clone(),
+            email: self.lead.email.clone(),
+            role: AttendeeRole::Required,
+        });
+        let cancelled = self.meeting.status == "cancelled";
+        render(&IcsEvent {
+            uid: self.meeting.ics_uid.clone(),
+            sequence: u32::try_from(self.meeting.sequence).unwrap_or(0),
+            method: if cancelled {
+                IcsMethod::Cancel
+            } else {
+                IcsMethod::Request
+            },
+            start: self.start(),
+            end: self.end(),
+            stamp,
+            summary: self.meeting_type.name.clone(),
+            description: format!(
+                "{} with {}.\n\nReschedule or cancel: {manage_url}",
+                self.meeting_type.name, self.lead.name
+            ),
+            location: self.meeting.location.clone(),
+            organizer,
+            attendees,
+            status: if self.meeting.status == "held" {
+                IcsStatus::Tentative
+            } else {
+                IcsStatus::Confirmed
+            },
+            url: Some(manage_url.to_owned()),
+        })
+    }
+}
+
+fn load(conn: &mut DbConnection, meeting: MeetingRecord) -> Result<Option<Managed>, StoreError> {
+    let Some(request) = requests_repo::find(conn, &meeting.meeting_request_id)? else {
+        return Ok(None);
+    };
+    let Some(meeting_type) = crate::scheduling::repo::find(conn, &request.meeting_type_id)? else {
+        return Ok(None);
+    };
+    let Some(lead) = crate::leads::repo::find(conn, &request.lead_id)? else {
+        return Ok(None);
+    };
+    let host_ids: Vec<String> = meeting_hosts::table
+        .filter(meeting_hosts::meeting_id.eq(&meeting.id))
+        .order(meeting_hosts::user_id.asc())
+        .select(meeting_hosts::user_id)
+        .load(conn)?;
+    let mut hosts = Vec::with_capacity(host_ids.len());
+    for id in &host_ids {
+        if let Some(user) = crate::users::repo::find(conn, id)? {
+            hosts.push(user);
+        }
+    }
+    Ok(Some(Managed {
+        meeting,
+        request,
+        meeting_type,
+        lead,
+        hosts,
+    }))
+}
+
+/// The meeting behind a manage token; 404 for anything unknown.
+pub async fn find(state: &AppState, token: String) -> Result<Managed, AppError> {
+    if token.len() > 64 {
+        return Err(AppError::NotFound("no meeting at this address".into()));
+    }
+    state
+        .db
+        .run(move |conn| {
+            let meeting = meetings::table
+                .filter(meetings::manage_token_hash.eq(sha256_hex(&token)))
+                .select(MeetingRecord::as_select())
+                .first(conn)
+                .optional()?;
+            match meeting {
+                Some(meeting) => load(conn, meeting),
+                None => Ok(None),
+            }
+        })
+        .await?
+        .ok_or_else(|| AppError::NotFound("no meeting at this address".into()))
+}
+
+fn reload(conn: &mut DbConnection, id: &str) -> Result<Managed, AppError> {
+    let meeting = meetings::table
+        .find(id)
+        .select(MeetingRecord::as_select())
+        .first(conn)?;
+    load(conn, meeting)?.ok_or_else(|| AppError::NotFound("no meeting at this address".into()))
+}
+
+fn release_time(conn: &mut DbConnection, meeting_id: &str) -> Result<(), StoreError> {
+    diesel::delete(host_time_blocks::table.filter(host_time_blocks::meeting_id.eq(meeting_id)))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Moves a scheduled meeting to `start`, keeping its hosts, UID and request.
+pub async fn reschedule(
+    state: &AppState,
+    managed: Managed,
+    start: DateTime<Utc>,
+    actor: Actor,
+) -> Result<Managed, AppError> {
+    if managed.meeting.status != "scheduled" {
+        return Err(AppError::Conflict(match managed.meeting.status.as_str() {
+            "held" => {
+                "this meeting is still waiting for approval; it can be moved once confirmed".into()
+            }
+            other => format!("a {other} meeting cannot be rescheduled"),
+        }));
+    }
+    let now = state.clock.now();
+    state
+        .db
+        .run(move |conn| {
+            Ok(write_transaction(conn, |conn| {
+                let meeting = &managed.meeting;
+                let end =
+                    start + Duration::minutes(i64::from(managed.meeting_type.duration_minutes));
+                let around = Interval {
+                    start: start - Duration::days(1),
+                    end: end + Duration::days(1),
+                };
+                let offered =
+                    bookable(conn, &managed.meeting_type, around, now, Some(&meeting.id))?;
+                let host_ids: Vec<String> = managed.hosts.iter().map(|h| h.id.clone()).collect();
+                let fits = offered.iter().any(|slot: &OpenSlot| {
+                    slot.start == start && host_ids.iter().all(|host| slot.hosts.contains(host))
+                });
+                if !fits {
+                    return Err(AppError::Conflict(
+                        "that time is not free; please pick another".into(),
+                    ));
+                }
+                release_time(conn, &meeting.id)?;
+                let updated = diesel::update(
+                    meetings::table
+                        .filter(meetings::id.eq(&meeting.id))
+                        .filter(meetings::sequence.eq(meeting.sequence)),
+                )
+                .set((
+                    meetings::start_utc.eq(start.naive_utc()),
+                    meetings::end_utc.eq(end.naive_utc()),
+                    meetings::sequence.eq(meeting.sequence + 1),
+                    meetings::updated_at.eq(now.naive_utc()),
+                ))
+                .execute(conn)?;
+                if updated == 0 {
+                    return Err(AppError::Conflict(
+                        "the meeting changed meanwhile; reload and try again".into(),
+                    ));
+                }
+                claim_time(conn, &meeting.id, &host_ids, start, end).map_err(|e| {
+                    if e.is_unique_violation() {
+                        AppError::Conflict("that time was just taken; please pick another".into())
+                    } else {
+                        e.into()
+                    }
+                })?;
+                let action = WorkflowAction::Reschedule;
+                let to = transition(managed.request.status, &action)?;
+                let note = format!(
+                    "{} → {}",
+                    meeting.start_utc.and_utc().to_rfc3339(),
+                    start.to_rfc3339()
+                );
+                let step = Step {
+                    action: &action,
+                    from: Some(managed.request.status),
+                    to,
+                    note: Some(&note),
+                };
+                requests_repo::transition(conn, &managed.request.id, &step, None, &actor, now)?;
+                reload(conn, &meeting.id)
+            }))
+        })
+        .await?
+}
+
+/// Cancels a scheduled meeting or a held slot and frees the hosts' time.
+pub async fn cancel(
+    state: &AppState,
+    managed: Managed,
+    reason: Option<String>,
+    actor: Actor,
+) -> Result<Managed, AppError> {
+    if !matches!(managed.meeting.status.as_str(), "scheduled" | "held") {
+        return Err(AppError::Conflict(format!(
+            "a {} meeting cannot be cancelled",
+            managed.meeting.status
+        )));
+    }
+    let now = state.clock.now();
+    state
+        .db
+        .run(move |conn| {
+            Ok(write_transaction(conn, |conn| {
+                let meeting = &managed.meeting;
+                let updated = diesel::update(
+                    meetings::table
+                        .filter(meetings::id.eq(&meeting.id))
+                        .filter(meetings::status.eq(&meeting.status)),
+                )
+                .set((
+                    meetings::status.eq("cancelled"),
+                    meetings::sequence.eq(meeting.sequence + 1),
+                    meetings::updated_at.eq(now.naive_utc()),
+                ))
+                .execute(conn)?;
+                if updated == 0 {
+                    return Err(AppError::Conflict(
+                        "the meeting changed meanwhile; reload and try again".into(),
+                    ));
+                }
+                release_time(conn, &meeting.id)?;
+                let action = WorkflowAction::Cancel;
+                let to = transition(managed.request.status, &action)?;
+                let step = Step {
+                    action: &action,
+                    from: Some(managed.request.status),
+                    to,
+                    note: reason.as_deref(),
+                };
+                requests_repo::transition(conn, &managed.request.id, &step, None, &actor, now)?;
+                reload(conn, &meeting.id)
+            }))
+        })
+        .await?
+}
+
+/// Whether `status` leaves the request open to changes by the prospect.
+pub fn changeable(request: &MeetingRequest) -> bool {
+    matches!(
+        request.status,
+        RequestStatus::Scheduled | RequestStatus::PendingApproval
+    )
+}
