@@ -210,6 +210,11 @@ pub async fn reschedule(
             other => format!("a {other} meeting cannot be rescheduled"),
         }));
     }
+    if start == managed.start() {
+        return Err(AppError::Conflict(
+            "the meeting is already at that time".into(),
+        ));
+    }
     let now = state.clock.now();
     state
         .db

@@ -482,6 +482,9 @@ async fn manage_page_response(
             Some(managed.meeting.id.clone()),
         )
         .await?
+        .into_iter()
+        .filter(|(start, _)| *start != managed.start())
+        .collect()
     } else {
         Vec::new()
     };

@@ -14,11 +14,18 @@ struct Asset {
     body: &'static str,
 }
 
-const ASSETS: &[Asset] = &[Asset {
-    name: "app.css",
-    content_type: "text/css; charset=utf-8",
-    body: include_str!("../../static/app.css"),
-}];
+const ASSETS: &[Asset] = &[
+    Asset {
+        name: "app.css",
+        content_type: "text/css; charset=utf-8",
+        body: include_str!("../../static/app.css"),
+    },
+    Asset {
+        name: "booking.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_str!("../../static/booking.js"),
+    },
+];
 
 static VERSION: LazyLock<String> = LazyLock::new(|| {
     let joined: String = ASSETS.iter().map(|asset| asset.body).collect();

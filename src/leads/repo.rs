@@ -90,7 +90,12 @@ pub fn upsert(
         }
         (Some(lead), _) => Some(lead),
         (None, Some(lead)) => {
+            // The same external id can show up here too: under READ COMMITTED a concurrent
+            // intake may commit between the two lookups above.
             if let (Some(theirs), Some(ours)) = (&lead.external_id, &intake.external_id) {
+                if theirs == ours {
+                    return save(conn, Some(lead), intake, rules, actor, now);
+                }
                 return Err(LeadStoreError::Conflict(format!(
                     "email {} belongs to the lead with external_id {theirs}, not {ours}",
                     lead.email

@@ -67,27 +67,6 @@ pub struct WorkingHours {
     pub overrides: BTreeMap<NaiveDate, Vec<TimeRange>>,
 }
 
-/// Weekly working hours in the API's shape: `{"mon": [["09:00","17:00"]], ...}`. A missing day
-/// has no hours; `"24:00"` may end a range.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct WeeklyHours {
-    #[serde(default)]
-    pub mon: Vec<[String; 2]>,
-    #[serde(default)]
-    pub tue: Vec<[String; 2]>,
-    #[serde(default)]
-    pub wed: Vec<[String; 2]>,
-    #[serde(default)]
-    pub thu: Vec<[String; 2]>,
-    #[serde(default)]
-    pub fri: Vec<[String; 2]>,
-    #[serde(default)]
-    pub sat: Vec<[String; 2]>,
-    #[serde(default)]
-    pub sun: Vec<[String; 2]>,
-}
-
 /// Why a set of working-hour ranges was refused. `day` names the weekday (`mon`) or the date
 /// the ranges belong to.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -253,23 +232,6 @@ impl WorkingHours {
             ],
             overrides: BTreeMap::new(),
         }
-    }
-
-    /// Validates weekly hours given in the API's shape; the result has no date overrides.
-    pub fn from_weekly(timezone: Tz, weekly: &WeeklyHours) -> Result<Self, WorkingHoursError> {
-        Ok(WorkingHours {
-            timezone,
-            weekly: [
-                parse_ranges("mon", &weekly.mon)?,
-                parse_ranges("tue", &weekly.tue)?,
-                parse_ranges("wed", &weekly.wed)?,
-                parse_ranges("thu", &weekly.thu)?,
-                parse_ranges("fri", &weekly.fri)?,
-                parse_ranges("sat", &weekly.sat)?,
-                parse_ranges("sun", &weekly.sun)?,
-            ],
-            overrides: BTreeMap::new(),
-        })
     }
 
     /// The ranges of local day `day` (days since 1970-01-01, a Thursday).
@@ -1911,23 +1873,6 @@ mod tests {
     }
 
     #[test]
-    fn weekly_hours_parse_from_the_api_shape() {
-        let weekly: WeeklyHours = serde_json::from_str(
-            r#"{"mon": [["13:00","24:00"], ["08:00","12:00"]], "sat": [["10:00","12:30"]]}"#,
-        )
-        .unwrap();
-        let hours = WorkingHours::from_weekly(Europe::Berlin, &weekly).unwrap();
-        assert_eq!(
-            hours.weekly[0],
-            vec![range("08:00", "12:00"), range("13:00", "00:00")]
-        );
-        assert_eq!(hours.weekly[5], vec![range("10:00", "12:30")]);
-        assert!(hours.weekly[1].is_empty());
-        assert_eq!(hours.timezone, Europe::Berlin);
-        assert!(serde_json::from_str::<WeeklyHours>(r#"{"monday": []}"#).is_err());
-    }
-
-    #[test]
     fn bad_working_hours_are_refused_with_the_reason() {
         let pair = |start: &str, end: &str| [start.to_owned(), end.to_owned()];
         let cases = [
@@ -1965,11 +1910,7 @@ mod tests {
             ),
         ];
         for (ranges, message) in cases {
-            let weekly = WeeklyHours {
-                mon: ranges,
-                ..WeeklyHours::default()
-            };
-            let refused = WorkingHours::from_weekly(Tz::UTC, &weekly).unwrap_err();
+            let refused = parse_ranges("mon", &ranges).unwrap_err();
             assert_eq!(refused.to_string(), message);
         }
         assert_eq!(

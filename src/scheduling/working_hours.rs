@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{NaiveDate, NaiveTime, Weekday};
+use chrono::{NaiveDate, NaiveTime, Timelike, Weekday};
 use chrono_tz::Tz;
 use serde_json::{Map, Value};
 
@@ -150,7 +150,20 @@ fn day_ranges(day: &str, value: &Value) -> Result<Vec<TimeRange>, String> {
             _ => Err(shape_error()),
         })
         .collect::<Result<Vec<[String; 2]>, String>>()?;
-    parse_ranges(day, &pairs).map_err(|e| e.to_string())
+    let ranges = parse_ranges(day, &pairs).map_err(|e| e.to_string())?;
+    // Bookings claim host time in five-minute blocks; hours on the same grid keep adjacent
+    // meetings from sharing a block.
+    let off_grid = ranges
+        .iter()
+        .flat_map(|r| [r.start, r.end])
+        .find(|t| t.minute() % 5 != 0);
+    match off_grid {
+        Some(time) => Err(format!(
+            "{} is not on a five-minute mark",
+            time.format("%H:%M")
+        )),
+        None => Ok(ranges),
+    }
 }
 
 fn ranges_json(ranges: &[TimeRange]) -> Value {
@@ -227,6 +240,19 @@ mod tests {
                 "dates.25/12/2026"
             ]
         );
+    }
+
+    #[test]
+    fn hours_sit_on_five_minute_marks() {
+        let problems = WeeklyHours::from_json(&json!({"mon": [["09:07", "17:00"]]})).unwrap_err();
+        assert_eq!(
+            problems,
+            [(
+                "mon".to_owned(),
+                "09:07 is not on a five-minute mark".to_owned()
+            )]
+        );
+        assert!(WeeklyHours::from_json(&json!({"mon": [["09:05", "17:55"]]})).is_ok());
     }
 
     #[test]

@@ -7,4 +7,5 @@ mod browser;
 mod helpers;
 
 mod admin_login;
+mod booking_flow;
 mod leads_and_types;
