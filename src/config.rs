@@ -25,6 +25,14 @@ pub struct Settings {
     pub log: LogSettings,
     pub worker: WorkerSettings,
     pub leads: LeadSettings,
+    pub public: PublicSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct PublicSettings {
+    /// Requests per minute per client IP on booking and manage pages; 0 turns the limit off.
+    pub requests_per_minute: u32,
+    pub burst: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -15,7 +15,9 @@ use crate::clock::Clock;
 use crate::config::Settings;
 use crate::db::Database;
 use crate::error::{form_error, json_error, path_error, query_error};
-use crate::http::middleware::{csrf_cookie, request_id_header, security_headers, RouteOnlySpan};
+use crate::http::middleware::{
+    csrf_cookie, public_rate_limit, request_id_header, security_headers, RouteOnlySpan,
+};
 use crate::http::{assets, fallback, health, openapi};
 use crate::jobs::Worker;
 use crate::state::AppState;
@@ -94,6 +96,7 @@ fn http_server(
             .app_data(web::QueryConfig::default().error_handler(query_error))
             .app_data(web::PathConfig::default().error_handler(path_error))
             .app_data(web::PayloadConfig::new(max_body))
+            .wrap(from_fn(public_rate_limit))
             .wrap(from_fn(csrf_cookie))
             .wrap(from_fn(request_id_header))
             .wrap(security_headers(https))
@@ -109,6 +112,7 @@ fn http_server(
             .configure(crate::booking::routes::configure)
             .configure(crate::booking::routes::configure_public)
             .configure(crate::booking::routes::configure_manage)
+            .configure(crate::booking::meetings_api::configure)
             .service(
                 web::scope("/admin")
                     .configure(crate::auth::routes::configure_admin)

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use crate::auth::throttle::LoginThrottle;
+use crate::auth::throttle::{LoginThrottle, PublicThrottle};
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::db::Database;
@@ -13,6 +13,7 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub clock: Arc<dyn Clock>,
     pub login_throttle: LoginThrottle,
+    pub public_throttle: PublicThrottle,
     pub scoring_rules: Arc<ScoringRules>,
 }
 
@@ -27,11 +28,14 @@ impl AppState {
             settings.security.login_attempts_per_minute_per_ip,
             settings.security.login_attempts_per_minute_per_account,
         );
+        let public_throttle =
+            PublicThrottle::new(settings.public.requests_per_minute, settings.public.burst);
         Self {
             db,
             settings,
             clock,
             login_throttle,
+            public_throttle,
             scoring_rules,
         }
     }

@@ -43,6 +43,34 @@ impl LoginThrottle {
     }
 }
 
+/// Requests per client IP on the public booking and manage pages; `None` when turned off.
+pub struct PublicThrottle(Option<DefaultKeyedRateLimiter<String>>);
+
+impl PublicThrottle {
+    pub fn new(per_minute: u32, burst: u32) -> Self {
+        let quota = NonZeroU32::new(per_minute).map(|rate| {
+            Quota::per_minute(rate).allow_burst(NonZeroU32::new(burst).unwrap_or(rate))
+        });
+        Self(quota.map(RateLimiter::keyed))
+    }
+
+    /// Counts one request; `Err` carries how long the client must wait.
+    pub fn check(&self, client_ip: &str) -> Result<(), Duration> {
+        let Some(limiter) = &self.0 else {
+            return Ok(());
+        };
+        limiter
+            .check_key(&client_ip.to_owned())
+            .map_err(|not_until| not_until.wait_time_from(DefaultClock::default().now()))
+    }
+
+    pub fn forget_idle(&self) {
+        if let Some(limiter) = &self.0 {
+            limiter.retain_recent();
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -54,6 +82,21 @@ mod tests {
         assert!(throttle.check("10.0.0.2", "ANA@example.com").is_ok());
         assert!(throttle.check("10.0.0.3", "ana@example.com").is_err());
         assert!(throttle.check("10.0.0.3", "bo@example.com").is_ok());
+    }
+
+    #[test]
+    fn public_limit_allows_the_burst_then_refuses() {
+        let throttle = PublicThrottle::new(60, 3);
+        for _ in 0..3 {
+            assert!(throttle.check("10.0.0.9").is_ok());
+        }
+        assert!(throttle.check("10.0.0.9").is_err());
+        assert!(
+            throttle.check("10.0.0.10").is_ok(),
+            "other clients are unaffected"
+        );
+        let off = PublicThrottle::new(0, 0);
+        assert!((0..1000).all(|_| off.check("10.0.0.9").is_ok()));
     }
 
     #[test]

@@ -341,3 +341,77 @@ pub fn changeable(request: &MeetingRequest) -> bool {
         RequestStatus::Scheduled | RequestStatus::PendingApproval
     )
 }
+
+/// A meeting by id; `None` when unknown.
+pub async fn find_by_id(state: &AppState, id: String) -> Result<Option<Managed>, AppError> {
+    if !crate::values::is_id(&id) {
+        return Ok(None);
+    }
+    Ok(state
+        .db
+        .run(move |conn| {
+            let meeting = meetings::table
+                .find(&id)
+                .select(MeetingRecord::as_select())
+                .first(conn)
+                .optional()?;
+            match meeting {
+                Some(meeting) => load(conn, meeting),
+                None => Ok(None),
+            }
+        })
+        .await?)
+}
+
+/// Filters of the meetings list.
+#[derive(Debug, Default, Clone)]
+pub struct MeetingQuery {
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    pub status: Option<String>,
+    pub host_id: Option<String>,
+}
+
+/// Meetings by start time, held slots included only when asked for by status.
+pub async fn list(
+    state: &AppState,
+    query: MeetingQuery,
+    limit: i64,
+) -> Result<Vec<Managed>, AppError> {
+    Ok(state
+        .db
+        .run(move |conn| {
+            let mut select = meetings::table
+                .select(MeetingRecord::as_select())
+                .into_boxed();
+            if let Some(from) = query.from {
+                select = select.filter(meetings::end_utc.gt(from.naive_utc()));
+            }
+            if let Some(to) = query.to {
+                select = select.filter(meetings::start_utc.lt(to.naive_utc()));
+            }
+            if let Some(status) = query.status {
+                select = select.filter(meetings::status.eq(status));
+            } else {
+                select = select.filter(meetings::status.ne("held"));
+            }
+            if let Some(host) = query.host_id {
+                let hosted = meeting_hosts::table
+                    .filter(meeting_hosts::user_id.eq(host))
+                    .select(meeting_hosts::meeting_id);
+                select = select.filter(meetings::id.eq_any(hosted));
+            }
+            let records: Vec<MeetingRecord> = select
+                .order((meetings::start_utc.asc(), meetings::id.asc()))
+                .limit(limit)
+                .load(conn)?;
+            let mut found = Vec::with_capacity(records.len());
+            for record in records {
+                if let Some(managed) = load(conn, record)? {
+                    found.push(managed);
+                }
+            }
+            Ok(found)
+        })
+        .await?)
+}

@@ -2,6 +2,7 @@
 
 pub mod links;
 pub mod manage;
+pub mod meetings_api;
 pub mod public;
 pub mod routes;
 pub mod service;

@@ -12,7 +12,8 @@ use actix_web::{web, Error, HttpMessage};
 use tracing::Span;
 use tracing_actix_web::{RequestId, RootSpanBuilder};
 
-use crate::http::extractors::{MintedCsrfToken, CSRF_COOKIE};
+use crate::error::AppError;
+use crate::http::extractors::{client_ip, MintedCsrfToken, CSRF_COOKIE};
 use crate::state::AppState;
 
 const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
@@ -122,4 +123,27 @@ pub async fn csrf_cookie(
         response.response_mut().add_cookie(&cookie)?;
     }
     Ok(response)
+}
+
+/// Limits each client IP on the public pages (booking links and manage links), which anyone on
+/// the internet can reach.
+pub async fn public_rate_limit(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<actix_web::body::EitherBody<impl MessageBody>>, Error> {
+    let path = req.path();
+    let public = path.starts_with("/book/") || path.starts_with("/m/");
+    if public {
+        let limited = req
+            .app_data::<web::Data<AppState>>()
+            .map(|state| state.public_throttle.check(&client_ip(req.request())));
+        if let Some(Err(wait)) = limited {
+            let error = AppError::RateLimited {
+                retry_after_secs: wait.as_secs().max(1),
+            };
+            let response = actix_web::ResponseError::error_response(&error);
+            return Ok(req.into_response(response).map_into_right_body());
+        }
+    }
+    Ok(next.call(req).await?.map_into_left_body())
 }

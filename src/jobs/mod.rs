@@ -52,4 +52,5 @@ async fn run_upkeep(state: &AppState) {
         Err(error) => tracing::warn!(%error, "session cleanup failed"),
     }
     state.login_throttle.forget_idle();
+    state.public_throttle.forget_idle();
 }

@@ -358,3 +358,31 @@ async fn unqualified_prospects_and_bad_bookings_are_refused() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn public_pages_are_rate_limited_per_client() {
+    let app = crate::helpers::spawn_app_with(|settings| {
+        settings.public.requests_per_minute = 60;
+        settings.public.burst = 5;
+    })
+    .await;
+    let (_, link) = open_type(&app, json!({})).await;
+    let mut statuses = Vec::new();
+    for _ in 0..8 {
+        statuses.push(slots(&app, &link, "").await);
+    }
+    assert!(statuses[..5].iter().all(|r| r.status() == 200));
+    let limited = statuses.pop().unwrap();
+    let retry_after: u64 = limited.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(retry_after >= 1);
+    assert_problem(limited, 429).await;
+    assert_eq!(
+        app.get_json("/api/v1/users", &app.admin_key).await.status(),
+        200,
+        "the API is not limited"
+    );
+}

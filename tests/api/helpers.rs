@@ -93,6 +93,8 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> TestApp {
     settings.server.bind = "127.0.0.1:0".into();
     settings.server.workers = 2;
     settings.database.pool_size = 4;
+    // Every test request comes from 127.0.0.1; the limit has its own test.
+    settings.public.requests_per_minute = 0;
     customize(&mut settings);
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let db = Database::connect(&settings.database).expect("database");

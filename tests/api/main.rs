@@ -8,5 +8,6 @@ mod leads;
 mod manage;
 mod meeting_requests;
 mod meeting_types;
+mod meetings;
 mod storage;
 mod users;

@@ -1,0 +1,233 @@
+//! `/api/v1/meetings`: scheduled meetings for integrations and managers.
+
+use actix_web::{get, post, web, HttpResponse};
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::auth::roles::Permission;
+use crate::auth::Principal;
+use crate::booking::manage::{self, Managed, MeetingQuery};
+use crate::booking::routes::{CancelRequest, RescheduleRequest};
+use crate::error::{AppError, FieldErrors};
+use crate::http::extractors::ApiCaller;
+use crate::http::{Page, PageQuery};
+use crate::state::AppState;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(list_meetings)
+        .service(get_meeting)
+        .service(reschedule)
+        .service(cancel);
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct AttendeeView {
+    pub email: String,
+    pub name: String,
+    /// `host` or `prospect`.
+    pub role: &'static str,
+    pub response_status: &'static str,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct MeetingView {
+    pub id: String,
+    pub meeting_request_id: String,
+    pub meeting_type_id: String,
+    pub lead_id: String,
+    pub status: String,
+    pub start_utc: String,
+    pub end_utc: String,
+    pub prospect_timezone: String,
+    pub location: Option<String>,
+    pub attendees: Vec<AttendeeView>,
+    pub ics_uid: String,
+    pub sequence: i32,
+    #[schema(value_type = Vec<Object>)]
+    pub calendar_events: Vec<serde_json::Value>,
+}
+
+impl From<&Managed> for MeetingView {
+    fn from(managed: &Managed) -> Self {
+        let utc = |at: DateTime<Utc>| at.to_rfc3339_opts(SecondsFormat::Secs, true);
+        let mut attendees: Vec<AttendeeView> = managed
+            .hosts
+            .iter()
+            .map(|host| AttendeeView {
+                email: host.email.clone(),
+                name: host.name.clone(),
+                role: "host",
+                response_status: "needs_action",
+            })
+            .collect();
+        attendees.push(AttendeeView {
+            email: managed.lead.email.clone(),
+            name: managed.lead.name.clone(),
+            role: "prospect",
+            response_status: "needs_action",
+        });
+        Self {
+            id: managed.meeting.id.clone(),
+            meeting_request_id: managed.request.id.clone(),
+            meeting_type_id: managed.meeting_type.id.clone(),
+            lead_id: managed.lead.id.clone(),
+            status: managed.meeting.status.clone(),
+            start_utc: utc(managed.start()),
+            end_utc: utc(managed.end()),
+            prospect_timezone: managed.meeting.prospect_timezone.clone(),
+            location: managed.meeting.location.clone(),
+            attendees,
+            ics_uid: managed.meeting.ics_uid.clone(),
+            sequence: managed.meeting.sequence,
+            calendar_events: Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct MeetingFilter {
+    /// Meetings ending after this instant (RFC 3339).
+    pub from: Option<String>,
+    /// Meetings starting before this instant (RFC 3339).
+    pub to: Option<String>,
+    /// held, scheduled, cancelled, completed or no_show; all but held when absent.
+    pub status: Option<String>,
+    pub host_id: Option<String>,
+}
+
+fn instant(field: &str, raw: Option<&str>, errors: &mut FieldErrors) -> Option<DateTime<Utc>> {
+    let raw = raw?;
+    DateTime::parse_from_rfc3339(raw)
+        .map(|at| at.with_timezone(&Utc))
+        .map_err(|_| errors.add(field, "must be an RFC 3339 time"))
+        .ok()
+}
+
+/// Hosts see their own meetings; managers and marketers see all.
+fn visible_to(caller: &Principal, managed: &Managed) -> bool {
+    caller.role.allows(Permission::ViewAllMeetingRequests)
+        || caller
+            .user_id
+            .as_ref()
+            .is_some_and(|user| managed.hosts.iter().any(|host| &host.id == user))
+}
+
+#[utoipa::path(
+    tag = "meetings",
+    params(MeetingFilter, PageQuery),
+    responses((status = 200, description = "By start: {items: [meeting], next_cursor}"), (status = 422, body = crate::error::Problem)),
+    security(("api_key" = []))
+)]
+#[get("/api/v1/meetings")]
+pub async fn list_meetings(
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    filter: web::Query<MeetingFilter>,
+    page: web::Query<PageQuery>,
+) -> Result<HttpResponse, AppError> {
+    let mut errors = FieldErrors::new();
+    let from = instant("from", filter.from.as_deref(), &mut errors);
+    let to = instant("to", filter.to.as_deref(), &mut errors);
+    let status = filter.status.clone().filter(|s| !s.is_empty());
+    if status
+        .as_deref()
+        .is_some_and(|s| !["held", "scheduled", "cancelled", "completed", "no_show"].contains(&s))
+    {
+        errors.add(
+            "status",
+            "must be held, scheduled, cancelled, completed or no_show",
+        );
+    }
+    errors.into_result()?;
+    let limit = page.limit()?;
+    let query = MeetingQuery {
+        from,
+        to,
+        status,
+        host_id: filter.host_id.clone(),
+    };
+    let found = manage::list(&state, query, crate::http::MAX_PAGE_SIZE.max(limit)).await?;
+    let items: Vec<MeetingView> = found
+        .iter()
+        .filter(|m| visible_to(&caller.0, m))
+        .take(limit as usize)
+        .map(MeetingView::from)
+        .collect();
+    Ok(HttpResponse::Ok().json(Page {
+        items,
+        next_cursor: None,
+    }))
+}
+
+async fn load_visible(
+    state: &AppState,
+    caller: &Principal,
+    id: String,
+) -> Result<Managed, AppError> {
+    manage::find_by_id(state, id)
+        .await?
+        .filter(|managed| visible_to(caller, managed))
+        .ok_or_else(|| AppError::NotFound("no meeting with that id".into()))
+}
+
+#[utoipa::path(
+    tag = "meetings",
+    params(("id" = String, Path, description = "Meeting id")),
+    responses((status = 200, body = MeetingView), (status = 404, body = crate::error::Problem)),
+    security(("api_key" = []))
+)]
+#[get("/api/v1/meetings/{id}")]
+pub async fn get_meeting(
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let managed = load_visible(&state, &caller.0, id.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(MeetingView::from(&managed)))
+}
+
+#[utoipa::path(
+    tag = "meetings",
+    params(("id" = String, Path, description = "Meeting id")),
+    request_body = RescheduleRequest,
+    responses((status = 200, body = MeetingView), (status = 409, description = "Not free, or not a scheduled meeting", body = crate::error::Problem)),
+    security(("api_key" = []))
+)]
+#[post("/api/v1/meetings/{id}/reschedule")]
+pub async fn reschedule(
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    id: web::Path<String>,
+    body: web::Json<RescheduleRequest>,
+) -> Result<HttpResponse, AppError> {
+    caller.0.require(Permission::DecideMeetingRequests)?;
+    let managed = load_visible(&state, &caller.0, id.into_inner()).await?;
+    let start = DateTime::parse_from_rfc3339(body.start.trim())
+        .map(|at| at.with_timezone(&Utc))
+        .map_err(|_| AppError::validation("start", "must be an RFC 3339 time with an offset"))?;
+    let moved = manage::reschedule(&state, managed, start, caller.0.actor).await?;
+    Ok(HttpResponse::Ok().json(MeetingView::from(&moved)))
+}
+
+#[utoipa::path(
+    tag = "meetings",
+    params(("id" = String, Path, description = "Meeting id")),
+    request_body = CancelRequest,
+    responses((status = 200, body = MeetingView), (status = 409, body = crate::error::Problem)),
+    security(("api_key" = []))
+)]
+#[post("/api/v1/meetings/{id}/cancel")]
+pub async fn cancel(
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    id: web::Path<String>,
+    body: Option<web::Json<CancelRequest>>,
+) -> Result<HttpResponse, AppError> {
+    caller.0.require(Permission::DecideMeetingRequests)?;
+    let managed = load_visible(&state, &caller.0, id.into_inner()).await?;
+    let reason = body.and_then(|b| b.into_inner().reason);
+    let reason = crate::values::optional_text(reason.as_deref(), 2000)
+        .map_err(|m| AppError::validation("reason", m))?;
+    let cancelled = manage::cancel(&state, managed, reason, caller.0.actor).await?;
+    Ok(HttpResponse::Ok().json(MeetingView::from(&cancelled)))
+}
