@@ -1,0 +1,34 @@
+"""Prints SQL that gives each host N held meetings (busy time) over the next D days.
+
+Usage: seed_busy.py DIALECT MEETING_TYPE_ID LEAD_ID N DAYS HOST_ID...
+DIALECT is sqlite or postgres; the SQL goes to stdout for sqlite3 or psql.
+"""
+import datetime
+import random
+import sys
+import uuid
+
+dialect, type_id, lead_id, count, days = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
+hosts = sys.argv[6:]
+rng = random.Random(42)
+now = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None, second=0, microsecond=0)
+stamp = now.strftime("%Y-%m-%d %H:%M:%S")
+print("BEGIN;")
+for host in hosts:
+    for _ in range(count):
+        minutes = rng.randrange(0, days * 24 * 12) * 5
+        start = now + datetime.timedelta(minutes=minutes)
+        end = start + datetime.timedelta(minutes=rng.choice([15, 30, 45, 60]))
+        request_id, meeting_id = uuid.uuid4(), uuid.uuid4()
+        print(
+            "INSERT INTO meeting_requests (id, lead_id, meeting_type_id, status, notes, created_by, created_at, updated_at) "
+            f"VALUES ('{request_id}', '{lead_id}', '{type_id}', 'pending_approval', NULL, 'system', '{stamp}', '{stamp}');"
+        )
+        print(
+            "INSERT INTO meetings (id, meeting_request_id, status, start_utc, end_utc, prospect_timezone, ics_uid, sequence, "
+            "location, manage_token_hash, booking_link_id, created_at, updated_at) "
+            f"VALUES ('{meeting_id}', '{request_id}', 'held', '{start:%Y-%m-%d %H:%M:%S}', '{end:%Y-%m-%d %H:%M:%S}', 'UTC', "
+            f"'{meeting_id}@load', 0, NULL, NULL, NULL, '{stamp}', '{stamp}');"
+        )
+        print(f"INSERT INTO meeting_hosts (meeting_id, user_id) VALUES ('{meeting_id}', '{host}');")
+print("COMMIT;")
