@@ -1,7 +1,7 @@
 //! What the public booking and manage pages show: slots grouped by the prospect's local day,
 //! and the booking form as a browser posts it.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::Deserialize;
 
 use crate::booking::service::{BookingRequest, SlotView};
@@ -19,16 +19,61 @@ pub struct SlotDay {
 pub struct SlotChoice {
     pub value: String,
     pub label: String,
+    pub checked: bool,
+}
+
+/// One week of free times as the booking and manage pages show them.
+pub struct WeekPicker {
+    pub label: String,
+    pub days: Vec<SlotDay>,
+    pub previous: Option<String>,
+    pub next: String,
+}
+
+/// The seven local days shown: from `requested` (never before `today`) on.
+pub fn week_of(today: NaiveDate, requested: Option<NaiveDate>) -> (NaiveDate, NaiveDate) {
+    let from = requested.filter(|from| *from > today).unwrap_or(today);
+    (from, from + Duration::days(6))
+}
+
+impl WeekPicker {
+    /// `week_link` gives the address of the week starting on a date; `chosen` is the start a
+    /// form already picked.
+    pub fn new(
+        (from, to): (NaiveDate, NaiveDate),
+        today: NaiveDate,
+        slots: &[(DateTime<Utc>, DateTime<Utc>)],
+        zone: TimeZone,
+        chosen: &str,
+        week_link: impl Fn(NaiveDate) -> String,
+    ) -> Self {
+        Self {
+            label: format!(
+                "{} – {}",
+                from.format("%a %-d %b"),
+                to.format("%a %-d %b %Y")
+            ),
+            days: slot_days(slots, zone, chosen),
+            previous: (from > today).then(|| week_link((from - Duration::days(7)).max(today))),
+            next: week_link(to + Duration::days(1)),
+        }
+    }
 }
 
 /// Groups slots by the prospect's local date, each labelled like "Tue 1 Dec" / "09:30".
-pub fn slot_days(slots: &[(DateTime<Utc>, DateTime<Utc>)], zone: TimeZone) -> Vec<SlotDay> {
+fn slot_days(
+    slots: &[(DateTime<Utc>, DateTime<Utc>)],
+    zone: TimeZone,
+    chosen: &str,
+) -> Vec<SlotDay> {
     let mut days: Vec<(NaiveDate, SlotDay)> = Vec::new();
     for (start, end) in slots {
         let local = start.with_timezone(&zone.tz());
         let date = local.date_naive();
+        let value = SlotView::new(*start, *end, zone).start;
         let choice = SlotChoice {
-            value: SlotView::new(*start, *end, zone).start,
+            checked: value == chosen,
+            value,
             label: local.format("%H:%M").to_string(),
         };
         match days.last_mut() {

@@ -3,14 +3,14 @@
 use actix_web::http::StatusCode;
 use actix_web::{get, patch, post, web, HttpResponse};
 use askama::Template;
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::Deserialize;
 
 use crate::audit::Actor;
 use crate::auth::roles::Permission;
 use crate::booking::links::{self, BookingLinkView, CreateBookingLink, NewLink, UpdateBookingLink};
 use crate::booking::manage::{self, Managed};
-use crate::booking::public::{slot_days, zone_names, BookingForm, SlotDay};
+use crate::booking::public::{week_of, zone_names, BookingForm, WeekPicker};
 use crate::booking::service::{
     self, BookingConfirmation, BookingRequest, OpenLink, SlotsQuery, SlotsView,
 };
@@ -263,10 +263,7 @@ struct BookingPage {
     hosts: Vec<String>,
     zone: String,
     zones: Vec<(&'static str, bool)>,
-    week_label: String,
-    days: Vec<SlotDay>,
-    previous_week: Option<String>,
-    next_week: String,
+    picker: WeekPicker,
     csrf_token: String,
     form: BookingForm,
     error: Option<String>,
@@ -296,19 +293,18 @@ async fn booking_page_response(
 ) -> Result<HttpResponse, PageError> {
     let zone = page.zone;
     let today = state.clock.now().with_timezone(&zone.tz()).date_naive();
-    let from = page.from.filter(|from| *from > today).unwrap_or(today);
-    let to = from + Duration::days(6);
+    let (from, to) = week_of(today, page.from);
     let window = window_for_dates(from, to, zone.tz());
     let hosts = service::host_names(state, &open.meeting_type).await?;
     let times = service::slot_times(state, open.meeting_type.clone(), window, None).await?;
-    let week = |date: NaiveDate| {
+    let picker = WeekPicker::new((from, to), today, &times, zone, &form.start, |date| {
         let query = serde_urlencoded::to_string([
             ("tz", zone.name().to_owned()),
             ("from", date.format("%Y-%m-%d").to_string()),
         ])
         .unwrap_or_default();
         format!("/book/{}?{query}", open.link.slug)
-    };
+    });
     let (status, error) = match error {
         Some((status, message)) => (status, Some(message)),
         None => (StatusCode::OK, None),
@@ -325,14 +321,7 @@ async fn booking_page_response(
             .into_iter()
             .map(|name| (name, name == zone.name()))
             .collect(),
-        week_label: format!(
-            "{} – {}",
-            from.format("%a %-d %b"),
-            to.format("%a %-d %b %Y")
-        ),
-        days: slot_days(&times, zone),
-        previous_week: (from > today).then(|| week((from - Duration::days(7)).max(today))),
-        next_week: week(to + Duration::days(1)),
+        picker,
         csrf_token: csrf.0.clone(),
         timings: TIMINGS
             .iter()
@@ -441,10 +430,7 @@ struct ManagePage {
     error: Option<String>,
     can_reschedule: bool,
     can_cancel: bool,
-    week_label: String,
-    days: Vec<SlotDay>,
-    previous_week: Option<String>,
-    next_week: String,
+    picker: WeekPicker,
     csrf_token: String,
 }
 
@@ -470,8 +456,7 @@ async fn manage_page_response(
 ) -> Result<HttpResponse, PageError> {
     let zone = managed.zone();
     let today = state.clock.now().with_timezone(&zone.tz()).date_naive();
-    let from = from.filter(|from| *from > today).unwrap_or(today);
-    let to = from + Duration::days(6);
+    let (from, to) = week_of(today, from);
     let can_reschedule = managed.meeting.status == "scheduled";
     let times = if can_reschedule {
         let window = window_for_dates(from, to, zone.tz());
@@ -488,7 +473,9 @@ async fn manage_page_response(
     } else {
         Vec::new()
     };
-    let week = |date: NaiveDate| format!("/m/{token}?from={}", date.format("%Y-%m-%d"));
+    let picker = WeekPicker::new((from, to), today, &times, zone, "", |date| {
+        format!("/m/{token}?from={}", date.format("%Y-%m-%d"))
+    });
     let (status, error) = match error {
         Some((status, message)) => (status, Some(message)),
         None => (StatusCode::OK, None),
@@ -517,14 +504,7 @@ async fn manage_page_response(
         error,
         can_cancel: manage::changeable(&managed.request),
         can_reschedule,
-        week_label: format!(
-            "{} – {}",
-            from.format("%a %-d %b"),
-            to.format("%a %-d %b %Y")
-        ),
-        days: slot_days(&times, zone),
-        previous_week: (from > today).then(|| week((from - Duration::days(7)).max(today))),
-        next_week: week(to + Duration::days(1)),
+        picker,
         csrf_token: csrf.0.clone(),
         token,
     };

@@ -105,40 +105,17 @@ async fn admin_layout_fits_a_phone() {
     let app = spawn_app().await;
     app.create_user_with_password("admin@example.com", "admin");
     let browser = Browser::start(390, 844).await;
-    let page = &browser.client;
-    page.goto(&app.url("/admin/login")).await.unwrap();
-    page.find(Locator::Id("email"))
-        .await
-        .unwrap()
-        .send_keys("admin@example.com")
-        .await
-        .unwrap();
-    page.find(Locator::Id("password"))
-        .await
-        .unwrap()
-        .send_keys(TEST_PASSWORD)
-        .await
-        .unwrap();
-    page.find(Locator::Css("button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    page.wait()
+    browser
+        .sign_in(&app.address, "admin@example.com", TEST_PASSWORD)
+        .await;
+    browser
+        .client
+        .wait()
         .for_element(Locator::Css("ul.stats"))
         .await
         .unwrap();
-    let overflow = page
-        .execute(
-            "return document.documentElement.scrollWidth > window.innerWidth",
-            vec![],
-        )
-        .await
-        .unwrap();
-    assert_eq!(
-        overflow,
-        serde_json::Value::Bool(false),
+    assert!(
+        browser.fits_width().await,
         "no horizontal scrolling at 390 px"
     );
     browser.screenshot("admin-home-390").await;

@@ -2,34 +2,7 @@ use fantoccini::Locator;
 use serde_json::json;
 
 use crate::browser::Browser;
-use crate::helpers::{spawn_app, TestApp, TEST_PASSWORD};
-
-async fn sign_in(browser: &Browser, app: &TestApp, email: &str) {
-    let page = &browser.client;
-    page.goto(&app.url("/admin/login")).await.unwrap();
-    page.find(Locator::Id("email"))
-        .await
-        .unwrap()
-        .send_keys(email)
-        .await
-        .unwrap();
-    page.find(Locator::Id("password"))
-        .await
-        .unwrap()
-        .send_keys(TEST_PASSWORD)
-        .await
-        .unwrap();
-    page.find(Locator::Css("button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    page.wait()
-        .for_element(Locator::Css("ul.nav"))
-        .await
-        .unwrap();
-}
+use crate::helpers::{spawn_app, TEST_PASSWORD};
 
 #[tokio::test]
 async fn admin_creates_a_meeting_type_and_requests_a_meeting_for_a_lead() {
@@ -41,7 +14,9 @@ async fn admin_creates_a_meeting_type_and_requests_a_meeting_for_a_lead() {
     app.create_lead("sam@smallco.com", false).await;
     let browser = Browser::start(1280, 900).await;
     let page = &browser.client;
-    sign_in(&browser, &app, "admin@example.com").await;
+    browser
+        .sign_in(&app.address, "admin@example.com", TEST_PASSWORD)
+        .await;
 
     page.goto(&app.url("/admin/meeting-types")).await.unwrap();
     page.find(Locator::Id("name"))
@@ -121,7 +96,9 @@ async fn leads_pages_fit_a_phone() {
     let lead = app.create_lead("casey@bigco.com", true).await;
     let browser = Browser::start(390, 844).await;
     let page = &browser.client;
-    sign_in(&browser, &app, "admin@example.com").await;
+    browser
+        .sign_in(&app.address, "admin@example.com", TEST_PASSWORD)
+        .await;
     for (path, shot) in [
         ("/admin/leads".to_owned(), "leads-390"),
         (
@@ -130,15 +107,9 @@ async fn leads_pages_fit_a_phone() {
         ),
     ] {
         page.goto(&app.url(&path)).await.unwrap();
-        let overflow = page
-            .execute(
-                "return document.body.scrollWidth > window.innerWidth",
-                vec![],
-            )
-            .await
-            .unwrap();
+        let fits = browser.fits_width().await;
         browser.screenshot(shot).await;
-        assert_eq!(overflow, json!(false), "{path} scrolls sideways at 390 px");
+        assert!(fits, "{path} scrolls sideways at 390 px");
     }
     browser.close().await;
 }

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use fantoccini::{Client, ClientBuilder};
+use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 
 pub struct Browser {
@@ -80,6 +80,47 @@ impl Browser {
             driver,
             _profile: profile,
         }
+    }
+
+    /// Signs in to the admin UI at `base_url` and waits for the logged-in navigation.
+    pub async fn sign_in(&self, base_url: &str, email: &str, password: &str) {
+        let page = &self.client;
+        page.goto(&format!("{base_url}/admin/login")).await.unwrap();
+        page.find(Locator::Id("email"))
+            .await
+            .unwrap()
+            .send_keys(email)
+            .await
+            .unwrap();
+        page.find(Locator::Id("password"))
+            .await
+            .unwrap()
+            .send_keys(password)
+            .await
+            .unwrap();
+        page.find(Locator::Css("button[type=submit]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        page.wait()
+            .for_element(Locator::Css("ul.nav"))
+            .await
+            .unwrap();
+    }
+
+    /// Whether the current page fits the window without scrolling sideways.
+    pub async fn fits_width(&self) -> bool {
+        let overflow = self
+            .client
+            .execute(
+                "return document.documentElement.scrollWidth > window.innerWidth",
+                vec![],
+            )
+            .await
+            .unwrap();
+        overflow == serde_json::Value::Bool(false)
     }
 
     /// Saves a PNG under target/screenshots/ (kept by CI as an artifact).
