@@ -351,8 +351,123 @@ pub fn claim_time(
     Ok(())
 }
 
-fn slot_taken() -> AppError {
+pub fn slot_taken() -> AppError {
     AppError::Conflict("that time was just taken; please pick another".into())
+}
+
+/// A new meeting whose request, hosts and time are settled.
+pub struct Placement<'a> {
+    pub meeting_type: &'a MeetingType,
+    pub request_id: &'a str,
+    pub host_ids: &'a [String],
+    pub start: DateTime<Utc>,
+    pub zone: TimeZone,
+    /// `held` while its request awaits approval, `scheduled` otherwise.
+    pub status: &'static str,
+    pub booking_link_id: Option<&'a str>,
+    pub uid_domain: &'a str,
+    /// Whether the meeting occupies its hosts' time; false only for meetings logged after
+    /// the fact.
+    pub claim_time: bool,
+    pub now: DateTime<Utc>,
+}
+
+/// Inserts the meeting and its hosts and claims the hosts' time; returns the manage token.
+/// Runs inside the caller's transaction.
+pub fn place_meeting(
+    conn: &mut DbConnection,
+    placement: &Placement<'_>,
+) -> Result<String, AppError> {
+    let meeting_id = new_id();
+    let manage_token = secret_token();
+    let end =
+        placement.start + Duration::minutes(i64::from(placement.meeting_type.duration_minutes));
+    let now = placement.now.naive_utc();
+    diesel::insert_into(meetings::table)
+        .values((
+            meetings::id.eq(&meeting_id),
+            meetings::meeting_request_id.eq(placement.request_id),
+            meetings::status.eq(placement.status),
+            meetings::start_utc.eq(placement.start.naive_utc()),
+            meetings::end_utc.eq(end.naive_utc()),
+            meetings::prospect_timezone.eq(placement.zone.name()),
+            meetings::ics_uid.eq(format!("{meeting_id}@{}", placement.uid_domain)),
+            meetings::sequence.eq(0),
+            meetings::location.eq(placement.meeting_type.location.clone()),
+            meetings::manage_token_hash.eq(sha256_hex(&manage_token)),
+            meetings::booking_link_id.eq(placement.booking_link_id),
+            meetings::created_at.eq(now),
+            meetings::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    for host in placement.host_ids {
+        diesel::insert_into(meeting_hosts::table)
+            .values((
+                meeting_hosts::meeting_id.eq(&meeting_id),
+                meeting_hosts::user_id.eq(host),
+            ))
+            .execute(conn)?;
+    }
+    if placement.claim_time {
+        claim_time(conn, &meeting_id, placement.host_ids, placement.start, end).map_err(|e| {
+            if e.is_unique_violation() {
+                slot_taken()
+            } else {
+                e.into()
+            }
+        })?;
+    }
+    Ok(manage_token)
+}
+
+/// Moves an approved request on to `scheduled` (its meeting exists); other statuses stay.
+pub fn schedule_if_approved(
+    conn: &mut DbConnection,
+    request_id: &str,
+    submitted: RequestStatus,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<RequestStatus, AppError> {
+    if submitted != RequestStatus::Approved {
+        return Ok(submitted);
+    }
+    let schedule = WorkflowAction::Schedule;
+    let to = transition(submitted, &schedule)?;
+    let step = Step {
+        action: &schedule,
+        from: Some(submitted),
+        to,
+        note: None,
+    };
+    requests_repo::transition(conn, request_id, &step, None, actor, now)?;
+    Ok(to)
+}
+
+/// The hosts free to meet at `start` for `meeting_type`, or `None` when it is not bookable.
+pub fn free_hosts_at(
+    conn: &mut DbConnection,
+    meeting_type: &MeetingType,
+    start: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<Option<Vec<String>>, StoreError> {
+    let end = start + Duration::minutes(i64::from(meeting_type.duration_minutes));
+    let around = Interval {
+        start: start - Duration::days(1),
+        end: end + Duration::days(1),
+    };
+    let offered = bookable(conn, meeting_type, around, now, None)?;
+    Ok(offered
+        .into_iter()
+        .find(|slot| slot.start == start)
+        .map(|slot| slot.hosts))
+}
+
+/// The domain in meeting UIDs: the host people reach Convene at.
+pub fn uid_domain(state: &AppState) -> String {
+    state.settings.server.public_url().map_or_else(
+        |_| "convene".to_owned(),
+        |url| url.host_str().unwrap_or("convene").to_owned(),
+    )
 }
 
 pub async fn book(
@@ -364,19 +479,13 @@ pub async fn book(
     let intake = input.lead.parse().map_err(AppError::Validation)?;
     let now = state.clock.now();
     let rules = state.scoring_rules.clone();
-    let uid_domain = state.settings.server.public_url().map_or_else(
-        |_| "convene".to_owned(),
-        |url| url.host_str().unwrap_or("convene").to_owned(),
-    );
+    let uid_domain = uid_domain(state);
     state
         .db
         .run(move |conn| {
             let OpenLink { link, meeting_type } = open;
             let outcome = write_transaction(conn, |conn| {
-                let end = input.start + Duration::minutes(i64::from(meeting_type.duration_minutes));
-                let day = Interval { start: input.start - Duration::days(1), end: end + Duration::days(1) };
-                let offered = bookable(conn, &meeting_type, day, now, None)?;
-                let Some(OpenSlot { hosts: free_hosts, .. }) = offered.into_iter().find(|slot| slot.start == input.start) else {
+                let Some(free_hosts) = free_hosts_at(conn, &meeting_type, input.start, now)? else {
                     return Err(slot_taken());
                 };
                 let host_ids = if meeting_type.host_mode == HostMode::Collective {
@@ -414,41 +523,23 @@ pub async fn book(
                     &actor,
                     now,
                 )?;
-                let meeting_id = new_id();
-                let manage_token = secret_token();
                 let meeting_status = if submitted == RequestStatus::Approved { "scheduled" } else { "held" };
-                diesel::insert_into(meetings::table)
-                    .values((
-                        meetings::id.eq(&meeting_id),
-                        meetings::meeting_request_id.eq(&request.id),
-                        meetings::status.eq(meeting_status),
-                        meetings::start_utc.eq(input.start.naive_utc()),
-                        meetings::end_utc.eq(end.naive_utc()),
-                        meetings::prospect_timezone.eq(input.zone.name()),
-                        meetings::ics_uid.eq(format!("{meeting_id}@{uid_domain}")),
-                        meetings::sequence.eq(0),
-                        meetings::location.eq(meeting_type.location.clone()),
-                        meetings::manage_token_hash.eq(sha256_hex(&manage_token)),
-                        meetings::booking_link_id.eq(&link.id),
-                        meetings::created_at.eq(now.naive_utc()),
-                        meetings::updated_at.eq(now.naive_utc()),
-                    ))
-                    .execute(conn)?;
-                for host in &host_ids {
-                    diesel::insert_into(meeting_hosts::table)
-                        .values((meeting_hosts::meeting_id.eq(&meeting_id), meeting_hosts::user_id.eq(host)))
-                        .execute(conn)?;
-                }
-                claim_time(conn, &meeting_id, &host_ids, input.start, end).map_err(|e| if e.is_unique_violation() { slot_taken() } else { e.into() })?;
-                let status = if submitted == RequestStatus::Approved {
-                    let schedule = WorkflowAction::Schedule;
-                    let to = transition(submitted, &schedule)?;
-                    let step = Step { action: &schedule, from: Some(submitted), to, note: None };
-                    requests_repo::transition(conn, &request.id, &step, None, &actor, now)?;
-                    to
-                } else {
-                    submitted
-                };
+                let manage_token = place_meeting(
+                    conn,
+                    &Placement {
+                        meeting_type: &meeting_type,
+                        request_id: &request.id,
+                        host_ids: &host_ids,
+                        start: input.start,
+                        zone: input.zone,
+                        status: meeting_status,
+                        booking_link_id: Some(&link.id),
+                        uid_domain: &uid_domain,
+                        claim_time: true,
+                        now,
+                    },
+                )?;
+                let status = schedule_if_approved(conn, &request.id, submitted, &actor, now)?;
                 Ok(Booked { meeting_request_id: request.id, status, manage_token })
             });
             // A concurrent booking of the same slot can also surface as a unique violation at

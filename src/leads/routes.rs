@@ -476,8 +476,9 @@ async fn request_meeting_from_page(
         host_ids: None,
         notes: Some(form.notes),
         start: None,
+        log_past: None,
     };
-    match workflow::service::create(&state, body, session.principal.actor.clone()).await {
+    match workflow::service::create(&state, body, session.principal.actor.clone(), false).await {
         Ok(request) => Ok(see_other(&format!(
             "/admin/leads/{}?requested={}",
             lead.id,

@@ -68,8 +68,11 @@ pub struct CreateMeetingRequest {
     /// Hosts to ask for; the meeting type's hosts when absent.
     pub host_ids: Option<Vec<String>>,
     pub notes: Option<String>,
-    /// A start time to schedule at once (RFC 3339).
+    /// A start time (RFC 3339) to schedule, or hold while approval is pending.
     pub start: Option<String>,
+    /// With a past `start`: record a meeting that already happened (admins and meeting
+    /// managers); no invites, no availability check.
+    pub log_past: Option<bool>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]

@@ -54,7 +54,8 @@ pub async fn create_request(
     body: web::Json<CreateMeetingRequest>,
 ) -> Result<HttpResponse, AppError> {
     caller.0.require(Permission::RequestMeetings)?;
-    let request = service::create(&state, body.into_inner(), caller.0.actor).await?;
+    let may_log_past = caller.0.role.allows(Permission::DecideMeetingRequests);
+    let request = service::create(&state, body.into_inner(), caller.0.actor, may_log_past).await?;
     Ok(HttpResponse::Created().json(MeetingRequestView::from(&request)))
 }
 

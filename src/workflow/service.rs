@@ -2,17 +2,25 @@
 //! transaction that writes the change and its audit rows together.
 
 use crate::audit::Actor;
+use crate::booking::service::{
+    free_hosts_at, place_meeting, schedule_if_approved, slot_taken, Placement,
+};
 use crate::db::write_transaction;
+use crate::db::DbConnection;
 use crate::error::{AppError, FieldErrors};
 use crate::leads::repo as leads_repo;
+use crate::scheduling::availability::{choose_round_robin_host, HostMode};
+use crate::scheduling::host_time::host_loads;
+use crate::scheduling::meeting_types::MeetingType;
 use crate::scheduling::{repo as types_repo, service::check_hosts};
 use crate::state::AppState;
-use crate::values::{is_id, optional_text};
+use crate::values::{is_id, optional_text, TimeZone};
 use crate::workflow::repo::{self, NewRequest, Step, TransitionError};
 use crate::workflow::requests::{
     ApproveRequest, CreateMeetingRequest, MeetingRequest, RejectRequest,
 };
 use crate::workflow::state::{needs_approval, transition, RequestStatus, WorkflowAction};
+use chrono::{DateTime, Utc};
 
 pub const MAX_NOTE_CHARS: usize = 2000;
 
@@ -55,6 +63,7 @@ pub async fn create(
     state: &AppState,
     body: CreateMeetingRequest,
     actor: Actor,
+    may_log_past: bool,
 ) -> Result<MeetingRequest, AppError> {
     let mut errors = FieldErrors::new();
     let notes = optional_text(body.notes.as_deref(), MAX_NOTE_CHARS)
@@ -62,10 +71,19 @@ pub async fn create(
         .ok()
         .flatten();
     let hosts = parse_hosts("host_ids", &body.host_ids, &mut errors);
-    if body.start.is_some() {
+    let now = state.clock.now();
+    let start = match body.start.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(raw) => DateTime::parse_from_rfc3339(raw)
+            .map(|at| at.with_timezone(&Utc))
+            .map_err(|_| errors.add("start", "must be an RFC 3339 time with an offset"))
+            .ok(),
+    };
+    let logged_after_the_fact = start.is_some_and(|start| start < now);
+    if logged_after_the_fact && body.log_past != Some(true) {
         errors.add(
             "start",
-            "is not supported yet: create the request without a start time",
+            "is in the past; send \"log_past\": true to record a meeting that already happened",
         );
     }
     for (field, id) in [
@@ -77,7 +95,12 @@ pub async fn create(
         }
     }
     errors.into_result()?;
-    let now = state.clock.now();
+    if logged_after_the_fact && !may_log_past {
+        return Err(AppError::Forbidden(
+            "only admins and meeting managers may log past meetings".into(),
+        ));
+    }
+    let uid_domain = crate::booking::service::uid_domain(state);
     state
         .db
         .run(move |conn| {
@@ -97,17 +120,19 @@ pub async fn create(
                         )));
                     }
                 }
-                let host_ids = hosts.unwrap_or_else(|| meeting_type.host_ids.clone());
+                let requested_hosts = hosts.clone();
+                let mut host_ids = hosts.unwrap_or_else(|| meeting_type.host_ids.clone());
                 check_hosts(conn, &host_ids)?.map_err(AppError::Validation)?;
+                if let Some(start) = start.filter(|_| !logged_after_the_fact) {
+                    host_ids = hosts_free_at(conn, &meeting_type, requested_hosts, start, now)?;
+                }
                 let auto_approve = meeting_type
                     .auto_approve_min_score
                     .map(|s| u8::try_from(s.clamp(0, 100)).unwrap_or(100));
+                // A meeting that already happened needs no one's approval.
                 let submit = WorkflowAction::Submit {
-                    needs_approval: needs_approval(
-                        meeting_type.requires_approval,
-                        auto_approve,
-                        lead.score,
-                    ),
+                    needs_approval: !logged_after_the_fact
+                        && needs_approval(meeting_type.requires_approval, auto_approve, lead.score),
                 };
                 let submitted_status = transition(RequestStatus::Requested, &submit)?;
                 let new = NewRequest {
@@ -118,10 +143,62 @@ pub async fn create(
                     submitted_status,
                     submit,
                 };
-                Ok(repo::insert(conn, &new, &actor, now)?)
+                let request = repo::insert(conn, &new, &actor, now)?;
+                let Some(start) = start else {
+                    return Ok(request);
+                };
+                let zone = lead
+                    .timezone
+                    .as_deref()
+                    .and_then(|zone| TimeZone::parse(zone).ok())
+                    .map_or_else(|| TimeZone::parse("UTC"), Ok)
+                    .map_err(AppError::Internal)?;
+                place_meeting(
+                    conn,
+                    &Placement {
+                        meeting_type: &meeting_type,
+                        request_id: &request.id,
+                        host_ids: &host_ids,
+                        start,
+                        zone,
+                        status: if submitted_status == RequestStatus::Approved {
+                            "scheduled"
+                        } else {
+                            "held"
+                        },
+                        booking_link_id: None,
+                        uid_domain: &uid_domain,
+                        claim_time: !logged_after_the_fact,
+                        now,
+                    },
+                )?;
+                schedule_if_approved(conn, &request.id, submitted_status, &actor, now)?;
+                repo::find(conn, &request.id)?
+                    .ok_or_else(|| AppError::NotFound("no meeting request with that id".into()))
             }))
         })
         .await?
+}
+
+/// The hosts to book at `start`: the requested ones if all are free then, else the meeting
+/// type's free hosts (all of them for a collective meeting, the round-robin pick otherwise).
+fn hosts_free_at(
+    conn: &mut DbConnection,
+    meeting_type: &MeetingType,
+    requested: Option<Vec<String>>,
+    start: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<Vec<String>, AppError> {
+    let free = free_hosts_at(conn, meeting_type, start, now)?.ok_or_else(slot_taken)?;
+    match requested {
+        Some(requested) if requested.iter().all(|host| free.contains(host)) => Ok(requested),
+        Some(_) => Err(slot_taken()),
+        None if meeting_type.host_mode == HostMode::Collective => Ok(free),
+        None => {
+            let loads = host_loads(conn, &free, now)?;
+            Ok(choose_round_robin_host(&free, &loads).into_iter().collect())
+        }
+    }
 }
 
 pub async fn load(state: &AppState, id: String) -> Result<MeetingRequest, AppError> {

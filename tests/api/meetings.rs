@@ -103,3 +103,119 @@ async fn meetings_are_listed_rescheduled_and_cancelled_through_the_api() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn a_request_with_a_start_is_scheduled_or_held_at_once() {
+    let app = spawn_app().await;
+    let (open_type, link) = open_type(&app, json!({})).await;
+    let lead = app.create_lead("exec@bigco.com", true).await;
+    let start = first_slot(&app, &link).await;
+    let body = json!({"lead_id": lead["id"], "meeting_type_id": open_type["id"], "start": start});
+    let created = app
+        .post_json("/api/v1/meeting-requests", &app.admin_key, &body)
+        .await;
+    assert_eq!(created.status(), 201);
+    let created: Value = created.json().await.unwrap();
+    assert_eq!(created["status"], "scheduled");
+    assert_ne!(first_slot(&app, &link).await, start, "the time is taken");
+    assert_problem(
+        app.post_json("/api/v1/meeting-requests", &app.admin_key, &body)
+            .await,
+        409,
+    )
+    .await;
+
+    let host = open_type["host_ids"][0].as_str().unwrap().to_owned();
+    let gated = app
+        .create_meeting_type(
+            "gated",
+            &[host],
+            json!({"requires_approval": true, "min_notice_minutes": 0}),
+        )
+        .await;
+    let next = first_slot(&app, &link).await;
+    let held: Value = app
+        .post_json(
+            "/api/v1/meeting-requests",
+            &app.admin_key,
+            &json!({"lead_id": lead["id"], "meeting_type_id": gated["id"], "start": next}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(held["status"], "pending_approval");
+    assert_ne!(
+        first_slot(&app, &link).await,
+        next,
+        "a pending request holds its time"
+    );
+}
+
+#[tokio::test]
+async fn past_meetings_are_logged_only_when_asked_and_allowed() {
+    let app = spawn_app().await;
+    let (meeting_type, _) = open_type(&app, json!({"requires_approval": true})).await;
+    let lead = app.create_lead("past@bigco.com", false).await;
+    let past = (chrono::Utc::now() - chrono::Duration::days(10))
+        .format("%Y-%m-%dT15:00:00Z")
+        .to_string();
+    let body = json!({"lead_id": lead["id"], "meeting_type_id": meeting_type["id"], "start": past});
+    let problem = assert_problem(
+        app.post_json("/api/v1/meeting-requests", &app.admin_key, &body)
+            .await,
+        422,
+    )
+    .await;
+    assert!(problem["errors"]["start"].is_array());
+    let mut logged = body.clone();
+    logged["log_past"] = json!(true);
+    assert_problem(
+        app.post_json(
+            "/api/v1/meeting-requests",
+            &app.key_for(Role::Marketer),
+            &logged,
+        )
+        .await,
+        403,
+    )
+    .await;
+    let created: Value = app
+        .post_json(
+            "/api/v1/meeting-requests",
+            &app.key_for(Role::MeetingManager),
+            &logged,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        created["status"], "scheduled",
+        "no approval needed for what already happened"
+    );
+    let meetings: Value = app
+        .get_json(
+            &format!("/api/v1/meetings?from={}", urlencode(&past)),
+            &app.admin_key,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(meetings["items"][0]["meeting_request_id"], created["id"]);
+    assert_problem(
+        app.post_json(
+            "/api/v1/meeting-requests",
+            &app.admin_key,
+            &json!({"lead_id": lead["id"], "meeting_type_id": meeting_type["id"], "start": "noon"}),
+        )
+        .await,
+        422,
+    )
+    .await;
+}
+
+fn urlencode(value: &str) -> String {
+    value.replace(':', "%3A").replace('+', "%2B")
+}
