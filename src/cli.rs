@@ -130,13 +130,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                 working_hours: None,
             };
             let new_user = request.parse().map_err(|errors| {
-                let lines: Vec<String> = errors
-                    .fields()
-                    .flat_map(|(field, messages)| {
-                        messages.iter().map(move |m| format!("--{field} {m}"))
-                    })
-                    .collect();
-                anyhow::anyhow!("{}", lines.join("; "))
+                anyhow::anyhow!("{}", errors.lines(|field| format!("--{field}")).join("; "))
             })?;
             let password_hash = if password_stdin {
                 Some(hash_password(&read_password()?)?)
@@ -218,12 +212,8 @@ async fn import_leads(
     })
     .await??;
     for row in &summary.rejected {
-        let reasons: Vec<String> = row
-            .errors
-            .fields()
-            .flat_map(|(field, messages)| messages.iter().map(move |m| format!("{field} {m}")))
-            .collect();
-        eprintln!("line {}: {}", row.line, reasons.join("; "));
+        let reasons = row.errors.lines(str::to_owned).join("; ");
+        eprintln!("line {}: {reasons}", row.line);
     }
     if summary.rejected_count > summary.rejected.len() {
         eprintln!(

@@ -42,6 +42,25 @@ impl FieldErrors {
         }
     }
 
+    /// One line per message, each led by its field as `label` writes it.
+    pub fn lines(&self, label: impl Fn(&str) -> String) -> Vec<String> {
+        self.0
+            .iter()
+            .flat_map(|(field, messages)| {
+                let label = label(field);
+                messages
+                    .iter()
+                    .map(move |message| format!("{label} {message}"))
+            })
+            .collect()
+    }
+
+    /// Every message in one sentence for a page, fields named in words (`start time is…`).
+    pub fn for_people(&self) -> String {
+        self.lines(|field| field.replace(['_', '.'], " "))
+            .join("; ")
+    }
+
     pub fn single(field: impl Into<String>, message: impl Into<String>) -> Self {
         let mut errors = Self::new();
         errors.add(field, message);
@@ -279,18 +298,6 @@ pub fn query_error(
 
 pub fn path_error(_: actix_web::error::PathError, req: &HttpRequest) -> actix_web::Error {
     AppError::NotFound(format!("nothing found at {}", req.path())).into()
-}
-
-pub fn form_error(error: actix_web::error::UrlencodedError, _: &HttpRequest) -> actix_web::Error {
-    use actix_web::error::UrlencodedError as E;
-    let app_error = match error {
-        E::Overflow { limit, .. } => AppError::PayloadTooLarge { limit },
-        E::ContentType => AppError::UnsupportedMediaType(
-            "send the form as application/x-www-form-urlencoded".into(),
-        ),
-        other => AppError::BadRequest(format!("the form could not be read: {other}")),
-    };
-    PageError(app_error).into()
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@ use tracing_actix_web::TracingLogger;
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::db::Database;
-use crate::error::{form_error, json_error, path_error, query_error};
+use crate::error::{json_error, path_error, query_error};
 use crate::http::middleware::{
     csrf_cookie, public_rate_limit, request_id_header, security_headers, RouteOnlySpan,
 };
@@ -87,11 +87,6 @@ fn http_server(
                 web::JsonConfig::default()
                     .limit(max_body)
                     .error_handler(json_error),
-            )
-            .app_data(
-                web::FormConfig::default()
-                    .limit(max_body)
-                    .error_handler(form_error),
             )
             .app_data(web::QueryConfig::default().error_handler(query_error))
             .app_data(web::PathConfig::default().error_handler(path_error))

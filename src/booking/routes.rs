@@ -372,15 +372,7 @@ async fn refused_booking(
     error: AppError,
 ) -> Result<HttpResponse, PageError> {
     let message = match &error {
-        AppError::Validation(fields) => fields
-            .fields()
-            .flat_map(|(field, messages)| {
-                messages
-                    .iter()
-                    .map(move |m| format!("{} {m}", field.replace(['_', '.'], " ")))
-            })
-            .collect::<Vec<_>>()
-            .join("; "),
+        AppError::Validation(fields) => fields.for_people(),
         AppError::Conflict(_) | AppError::Forbidden(_) | AppError::Gone(_) => error.to_string(),
         _ => return Err(PageError(error)),
     };

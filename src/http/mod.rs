@@ -42,3 +42,26 @@ pub struct Page<T> {
     pub items: Vec<T>,
     pub next_cursor: Option<String>,
 }
+
+impl<T> Page<T> {
+    /// A page from up to `limit + 1` rows: the extra row only tells that more follow, and the
+    /// cursor then points after the last row kept.
+    pub fn from_overfetch<R>(
+        mut rows: Vec<R>,
+        limit: i64,
+        cursor_of: impl Fn(&R) -> String,
+        view: impl Fn(&R) -> T,
+    ) -> Self {
+        let kept = usize::try_from(limit).unwrap_or(usize::MAX);
+        let next_cursor = if rows.len() > kept {
+            rows.truncate(kept);
+            rows.last().map(&cursor_of)
+        } else {
+            None
+        };
+        Page {
+            items: rows.iter().map(view).collect(),
+            next_cursor,
+        }
+    }
+}

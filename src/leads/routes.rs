@@ -151,20 +151,16 @@ pub async fn list_leads(
     let query = filter.parse().map_err(AppError::Validation)?;
     let limit = page.limit()?;
     let cursor = page.cursor.clone();
-    let mut leads = state
+    let leads = state
         .db
         .run(move |conn| repo::list(conn, &query, cursor.as_deref(), limit + 1))
         .await?;
-    let next_cursor = if leads.len() as i64 > limit {
-        leads.truncate(limit as usize);
-        leads.last().map(repo::encode_cursor)
-    } else {
-        None
-    };
-    Ok(HttpResponse::Ok().json(Page {
-        items: leads.iter().map(LeadView::from).collect::<Vec<_>>(),
-        next_cursor,
-    }))
+    Ok(HttpResponse::Ok().json(Page::from_overfetch(
+        leads,
+        limit,
+        repo::encode_cursor,
+        |lead| LeadView::from(lead),
+    )))
 }
 
 /// A lead with the reasons for its score.
@@ -486,15 +482,7 @@ async fn request_meeting_from_page(
         ))),
         Err(error @ (AppError::Validation(_) | AppError::Forbidden(_) | AppError::Conflict(_))) => {
             let message = match &error {
-                AppError::Validation(fields) => fields
-                    .fields()
-                    .flat_map(|(field, messages)| {
-                        messages
-                            .iter()
-                            .map(move |m| format!("{} {m}", field.replace('_', " ")))
-                    })
-                    .collect::<Vec<_>>()
-                    .join("; "),
+                AppError::Validation(fields) => fields.for_people(),
                 other => other.to_string(),
             };
             lead_page_response(&state, &session, &csrf, lead, None, Some(message)).await

@@ -64,20 +64,16 @@ pub async fn list_users(
     caller.0.require(Permission::ViewUsers)?;
     let limit = query.limit()?;
     let after = query.cursor.clone();
-    let mut users = state
+    let users = state
         .db
         .run(move |conn| repo::list(conn, after.as_deref(), limit + 1))
         .await?;
-    let next_cursor = if users.len() as i64 > limit {
-        users.truncate(limit as usize);
-        users.last().map(|user| user.email.clone())
-    } else {
-        None
-    };
-    Ok(HttpResponse::Ok().json(Page {
-        items: users.iter().map(UserView::from).collect::<Vec<_>>(),
-        next_cursor,
-    }))
+    Ok(HttpResponse::Ok().json(Page::from_overfetch(
+        users,
+        limit,
+        |user| user.email.clone(),
+        |user| UserView::from(user),
+    )))
 }
 
 async fn load_user(state: &AppState, id: String) -> Result<User, AppError> {

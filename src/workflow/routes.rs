@@ -88,7 +88,7 @@ pub async fn list_requests(
     let cursor = page.cursor.clone();
     let principal = caller.0;
     let sees_all = principal.role.allows(Permission::ViewAllMeetingRequests);
-    let mut requests = state
+    let requests = state
         .db
         .run(move |conn| {
             let visibility = match (sees_all, principal.user_id.as_deref()) {
@@ -99,19 +99,12 @@ pub async fn list_requests(
             repo::list(conn, status, None, visibility, cursor.as_deref(), limit + 1)
         })
         .await?;
-    let next_cursor = if requests.len() as i64 > limit {
-        requests.truncate(limit as usize);
-        requests.last().map(repo::encode_cursor)
-    } else {
-        None
-    };
-    Ok(HttpResponse::Ok().json(Page {
-        items: requests
-            .iter()
-            .map(MeetingRequestView::from)
-            .collect::<Vec<_>>(),
-        next_cursor,
-    }))
+    Ok(HttpResponse::Ok().json(Page::from_overfetch(
+        requests,
+        limit,
+        repo::encode_cursor,
+        |request| MeetingRequestView::from(request),
+    )))
 }
 
 #[utoipa::path(
