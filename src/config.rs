@@ -26,6 +26,71 @@ pub struct Settings {
     pub worker: WorkerSettings,
     pub leads: LeadSettings,
     pub public: PublicSettings,
+    pub email: EmailSettings,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EmailTransportKind {
+    /// `.eml` files in `email.file_dir`: works offline, and each file opens in a mail client.
+    File,
+    Smtp,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpTls {
+    None,
+    Starttls,
+    Tls,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct SmtpSettings {
+    pub host: String,
+    pub port: u16,
+    pub tls: SmtpTls,
+    pub username: String,
+    pub password: secrecy::SecretString,
+    pub timeout_secs: u64,
+    /// SMTP connections kept open and used at once.
+    pub pool_size: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct BrandSettings {
+    pub company_name: String,
+    pub logo_url: String,
+    pub primary_color: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct EmailSettings {
+    pub transport: EmailTransportKind,
+    /// The sender, `Name <address>`; also the ORGANIZER of every invite.
+    pub from: String,
+    pub file_dir: PathBuf,
+    pub smtp: SmtpSettings,
+    /// Reminders go this many minutes before a meeting starts.
+    pub reminder_offsets_minutes: Vec<u32>,
+    /// Sending attempts before an email is marked failed.
+    pub max_attempts: u32,
+    /// The first retry waits this long; each later one twice as long (with jitter), capped.
+    pub retry_base_secs: u64,
+    pub retry_max_secs: u64,
+    /// How long a worker owns the emails it claimed; past it another worker may take them.
+    pub lease_secs: u64,
+    /// Emails claimed per round.
+    pub batch_size: u32,
+    pub brand: BrandSettings,
+}
+
+impl EmailSettings {
+    pub fn from_mailbox(&self) -> Result<lettre::message::Mailbox, ConfigError> {
+        self.from
+            .parse()
+            .map_err(|e| invalid("email.from", &format!("`{}`: {e}", self.from)))
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -153,6 +218,25 @@ impl Settings {
         }
         if self.leads.import_batch_size == 0 {
             return Err(invalid("leads.import_batch_size", "must be at least 1"));
+        }
+        self.email.from_mailbox()?;
+        if self.email.max_attempts == 0 {
+            return Err(invalid("email.max_attempts", "must be at least 1"));
+        }
+        if self.email.batch_size == 0 {
+            return Err(invalid("email.batch_size", "must be at least 1"));
+        }
+        if self.email.smtp.pool_size == 0 {
+            return Err(invalid("email.smtp.pool_size", "must be at least 1"));
+        }
+        if self.email.lease_secs < 5 {
+            return Err(invalid("email.lease_secs", "must be at least 5"));
+        }
+        if self.email.reminder_offsets_minutes.contains(&0) {
+            return Err(invalid(
+                "email.reminder_offsets_minutes",
+                "offsets must be at least one minute",
+            ));
         }
         if self.worker.poll_ms == 0 {
             return Err(invalid("worker.poll_ms", "must be at least 1"));

@@ -11,6 +11,7 @@ use actix_web_prom::PrometheusMetricsBuilder;
 use tokio::sync::watch;
 use tracing_actix_web::TracingLogger;
 
+use crate::auth::link_keys::LinkKey;
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::db::Database;
@@ -20,6 +21,9 @@ use crate::http::middleware::{
 };
 use crate::http::{assets, fallback, health, openapi};
 use crate::jobs::Worker;
+use crate::notifications::delivery::Deliverer;
+use crate::notifications::ics::Person;
+use crate::notifications::transport::Transport;
 use crate::state::AppState;
 
 pub struct Application {
@@ -38,13 +42,34 @@ impl Application {
         if applied > 0 {
             tracing::info!(applied, "database migrations applied");
         }
+        let now = clock.now();
+        let link_key = db
+            .run(move |conn| LinkKey::load_or_create(conn, now))
+            .await?;
+        let from = settings.email.from_mailbox()?;
+        let organizer = Person {
+            name: from.name.clone().unwrap_or_default(),
+            email: from.email.to_string(),
+        };
         let listener = TcpListener::bind(settings.server.bind_address()?)?;
         let port = listener.local_addr()?.port();
         let settings = Arc::new(settings);
-        let state = web::Data::new(AppState::new(db, settings.clone(), clock, scoring_rules));
+        let state = web::Data::new(AppState::new(
+            db,
+            settings.clone(),
+            clock,
+            scoring_rules,
+            link_key,
+            organizer,
+        ));
         let server = http_server(listener, settings.as_ref(), state.clone())?;
         let (shutdown, shutdown_rx) = watch::channel(false);
-        let worker = Worker::spawn(state.into_inner(), shutdown_rx);
+        let deliverer = Deliverer::new(
+            Transport::from_settings(&settings.email)?,
+            &settings.email,
+            crate::booking::service::uid_domain_of(&settings),
+        )?;
+        let worker = Worker::spawn(state.into_inner(), deliverer, shutdown_rx);
         tracing::info!(port, public_url = %settings.server.public_url, "convene is listening");
         Ok(Self {
             port,
@@ -108,12 +133,14 @@ fn http_server(
             .configure(crate::booking::routes::configure_public)
             .configure(crate::booking::routes::configure_manage)
             .configure(crate::booking::meetings_api::configure)
+            .configure(crate::notifications::routes::configure)
             .service(
                 web::scope("/admin")
                     .configure(crate::auth::routes::configure_admin)
                     .configure(crate::users::routes::configure_admin)
                     .configure(crate::leads::routes::configure_admin)
-                    .configure(crate::scheduling::routes::configure_admin),
+                    .configure(crate::scheduling::routes::configure_admin)
+                    .configure(crate::notifications::routes::configure_admin),
             )
             .route(
                 "/",

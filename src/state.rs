@@ -2,11 +2,17 @@
 
 use std::sync::Arc;
 
+use tokio::sync::Notify;
+
+use crate::auth::link_keys::LinkKey;
 use crate::auth::throttle::{LoginThrottle, PublicThrottle};
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::db::Database;
 use crate::leads::scoring::ScoringRules;
+use crate::notifications::delivery::DeliveryCounters;
+use crate::notifications::ics::Person;
+use crate::notifications::messages::Composer;
 
 pub struct AppState {
     pub db: Database,
@@ -15,6 +21,12 @@ pub struct AppState {
     pub login_throttle: LoginThrottle,
     pub public_throttle: PublicThrottle,
     pub scoring_rules: Arc<ScoringRules>,
+    pub link_key: LinkKey,
+    /// Sender and ORGANIZER of every email, parsed from `email.from`.
+    pub organizer: Person,
+    /// Wakes the worker when a change has just written emails, instead of at the next poll.
+    pub outbox_wakeup: Arc<Notify>,
+    pub delivery_counters: DeliveryCounters,
 }
 
 impl AppState {
@@ -23,6 +35,8 @@ impl AppState {
         settings: Arc<Settings>,
         clock: Arc<dyn Clock>,
         scoring_rules: Arc<ScoringRules>,
+        link_key: LinkKey,
+        organizer: Person,
     ) -> Self {
         let login_throttle = LoginThrottle::new(
             settings.security.login_attempts_per_minute_per_ip,
@@ -37,7 +51,27 @@ impl AppState {
             login_throttle,
             public_throttle,
             scoring_rules,
+            link_key,
+            organizer,
+            outbox_wakeup: Arc::new(Notify::new()),
+            delivery_counters: DeliveryCounters::default(),
         }
+    }
+
+    /// What composing emails needs, owned, to move into a database task.
+    pub fn composer(&self) -> Composer {
+        Composer {
+            public_base: self.settings.server.public_base().to_owned(),
+            organizer: self.organizer.clone(),
+            brand: self.settings.email.brand.clone(),
+            link_key: self.link_key.clone(),
+            reminder_offsets_minutes: self.settings.email.reminder_offsets_minutes.clone(),
+        }
+    }
+
+    /// Lets the worker know that a change just committed emails.
+    pub fn emails_queued(&self) {
+        self.outbox_wakeup.notify_one();
     }
 
     pub fn session_idle(&self) -> chrono::Duration {

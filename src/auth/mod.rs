@@ -1,6 +1,7 @@
 //! Who is calling and what they may do: API keys, admin sessions, passwords, roles.
 
 pub mod api_keys;
+pub mod link_keys;
 pub mod passwords;
 pub mod roles;
 pub mod routes;

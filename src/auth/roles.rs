@@ -55,6 +55,8 @@ impl Role {
                     | ViewAllMeetingRequests
                     | DecideMeetingRequests
                     | ManageBookingLinks
+                    | ViewEmails
+                    | RetryEmails
             ),
             Role::Marketer => matches!(
                 permission,
@@ -111,6 +113,10 @@ pub enum Permission {
     DecideMeetingRequests,
     /// Create, list and turn off booking links.
     ManageBookingLinks,
+    /// See the outbox: every email, its status and body.
+    ViewEmails,
+    /// Send a failed email again.
+    RetryEmails,
 }
 
 #[cfg(test)]
@@ -140,6 +146,16 @@ mod tests {
         assert!(Role::MeetingManager.allows(Permission::DecideMeetingRequests));
         assert!(!Role::MeetingManager.allows(Permission::ManageLeads));
         assert!(!Role::Host.allows(Permission::ViewAllMeetingRequests));
+    }
+
+    #[test]
+    fn meeting_managers_work_the_outbox_and_marketers_do_not() {
+        for permission in [Permission::ViewEmails, Permission::RetryEmails] {
+            assert!(Role::Admin.allows(permission));
+            assert!(Role::MeetingManager.allows(permission));
+            assert!(!Role::Marketer.allows(permission));
+            assert!(!Role::Host.allows(permission));
+        }
     }
 
     #[test]

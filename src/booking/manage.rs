@@ -14,6 +14,8 @@ use crate::leads::model::Lead;
 use crate::notifications::ics::{
     render, AttendeeRole, IcsAttendee, IcsEvent, IcsMethod, IcsStatus, Person,
 };
+use crate::notifications::messages::MeetingNotice;
+use crate::notifications::service::queue_meeting_notice;
 use crate::scheduling::availability::Interval;
 use crate::scheduling::meeting_types::MeetingType;
 use crate::state::AppState;
@@ -66,20 +68,16 @@ impl Managed {
         self.meeting.end_utc.and_utc()
     }
 
-    /// The meeting as an iCalendar REQUEST (or CANCEL once cancelled), organized by the first
-    /// host, with the prospect and every host invited.
-    pub fn ics(&self, manage_url: &str, stamp: DateTime<Utc>) -> String {
-        let organizer = self
-            .hosts
-            .first()
-            .map(|host| Person {
-                name: host.name.clone(),
-                email: host.email.clone(),
-            })
-            .unwrap_or_else(|| Person {
-                name: String::new(),
-                email: self.lead.email.clone(),
-            });
+    /// The meeting as an iCalendar REQUEST (or CANCEL once cancelled), organized by
+    /// `organizer` (the address invitations come from), with every host and the prospect
+    /// invited.
+    pub fn ics(
+        &self,
+        organizer: Person,
+        description: String,
+        url: Option<String>,
+        stamp: DateTime<Utc>,
+    ) -> String {
         let mut attendees: Vec<IcsAttendee> = self
             .hosts
             .iter()
@@ -112,10 +110,7 @@ impl Managed {
             end: self.end(),
             stamp,
             summary: self.meeting_type.name.clone(),
-            description: format!(
-                "{} with {}.\n\nReschedule or cancel: {manage_url}",
-                self.meeting_type.name, self.lead.name
-            ),
+            description,
             location: self.meeting.location.clone(),
             organizer,
             attendees,
@@ -124,7 +119,7 @@ impl Managed {
             } else {
                 IcsStatus::Confirmed
             },
-            url: Some(manage_url.to_owned()),
+            url,
         })
     }
 }
@@ -181,7 +176,8 @@ pub async fn find(state: &AppState, token: String) -> Result<Managed, AppError> 
         .ok_or_else(|| AppError::NotFound("no meeting at this address".into()))
 }
 
-fn reload(conn: &mut DbConnection, id: &str) -> Result<Managed, AppError> {
+/// The meeting with id `id` and everything around it, inside the caller's transaction.
+pub fn reload(conn: &mut DbConnection, id: &str) -> Result<Managed, AppError> {
     let meeting = meetings::table
         .find(id)
         .select(MeetingRecord::as_select())
@@ -216,7 +212,8 @@ pub async fn reschedule(
         ));
     }
     let now = state.clock.now();
-    state
+    let composer = state.composer();
+    let moved = state
         .db
         .run(move |conn| {
             Ok(write_transaction(conn, |conn| {
@@ -277,10 +274,19 @@ pub async fn reschedule(
                     note: Some(&note),
                 };
                 requests_repo::transition(conn, &managed.request.id, &step, None, &actor, now)?;
-                reload(conn, &meeting.id)
+                let previous_start = meeting.start_utc.and_utc();
+                queue_meeting_notice(
+                    conn,
+                    &composer,
+                    &meeting.id,
+                    &MeetingNotice::Rescheduled { previous_start },
+                    now,
+                )
             }))
         })
-        .await?
+        .await??;
+    state.emails_queued();
+    Ok(moved)
 }
 
 /// Cancels a scheduled meeting or a held slot and frees the hosts' time.
@@ -297,7 +303,8 @@ pub async fn cancel(
         )));
     }
     let now = state.clock.now();
-    state
+    let composer = state.composer();
+    let cancelled = state
         .db
         .run(move |conn| {
             Ok(write_transaction(conn, |conn| {
@@ -328,10 +335,16 @@ pub async fn cancel(
                     note: reason.as_deref(),
                 };
                 requests_repo::transition(conn, &managed.request.id, &step, None, &actor, now)?;
-                reload(conn, &meeting.id)
+                let notice = MeetingNotice::Cancelled {
+                    was_scheduled: meeting.status == "scheduled",
+                    reason: reason.clone(),
+                };
+                queue_meeting_notice(conn, &composer, &meeting.id, &notice, now)
             }))
         })
-        .await?
+        .await??;
+    state.emails_queued();
+    Ok(cancelled)
 }
 
 /// Whether `status` leaves the request open to changes by the prospect.
@@ -361,6 +374,94 @@ pub async fn find_by_id(state: &AppState, id: String) -> Result<Option<Managed>,
             }
         })
         .await?)
+}
+
+/// The held slot of request `request_id`, if it has one.
+pub fn held_meeting_of(
+    conn: &mut DbConnection,
+    request_id: &str,
+) -> Result<Option<MeetingRecord>, StoreError> {
+    Ok(meetings::table
+        .filter(meetings::meeting_request_id.eq(request_id))
+        .filter(meetings::status.eq("held"))
+        .select(MeetingRecord::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+fn settle_held(
+    conn: &mut DbConnection,
+    held: &MeetingRecord,
+    status: &str,
+    sequence: i32,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let updated = diesel::update(
+        meetings::table
+            .filter(meetings::id.eq(&held.id))
+            .filter(meetings::status.eq("held")),
+    )
+    .set((
+        meetings::status.eq(status),
+        meetings::sequence.eq(sequence),
+        meetings::updated_at.eq(now.naive_utc()),
+    ))
+    .execute(conn)?;
+    if updated == 0 {
+        return Err(AppError::Conflict(
+            "the held time changed meanwhile; reload and try again".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// An approved request's held slot becomes its meeting, with `hosts` when they differ from
+/// the ones holding it (their time is claimed instead, or 409 if taken).
+pub fn confirm_held(
+    conn: &mut DbConnection,
+    held: &MeetingRecord,
+    hosts: Option<&[String]>,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    if let Some(hosts) = hosts {
+        release_time(conn, &held.id)?;
+        diesel::delete(meeting_hosts::table.filter(meeting_hosts::meeting_id.eq(&held.id)))
+            .execute(conn)?;
+        for host in hosts {
+            diesel::insert_into(meeting_hosts::table)
+                .values((
+                    meeting_hosts::meeting_id.eq(&held.id),
+                    meeting_hosts::user_id.eq(host),
+                ))
+                .execute(conn)?;
+        }
+        claim_time(
+            conn,
+            &held.id,
+            hosts,
+            held.start_utc.and_utc(),
+            held.end_utc.and_utc(),
+        )
+        .map_err(|e| {
+            if e.is_unique_violation() {
+                AppError::Conflict("those hosts are not free at the held time".into())
+            } else {
+                e.into()
+            }
+        })?;
+    }
+    settle_held(conn, held, "scheduled", held.sequence, now)
+}
+
+/// A rejected request's held slot is let go: cancelled, and its time free for others.
+pub fn release_held(
+    conn: &mut DbConnection,
+    held: &MeetingRecord,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    settle_held(conn, held, "cancelled", held.sequence + 1, now)?;
+    release_time(conn, &held.id)?;
+    Ok(())
 }
 
 /// Filters of the meetings list.

@@ -535,9 +535,10 @@ async fn invite_ics(
     state: web::Data<AppState>,
     token: web::Path<String>,
 ) -> Result<HttpResponse, PageError> {
-    let token = token.into_inner();
-    let managed = manage::find(&state, token.clone()).await?;
-    let ics = managed.ics(&manage_url(&state, &token), state.clock.now());
+    let managed = manage::find(&state, token.into_inner()).await?;
+    let ics = state
+        .composer()
+        .prospect_calendar(&managed, state.clock.now());
     Ok(HttpResponse::Ok()
         .content_type("text/calendar; charset=utf-8")
         .insert_header(("Content-Disposition", "attachment; filename=\"invite.ics\""))

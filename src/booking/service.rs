@@ -6,13 +6,15 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::audit::Actor;
-use crate::auth::tokens::{secret_token, sha256_hex};
+use crate::auth::link_keys::{LinkKey, LinkPurpose};
+use crate::auth::tokens::sha256_hex;
 use crate::booking::links::{self, BookingLink};
 use crate::db::schema::{host_time_blocks, meeting_hosts, meetings};
 use crate::db::{write_transaction, DbConnection, StoreError};
 use crate::error::{AppError, FieldErrors};
 use crate::leads::model::{BantInput, LeadInput};
 use crate::leads::repo as leads_repo;
+use crate::notifications::service::queue_new_meeting;
 use crate::scheduling::availability::{
     available_slots, booking_window, choose_round_robin_host, HostMode, Interval,
 };
@@ -366,20 +368,29 @@ pub struct Placement<'a> {
     pub status: &'static str,
     pub booking_link_id: Option<&'a str>,
     pub uid_domain: &'a str,
+    pub link_key: &'a LinkKey,
     /// Whether the meeting occupies its hosts' time; false only for meetings logged after
     /// the fact.
     pub claim_time: bool,
     pub now: DateTime<Utc>,
 }
 
-/// Inserts the meeting and its hosts and claims the hosts' time; returns the manage token.
-/// Runs inside the caller's transaction.
+/// A meeting just inserted, with the prospect's manage token.
+pub struct Placed {
+    pub meeting_id: String,
+    pub manage_token: String,
+}
+
+/// Inserts the meeting and its hosts and claims the hosts' time. Runs inside the caller's
+/// transaction.
 pub fn place_meeting(
     conn: &mut DbConnection,
     placement: &Placement<'_>,
-) -> Result<String, AppError> {
+) -> Result<Placed, AppError> {
     let meeting_id = new_id();
-    let manage_token = secret_token();
+    let manage_token = placement
+        .link_key
+        .token(LinkPurpose::ManageMeeting, &meeting_id);
     let end =
         placement.start + Duration::minutes(i64::from(placement.meeting_type.duration_minutes));
     let now = placement.now.naive_utc();
@@ -417,7 +428,10 @@ pub fn place_meeting(
             }
         })?;
     }
-    Ok(manage_token)
+    Ok(Placed {
+        meeting_id,
+        manage_token,
+    })
 }
 
 /// Moves an approved request on to `scheduled` (its meeting exists); other statuses stay.
@@ -464,7 +478,12 @@ pub fn free_hosts_at(
 
 /// The domain in meeting UIDs: the host people reach Convene at.
 pub fn uid_domain(state: &AppState) -> String {
-    state.settings.server.public_url().map_or_else(
+    uid_domain_of(&state.settings)
+}
+
+/// The domain in meeting UIDs and Message-IDs.
+pub fn uid_domain_of(settings: &crate::config::Settings) -> String {
+    settings.server.public_url().map_or_else(
         |_| "convene".to_owned(),
         |url| url.host_str().unwrap_or("convene").to_owned(),
     )
@@ -480,7 +499,8 @@ pub async fn book(
     let now = state.clock.now();
     let rules = state.scoring_rules.clone();
     let uid_domain = uid_domain(state);
-    state
+    let composer = state.composer();
+    let booked = state
         .db
         .run(move |conn| {
             let OpenLink { link, meeting_type } = open;
@@ -524,7 +544,7 @@ pub async fn book(
                     now,
                 )?;
                 let meeting_status = if submitted == RequestStatus::Approved { "scheduled" } else { "held" };
-                let manage_token = place_meeting(
+                let placed = place_meeting(
                     conn,
                     &Placement {
                         meeting_type: &meeting_type,
@@ -535,12 +555,14 @@ pub async fn book(
                         status: meeting_status,
                         booking_link_id: Some(&link.id),
                         uid_domain: &uid_domain,
+                        link_key: &composer.link_key,
                         claim_time: true,
                         now,
                     },
                 )?;
                 let status = schedule_if_approved(conn, &request.id, submitted, &actor, now)?;
-                Ok(Booked { meeting_request_id: request.id, status, manage_token })
+                queue_new_meeting(conn, &composer, &placed.meeting_id, status, now)?;
+                Ok(Booked { meeting_request_id: request.id, status, manage_token: placed.manage_token })
             });
             // A concurrent booking of the same slot can also surface as a unique violation at
             // commit or as a serialization failure; either way the slot is gone.
@@ -549,7 +571,9 @@ pub async fn book(
                 other => other,
             }))
         })
-        .await?
+        .await??;
+    state.emails_queued();
+    Ok(booked)
 }
 
 /// The bookable slots of `meeting_type` in `window`, as start and end; the time of meeting

@@ -180,7 +180,42 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    server_secrets (name) {
+        name -> Text,
+        value -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    emails (id) {
+        id -> Text,
+        kind -> Text,
+        dedupe_key -> Text,
+        meeting_id -> Nullable<Text>,
+        meeting_request_id -> Nullable<Text>,
+        recipient_email -> Text,
+        recipient_name -> Text,
+        subject -> Text,
+        body_text -> Text,
+        body_html -> Text,
+        ics_method -> Nullable<Text>,
+        ics -> Nullable<Text>,
+        status -> Text,
+        send_after -> Timestamp,
+        not_after -> Nullable<Timestamp>,
+        attempts -> Integer,
+        last_error -> Nullable<Text>,
+        locked_by -> Nullable<Text>,
+        locked_until -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(meeting_type_hosts -> meeting_types (meeting_type_id));
+diesel::joinable!(emails -> meetings (meeting_id));
 diesel::joinable!(booking_links -> meeting_types (meeting_type_id));
 diesel::joinable!(meetings -> meeting_requests (meeting_request_id));
 diesel::joinable!(meeting_hosts -> meetings (meeting_id));
@@ -203,5 +238,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     meetings,
     meeting_hosts,
     host_time_blocks,
-    audit_log
+    audit_log,
+    emails,
+    server_secrets
 );

@@ -31,6 +31,11 @@ const SECTIONS: &[NavItem] = &[
         permission: Permission::ViewMeetingTypes,
     },
     NavItem {
+        label: "Emails",
+        href: "/admin/emails",
+        permission: Permission::ViewEmails,
+    },
+    NavItem {
         label: "Users",
         href: "/admin/users",
         permission: Permission::ViewUsers,

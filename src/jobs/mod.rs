@@ -1,5 +1,5 @@
-//! The background worker inside `convene serve`: periodic upkeep now, outbox delivery and
-//! reminders as they arrive. It stops between tasks when the server shuts down.
+//! The background worker inside `convene serve`: outbox delivery (woken early when a change
+//! queues emails) and periodic upkeep. It stops between batches when the server shuts down.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -8,6 +8,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::auth::sessions;
+use crate::notifications::delivery::Deliverer;
 use crate::state::AppState;
 
 /// How often upkeep (expired sessions, idle throttle counters) runs.
@@ -18,14 +19,24 @@ pub struct Worker {
 }
 
 impl Worker {
-    pub fn spawn(state: Arc<AppState>, mut shutdown: watch::Receiver<bool>) -> Self {
+    pub fn spawn(
+        state: Arc<AppState>,
+        deliverer: Deliverer,
+        mut shutdown: watch::Receiver<bool>,
+    ) -> Self {
+        let poll = Duration::from_millis(state.settings.worker.poll_ms);
         let handle = tokio::spawn(async move {
             let mut upkeep = tokio::time::interval(UPKEEP_EVERY);
             upkeep.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            let mut due = tokio::time::interval(poll);
+            due.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            let wakeup = state.outbox_wakeup.clone();
             loop {
                 tokio::select! {
                     _ = shutdown.changed() => break,
                     _ = upkeep.tick() => run_upkeep(&state).await,
+                    _ = due.tick() => deliver_all_due(&state, &deliverer, &shutdown).await,
+                    _ = wakeup.notified() => deliver_all_due(&state, &deliverer, &shutdown).await,
                 }
             }
             tracing::info!("worker stopped");
@@ -36,6 +47,25 @@ impl Worker {
     pub async fn finished(self) {
         if let Err(error) = self.handle.await {
             tracing::error!(%error, "worker ended abnormally");
+        }
+    }
+}
+
+/// Batch after batch while full ones keep coming, checking for shutdown between them.
+async fn deliver_all_due(
+    state: &AppState,
+    deliverer: &Deliverer,
+    shutdown: &watch::Receiver<bool>,
+) {
+    let batch = usize::try_from(state.settings.email.batch_size).unwrap_or(1);
+    while !*shutdown.borrow() {
+        match deliverer.deliver_batch(state).await {
+            Ok(claimed) if claimed >= batch => continue,
+            Ok(_) => break,
+            Err(error) => {
+                tracing::warn!(%error, "email delivery round failed");
+                break;
+            }
         }
     }
 }

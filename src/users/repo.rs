@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
 use crate::audit::{self, Actor, AuditEntry};
+use crate::auth::roles::Role;
 use crate::db::schema::users;
 use crate::db::{write_transaction, DbConnection, StoreError};
 use crate::users::model::{NewUser, User, UserChanges, UserRow};
@@ -101,6 +102,19 @@ pub fn list(
         query = query.filter(users::email.gt(after.to_owned()));
     }
     query.load(conn)?.into_iter().map(User::try_from).collect()
+}
+
+/// Active users of `role`, by email.
+pub fn active_with_role(conn: &mut DbConnection, role: Role) -> Result<Vec<User>, StoreError> {
+    users::table
+        .filter(users::active.eq(true))
+        .filter(users::role.eq(role.as_str()))
+        .order(users::email.asc())
+        .select(UserRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(User::try_from)
+        .collect()
 }
 
 pub fn count_by_role(conn: &mut DbConnection) -> Result<Vec<(String, i64)>, StoreError> {

@@ -2,6 +2,7 @@
 //! transaction that writes the change and its audit rows together.
 
 use crate::audit::Actor;
+use crate::booking::manage::{confirm_held, held_meeting_of, release_held};
 use crate::booking::service::{
     free_hosts_at, place_meeting, schedule_if_approved, slot_taken, Placement,
 };
@@ -9,6 +10,8 @@ use crate::db::write_transaction;
 use crate::db::DbConnection;
 use crate::error::{AppError, FieldErrors};
 use crate::leads::repo as leads_repo;
+use crate::notifications::messages::MeetingNotice;
+use crate::notifications::service::{queue_meeting_notice, queue_new_meeting};
 use crate::scheduling::availability::{choose_round_robin_host, HostMode};
 use crate::scheduling::host_time::host_loads;
 use crate::scheduling::meeting_types::MeetingType;
@@ -101,7 +104,8 @@ pub async fn create(
         ));
     }
     let uid_domain = crate::booking::service::uid_domain(state);
-    state
+    let composer = state.composer();
+    let created = state
         .db
         .run(move |conn| {
             Ok(write_transaction(conn, |conn| {
@@ -153,7 +157,7 @@ pub async fn create(
                     .and_then(|zone| TimeZone::parse(zone).ok())
                     .map_or_else(|| TimeZone::parse("UTC"), Ok)
                     .map_err(AppError::Internal)?;
-                place_meeting(
+                let placed = place_meeting(
                     conn,
                     &Placement {
                         meeting_type: &meeting_type,
@@ -168,16 +172,24 @@ pub async fn create(
                         },
                         booking_link_id: None,
                         uid_domain: &uid_domain,
+                        link_key: &composer.link_key,
                         claim_time: !logged_after_the_fact,
                         now,
                     },
                 )?;
-                schedule_if_approved(conn, &request.id, submitted_status, &actor, now)?;
+                let status =
+                    schedule_if_approved(conn, &request.id, submitted_status, &actor, now)?;
+                // A meeting logged after the fact already happened: nobody is invited.
+                if !logged_after_the_fact {
+                    queue_new_meeting(conn, &composer, &placed.meeting_id, status, now)?;
+                }
                 repo::find(conn, &request.id)?
                     .ok_or_else(|| AppError::NotFound("no meeting request with that id".into()))
             }))
         })
-        .await?
+        .await??;
+    state.emails_queued();
+    Ok(created)
 }
 
 /// The hosts to book at `start`: the requested ones if all are free then, else the meeting
@@ -213,6 +225,8 @@ pub async fn load(state: &AppState, id: String) -> Result<MeetingRequest, AppErr
 }
 
 /// Applies `action` to the request as it was loaded; a concurrent change makes this a 409.
+/// Approving a request with a held slot schedules the meeting and sends the invitations;
+/// rejecting one releases the slot and tells the prospect. All in one transaction.
 async fn decide(
     state: &AppState,
     request: MeetingRequest,
@@ -223,30 +237,66 @@ async fn decide(
 ) -> Result<MeetingRequest, AppError> {
     let to = transition(request.status, &action)?;
     let now = state.clock.now();
-    state
+    let composer = state.composer();
+    let decided = state
         .db
         .run(move |conn| {
-            Ok(write_transaction(conn, |conn| {
-                if let Some(hosts) = &new_hosts {
-                    check_hosts(conn, hosts)?.map_err(AppError::Validation)?;
-                }
-                let step = Step {
-                    action: &action,
-                    from: Some(request.status),
-                    to,
-                    note: note.as_deref(),
-                };
-                Ok(repo::transition(
-                    conn,
-                    &request.id,
-                    &step,
-                    new_hosts.as_deref(),
-                    &actor,
-                    now,
-                )?)
-            }))
+            Ok(write_transaction(
+                conn,
+                |conn| -> Result<MeetingRequest, AppError> {
+                    if let Some(hosts) = &new_hosts {
+                        check_hosts(conn, hosts)?.map_err(AppError::Validation)?;
+                    }
+                    let step = Step {
+                        action: &action,
+                        from: Some(request.status),
+                        to,
+                        note: note.as_deref(),
+                    };
+                    let decided = repo::transition(
+                        conn,
+                        &request.id,
+                        &step,
+                        new_hosts.as_deref(),
+                        &actor,
+                        now,
+                    )?;
+                    let Some(held) = held_meeting_of(conn, &request.id)? else {
+                        return Ok(decided);
+                    };
+                    match action {
+                        WorkflowAction::Approve => {
+                            confirm_held(conn, &held, new_hosts.as_deref(), now)?;
+                            schedule_if_approved(conn, &request.id, to, &actor, now)?;
+                            queue_meeting_notice(
+                                conn,
+                                &composer,
+                                &held.id,
+                                &MeetingNotice::Scheduled,
+                                now,
+                            )?;
+                        }
+                        WorkflowAction::Reject => {
+                            release_held(conn, &held, now)?;
+                            let reason = note.clone().unwrap_or_default();
+                            queue_meeting_notice(
+                                conn,
+                                &composer,
+                                &held.id,
+                                &MeetingNotice::Rejected { reason },
+                                now,
+                            )?;
+                        }
+                        _ => {}
+                    }
+                    repo::find(conn, &request.id)?
+                        .ok_or_else(|| AppError::NotFound("no meeting request with that id".into()))
+                },
+            ))
         })
-        .await?
+        .await??;
+    state.emails_queued();
+    Ok(decided)
 }
 
 pub async fn approve(

@@ -79,6 +79,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub admin_key: String,
     pub db: Database,
+    /// Where the file transport writes emails (the default transport in tests).
+    pub mail_dir: tempfile::TempDir,
     _database: TestDatabase,
     extra_databases: std::sync::Mutex<Vec<TestDatabase>>,
 }
@@ -95,6 +97,9 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> TestApp {
     settings.database.pool_size = 4;
     // Every test request comes from 127.0.0.1; the limit has its own test.
     settings.public.requests_per_minute = 0;
+    let mail_dir = tempfile::tempdir().expect("temp dir");
+    settings.email.file_dir = mail_dir.path().to_path_buf();
+    settings.worker.poll_ms = 100;
     customize(&mut settings);
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let db = Database::connect(&settings.database).expect("database");
@@ -114,6 +119,7 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> TestApp {
         client,
         admin_key,
         db,
+        mail_dir,
         _database: guard,
         extra_databases: Default::default(),
     }

@@ -1,6 +1,7 @@
 mod admin_pages;
 mod admin_ui;
 mod booking;
+mod emails;
 mod health;
 mod helpers;
 mod http_errors;
@@ -9,5 +10,7 @@ mod manage;
 mod meeting_requests;
 mod meeting_types;
 mod meetings;
+#[path = "../support/smtp.rs"]
+mod smtp;
 mod storage;
 mod users;

@@ -1,0 +1,527 @@
+//! What each workflow event tells whom: the emails (and their iTIP documents) for one meeting
+//! or request, composed without I/O from the records the transaction already holds. Every
+//! recipient gets their own email, with times in their own zone.
+
+use askama::Template;
+use chrono::{DateTime, Duration, Utc};
+
+use crate::auth::link_keys::{LinkKey, LinkPurpose};
+use crate::booking::manage::Managed;
+use crate::config::BrandSettings;
+use crate::notifications::ics::{IcsMethod, Person};
+use crate::notifications::outbox::{EmailKind, NewEmail};
+use crate::users::model::User;
+use crate::values::TimeZone;
+
+/// Everything composing needs besides the records.
+#[derive(Debug, Clone)]
+pub struct Composer {
+    pub public_base: String,
+    /// The sender and ORGANIZER of every invite, so the recipient (never the organizer) is
+    /// offered Accept and Decline.
+    pub organizer: Person,
+    pub brand: BrandSettings,
+    pub link_key: LinkKey,
+    pub reminder_offsets_minutes: Vec<u32>,
+}
+
+/// A change to a meeting that people must hear about.
+#[derive(Debug, Clone)]
+pub enum MeetingNotice {
+    /// Now on: invitations and reminders.
+    Scheduled,
+    /// Moved: new invitations (same UID, higher SEQUENCE) and reminders at the new time.
+    Rescheduled { previous_start: DateTime<Utc> },
+    /// Called off; hosts hear of it only if they had been invited.
+    Cancelled {
+        was_scheduled: bool,
+        reason: Option<String>,
+    },
+    /// Booked on a link and waiting for a meeting manager: the prospect is told it arrived.
+    AwaitingApproval,
+    /// Declined by a meeting manager; only the prospect hears of it.
+    Rejected { reason: String },
+}
+
+struct Recipient {
+    name: String,
+    email: String,
+    zone: TimeZone,
+    is_prospect: bool,
+}
+
+/// The data every email template reads.
+pub struct MailView {
+    pub brand_name: String,
+    pub logo_url: String,
+    pub color: String,
+    pub recipient_name: String,
+    pub meeting_name: String,
+    pub when: String,
+    pub previous_when: String,
+    pub duration_minutes: i32,
+    pub location: String,
+    pub with_names: String,
+    pub manage_url: String,
+    pub context: Vec<String>,
+    pub reason: String,
+    pub action_url: String,
+    pub reminder_lead: String,
+}
+
+macro_rules! mail_template {
+    ($name:ident, $path:literal) => {
+        #[derive(Template)]
+        #[template(path = $path)]
+        struct $name<'a> {
+            m: &'a MailView,
+        }
+    };
+}
+
+mail_template!(InviteSubject, "email/invite/subject.txt");
+mail_template!(InviteText, "email/invite/body.txt");
+mail_template!(InviteHtml, "email/invite/body.html");
+mail_template!(UpdateSubject, "email/update/subject.txt");
+mail_template!(UpdateText, "email/update/body.txt");
+mail_template!(UpdateHtml, "email/update/body.html");
+mail_template!(CancelSubject, "email/cancel/subject.txt");
+mail_template!(CancelText, "email/cancel/body.txt");
+mail_template!(CancelHtml, "email/cancel/body.html");
+mail_template!(ReminderSubject, "email/reminder/subject.txt");
+mail_template!(ReminderText, "email/reminder/body.txt");
+mail_template!(ReminderHtml, "email/reminder/body.html");
+mail_template!(ConfirmationSubject, "email/confirmation/subject.txt");
+mail_template!(ConfirmationText, "email/confirmation/body.txt");
+mail_template!(ConfirmationHtml, "email/confirmation/body.html");
+mail_template!(ApprovalSubject, "email/approval_request/subject.txt");
+mail_template!(ApprovalText, "email/approval_request/body.txt");
+mail_template!(ApprovalHtml, "email/approval_request/body.html");
+mail_template!(RejectionSubject, "email/rejection/subject.txt");
+mail_template!(RejectionText, "email/rejection/body.txt");
+mail_template!(RejectionHtml, "email/rejection/body.html");
+
+/// Subject, plain text and HTML of `kind` for `view`.
+fn render(kind: EmailKind, m: &MailView) -> Result<(String, String, String), askama::Error> {
+    let (subject, text, html) = match kind {
+        EmailKind::Invite => (
+            InviteSubject { m }.render()?,
+            InviteText { m }.render()?,
+            InviteHtml { m }.render()?,
+        ),
+        EmailKind::Update => (
+            UpdateSubject { m }.render()?,
+            UpdateText { m }.render()?,
+            UpdateHtml { m }.render()?,
+        ),
+        EmailKind::Cancel => (
+            CancelSubject { m }.render()?,
+            CancelText { m }.render()?,
+            CancelHtml { m }.render()?,
+        ),
+        EmailKind::Reminder => (
+            ReminderSubject { m }.render()?,
+            ReminderText { m }.render()?,
+            ReminderHtml { m }.render()?,
+        ),
+        EmailKind::Confirmation => (
+            ConfirmationSubject { m }.render()?,
+            ConfirmationText { m }.render()?,
+            ConfirmationHtml { m }.render()?,
+        ),
+        EmailKind::ApprovalRequest => (
+            ApprovalSubject { m }.render()?,
+            ApprovalText { m }.render()?,
+            ApprovalHtml { m }.render()?,
+        ),
+        EmailKind::Rejection => (
+            RejectionSubject { m }.render()?,
+            RejectionText { m }.render()?,
+            RejectionHtml { m }.render()?,
+        ),
+        EmailKind::OutcomeRequest | EmailKind::Survey => {
+            return Err(askama::Error::Custom(
+                format!("no meeting template for {kind} emails").into(),
+            ))
+        }
+    };
+    Ok((one_line(&subject), text, html))
+}
+
+/// A subject is one header line: line breaks from names or templates would end it early.
+fn one_line(subject: &str) -> String {
+    subject.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// `Tue 2026-12-08, 14:00–14:30 Europe/Berlin (UTC+01:00)`: dates and a 24-hour clock read
+/// the same in every language, and the zone's name and offset remove any doubt.
+pub fn when_in(zone: TimeZone, start: DateTime<Utc>, end: DateTime<Utc>) -> String {
+    let local_start = start.with_timezone(&zone.tz());
+    let local_end = end.with_timezone(&zone.tz());
+    let end_text = if local_end.date_naive() == local_start.date_naive() {
+        local_end.format("%H:%M").to_string()
+    } else {
+        local_end.format("%a %Y-%m-%d %H:%M").to_string()
+    };
+    format!(
+        "{}–{end_text} {} (UTC{})",
+        local_start.format("%a %Y-%m-%d, %H:%M"),
+        zone.name(),
+        local_start.format("%:z")
+    )
+}
+
+fn reminder_lead(minutes: u32) -> String {
+    if minutes % 60 == 0 {
+        format!("{} h", minutes / 60)
+    } else {
+        format!("{minutes} min")
+    }
+}
+
+impl Composer {
+    pub fn manage_url(&self, meeting_id: &str) -> String {
+        format!(
+            "{}/m/{}",
+            self.public_base,
+            self.link_key.token(LinkPurpose::ManageMeeting, meeting_id)
+        )
+    }
+
+    fn blank_view(&self, recipient_name: &str) -> MailView {
+        MailView {
+            brand_name: self.brand.company_name.clone(),
+            logo_url: self.brand.logo_url.clone(),
+            color: self.brand.primary_color.clone(),
+            recipient_name: recipient_name.to_owned(),
+            meeting_name: String::new(),
+            when: String::new(),
+            previous_when: String::new(),
+            duration_minutes: 0,
+            location: String::new(),
+            with_names: String::new(),
+            manage_url: String::new(),
+            context: Vec::new(),
+            reason: String::new(),
+            action_url: String::new(),
+            reminder_lead: String::new(),
+        }
+    }
+
+    fn recipients(managed: &Managed) -> Vec<Recipient> {
+        let mut recipients = vec![Recipient {
+            name: managed.lead.name.clone(),
+            email: managed.lead.email.clone(),
+            zone: managed.zone(),
+            is_prospect: true,
+        }];
+        recipients.extend(managed.hosts.iter().map(|host| Recipient {
+            name: host.name.clone(),
+            email: host.email.clone(),
+            zone: host.timezone,
+            is_prospect: false,
+        }));
+        recipients
+    }
+
+    /// What hosts should know before meeting the prospect.
+    fn lead_context(managed: &Managed) -> Vec<String> {
+        let lead = &managed.lead;
+        let mut lines = vec![format!("Prospect: {} <{}>", lead.name, lead.email)];
+        if let Some(title) = &lead.title {
+            lines.push(format!("Title: {title}"));
+        }
+        if let Some(company) = &lead.company {
+            lines.push(format!("Company: {company}"));
+        }
+        lines.push(format!(
+            "Score: {} ({}, stage {})",
+            lead.score,
+            lead.temperature.as_str(),
+            lead.stage.as_str()
+        ));
+        let yes_no = |confirmed: bool| if confirmed { "yes" } else { "no" };
+        lines.push(format!(
+            "BANT: budget {}, authority {}, need {}, timing {}",
+            yes_no(lead.bant.budget),
+            yes_no(lead.bant.authority),
+            yes_no(lead.bant.need),
+            lead.bant.timing.as_str().replace('_', " ")
+        ));
+        if let Some(campaign) = &lead.campaign {
+            lines.push(format!("Campaign: {campaign}"));
+        }
+        if let Some(notes) = &managed.request.notes {
+            lines.push(format!("Notes: {notes}"));
+        }
+        lines
+    }
+
+    fn meeting_view(&self, managed: &Managed, recipient: &Recipient) -> MailView {
+        let mut view = self.blank_view(&recipient.name);
+        view.meeting_name = managed.meeting_type.name.clone();
+        view.when = when_in(recipient.zone, managed.start(), managed.end());
+        view.duration_minutes = managed.meeting_type.duration_minutes;
+        view.location = managed.meeting.location.clone().unwrap_or_default();
+        view.with_names = Self::recipients(managed)
+            .iter()
+            .filter(|other| other.email != recipient.email)
+            .map(|other| other.name.clone())
+            .collect::<Vec<_>>()
+            .join(", ");
+        if recipient.is_prospect {
+            view.manage_url = self.manage_url(&managed.meeting.id);
+        } else {
+            view.context = Self::lead_context(managed);
+        }
+        view
+    }
+
+    /// The iTIP document for one recipient: the prospect's carries their manage link, the
+    /// hosts' the sales context instead.
+    fn calendar(
+        &self,
+        managed: &Managed,
+        recipient: &Recipient,
+        view: &MailView,
+        now: DateTime<Utc>,
+    ) -> (IcsMethod, String) {
+        let (description, url) = if recipient.is_prospect {
+            (
+                format!(
+                    "{} with {}.\n\nReschedule or cancel: {}",
+                    managed.meeting_type.name, view.with_names, view.manage_url
+                ),
+                Some(view.manage_url.clone()),
+            )
+        } else {
+            (view.context.join("\n"), None)
+        };
+        let document = managed.ics(self.organizer.clone(), description, url, now);
+        let method = if managed.meeting.status == "cancelled" {
+            IcsMethod::Cancel
+        } else {
+            IcsMethod::Request
+        };
+        (method, document)
+    }
+
+    fn email(
+        &self,
+        kind: EmailKind,
+        dedupe_key: String,
+        managed: &Managed,
+        recipient: &Recipient,
+        view: &MailView,
+        now: DateTime<Utc>,
+    ) -> Result<NewEmail, askama::Error> {
+        let (subject, body_text, body_html) = render(kind, view)?;
+        Ok(NewEmail {
+            kind,
+            dedupe_key,
+            meeting_id: Some(managed.meeting.id.clone()),
+            meeting_request_id: Some(managed.request.id.clone()),
+            recipient_email: recipient.email.clone(),
+            recipient_name: recipient.name.clone(),
+            subject,
+            body_text,
+            body_html,
+            calendar: None,
+            send_after: now,
+            not_after: None,
+        })
+    }
+
+    /// The prospect's calendar file, as the manage page offers it for download.
+    pub fn prospect_calendar(&self, managed: &Managed, now: DateTime<Utc>) -> String {
+        let prospect = Self::recipients(managed).swap_remove(0);
+        let view = self.meeting_view(managed, &prospect);
+        self.calendar(managed, &prospect, &view, now).1
+    }
+
+    /// The emails `notice` sends about `managed` (as it is after the change).
+    pub fn meeting_notices(
+        &self,
+        managed: &Managed,
+        notice: &MeetingNotice,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<NewEmail>, askama::Error> {
+        let meeting_id = &managed.meeting.id;
+        let sequence = managed.meeting.sequence;
+        let mut out = Vec::new();
+        for recipient in Self::recipients(managed) {
+            let mut view = self.meeting_view(managed, &recipient);
+            let key =
+                |kind: EmailKind| format!("{kind}:{meeting_id}:{sequence}:{}", recipient.email);
+            match notice {
+                MeetingNotice::Scheduled | MeetingNotice::Rescheduled { .. } => {
+                    let kind = match notice {
+                        MeetingNotice::Rescheduled { previous_start } => {
+                            let previous_end = *previous_start
+                                + Duration::minutes(i64::from(
+                                    managed.meeting_type.duration_minutes,
+                                ));
+                            view.previous_when =
+                                when_in(recipient.zone, *previous_start, previous_end);
+                            EmailKind::Update
+                        }
+                        _ => EmailKind::Invite,
+                    };
+                    let mut email = self.email(kind, key(kind), managed, &recipient, &view, now)?;
+                    email.calendar = Some(self.calendar(managed, &recipient, &view, now));
+                    out.push(email);
+                    out.extend(self.reminders(managed, &recipient, now)?);
+                }
+                MeetingNotice::Cancelled {
+                    was_scheduled,
+                    reason,
+                } => {
+                    if !recipient.is_prospect && !was_scheduled {
+                        continue;
+                    }
+                    view.reason = reason.clone().unwrap_or_default();
+                    let kind = EmailKind::Cancel;
+                    let mut email = self.email(kind, key(kind), managed, &recipient, &view, now)?;
+                    email.calendar = Some(self.calendar(managed, &recipient, &view, now));
+                    out.push(email);
+                }
+                MeetingNotice::AwaitingApproval if recipient.is_prospect => {
+                    let kind = EmailKind::Confirmation;
+                    out.push(self.email(kind, key(kind), managed, &recipient, &view, now)?);
+                }
+                MeetingNotice::Rejected { reason } if recipient.is_prospect => {
+                    view.reason = reason.clone();
+                    let kind = EmailKind::Rejection;
+                    out.push(self.email(kind, key(kind), managed, &recipient, &view, now)?);
+                }
+                MeetingNotice::AwaitingApproval | MeetingNotice::Rejected { .. } => {}
+            }
+        }
+        Ok(out)
+    }
+
+    /// One reminder per configured offset whose time is still ahead; each is dropped by the
+    /// worker if the meeting has begun by the time it comes due.
+    fn reminders(
+        &self,
+        managed: &Managed,
+        recipient: &Recipient,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<NewEmail>, askama::Error> {
+        let start = managed.start();
+        let mut out = Vec::new();
+        for &offset in &self.reminder_offsets_minutes {
+            let due = start - Duration::minutes(i64::from(offset));
+            if due <= now {
+                continue;
+            }
+            let mut view = self.meeting_view(managed, recipient);
+            view.reminder_lead = reminder_lead(offset);
+            let key = format!(
+                "reminder:{}:{}:{offset}:{}",
+                managed.meeting.id, managed.meeting.sequence, recipient.email
+            );
+            let mut email = self.email(EmailKind::Reminder, key, managed, recipient, &view, now)?;
+            email.send_after = due;
+            email.not_after = Some(start);
+            out.push(email);
+        }
+        Ok(out)
+    }
+
+    /// Asks each meeting manager to decide on a request that waits for approval.
+    pub fn approval_requests(
+        &self,
+        managed: &Managed,
+        managers: &[User],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<NewEmail>, askama::Error> {
+        let mut out = Vec::new();
+        for manager in managers {
+            let recipient = Recipient {
+                name: manager.name.clone(),
+                email: manager.email.clone(),
+                zone: manager.timezone,
+                is_prospect: false,
+            };
+            let mut view = self.meeting_view(managed, &recipient);
+            view.with_names = Self::recipients(managed)
+                .iter()
+                .map(|person| person.name.clone())
+                .collect::<Vec<_>>()
+                .join(", ");
+            view.action_url = format!("{}/admin/leads/{}", self.public_base, managed.lead.id);
+            let key = format!(
+                "approval_request:{}:{}",
+                managed.request.id, recipient.email
+            );
+            out.push(self.email(
+                EmailKind::ApprovalRequest,
+                key,
+                managed,
+                &recipient,
+                &view,
+                now,
+            )?);
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone as _;
+
+    #[test]
+    fn times_read_in_the_recipients_zone_with_offset() {
+        let start = Utc.with_ymd_and_hms(2026, 12, 8, 13, 0, 0).unwrap();
+        let end = start + Duration::minutes(30);
+        let berlin = TimeZone::parse("Europe/Berlin").unwrap();
+        assert_eq!(
+            when_in(berlin, start, end),
+            "Tue 2026-12-08, 14:00–14:30 Europe/Berlin (UTC+01:00)"
+        );
+        let kolkata = TimeZone::parse("Asia/Kolkata").unwrap();
+        assert_eq!(
+            when_in(kolkata, start, end),
+            "Tue 2026-12-08, 18:30–19:00 Asia/Kolkata (UTC+05:30)"
+        );
+    }
+
+    #[test]
+    fn a_meeting_past_midnight_names_both_days() {
+        let start = Utc.with_ymd_and_hms(2026, 12, 8, 22, 45, 0).unwrap();
+        let end = start + Duration::minutes(30);
+        let utc = TimeZone::parse("UTC").unwrap();
+        assert_eq!(
+            when_in(utc, start, end),
+            "Tue 2026-12-08, 22:45–23:15 UTC (UTC+00:00)"
+        );
+        let auckland = TimeZone::parse("Pacific/Auckland").unwrap();
+        assert_eq!(
+            when_in(auckland, start, end),
+            "Wed 2026-12-09, 11:45–12:15 Pacific/Auckland (UTC+13:00)"
+        );
+        let late = Utc.with_ymd_and_hms(2026, 12, 8, 23, 45, 0).unwrap();
+        assert_eq!(
+            when_in(utc, late, late + Duration::minutes(30)),
+            "Tue 2026-12-08, 23:45–Wed 2026-12-09 00:15 UTC (UTC+00:00)"
+        );
+    }
+
+    #[test]
+    fn reminder_leads_are_short_and_language_neutral() {
+        assert_eq!(reminder_lead(1440), "24 h");
+        assert_eq!(reminder_lead(60), "1 h");
+        assert_eq!(reminder_lead(15), "15 min");
+    }
+
+    #[test]
+    fn subjects_are_one_line() {
+        assert_eq!(
+            one_line("  Invite:\r\n Ada\tLovelace \n"),
+            "Invite: Ada Lovelace"
+        );
+    }
+}
