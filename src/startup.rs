@@ -21,7 +21,7 @@ use crate::http::middleware::{
 };
 use crate::http::{assets, fallback, health, openapi};
 use crate::jobs::Worker;
-use crate::notifications::delivery::Deliverer;
+use crate::notifications::delivery::{Deliverer, OutboxMetrics};
 use crate::notifications::ics::Person;
 use crate::notifications::transport::Transport;
 use crate::state::AppState;
@@ -51,6 +51,8 @@ impl Application {
             name: from.name.clone().unwrap_or_default(),
             email: from.email.to_string(),
         };
+        let registry = prometheus::Registry::new();
+        let outbox_metrics = OutboxMetrics::register(&registry)?;
         let listener = TcpListener::bind(settings.server.bind_address()?)?;
         let port = listener.local_addr()?.port();
         let settings = Arc::new(settings);
@@ -61,8 +63,9 @@ impl Application {
             scoring_rules,
             link_key,
             organizer,
+            outbox_metrics,
         ));
-        let server = http_server(listener, settings.as_ref(), state.clone())?;
+        let server = http_server(listener, settings.as_ref(), state.clone(), registry)?;
         let (shutdown, shutdown_rx) = watch::channel(false);
         let deliverer = Deliverer::new(
             Transport::from_settings(&settings.email)?,
@@ -97,8 +100,10 @@ fn http_server(
     listener: TcpListener,
     settings: &Settings,
     state: web::Data<AppState>,
+    registry: prometheus::Registry,
 ) -> anyhow::Result<Server> {
     let prometheus = PrometheusMetricsBuilder::new("convene")
+        .registry(registry)
         .endpoint("/metrics")
         .mask_unmatched_patterns("UNMATCHED")
         .build()

@@ -10,7 +10,7 @@ use crate::clock::Clock;
 use crate::config::Settings;
 use crate::db::Database;
 use crate::leads::scoring::ScoringRules;
-use crate::notifications::delivery::DeliveryCounters;
+use crate::notifications::delivery::OutboxMetrics;
 use crate::notifications::ics::Person;
 use crate::notifications::messages::Composer;
 
@@ -26,7 +26,7 @@ pub struct AppState {
     pub organizer: Person,
     /// Wakes the worker when a change has just written emails, instead of at the next poll.
     pub outbox_wakeup: Arc<Notify>,
-    pub delivery_counters: DeliveryCounters,
+    pub outbox_metrics: OutboxMetrics,
 }
 
 impl AppState {
@@ -37,6 +37,7 @@ impl AppState {
         scoring_rules: Arc<ScoringRules>,
         link_key: LinkKey,
         organizer: Person,
+        outbox_metrics: OutboxMetrics,
     ) -> Self {
         let login_throttle = LoginThrottle::new(
             settings.security.login_attempts_per_minute_per_ip,
@@ -54,7 +55,7 @@ impl AppState {
             link_key,
             organizer,
             outbox_wakeup: Arc::new(Notify::new()),
-            delivery_counters: DeliveryCounters::default(),
+            outbox_metrics,
         }
     }
 

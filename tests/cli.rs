@@ -1,4 +1,9 @@
-//! The `convene` binary itself: API key creation, user creation, serve and SIGTERM.
+//! The `convene` binary itself: API key creation, user creation, serve and SIGTERM, and
+//! email delivery surviving a killed process.
+
+#[path = "support/smtp.rs"]
+#[allow(dead_code)]
+mod smtp;
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
@@ -18,13 +23,27 @@ fn sqlite_url(dir: &tempfile::TempDir) -> String {
 }
 
 fn start_server(database_url: &str) -> (std::process::Child, u16) {
-    let mut child = convene(database_url)
+    start_server_with(database_url, &[])
+}
+
+/// Starts `convene serve` with `env` on top; emails go to files beside the SQLite database.
+fn start_server_with(database_url: &str, env: &[(&str, String)]) -> (std::process::Child, u16) {
+    let outbox = database_url
+        .strip_prefix("sqlite://")
+        .and_then(|path| std::path::Path::new(path).parent())
+        .map(|dir| dir.join("outbox"))
+        .unwrap_or_else(std::env::temp_dir);
+    let mut command = convene(database_url);
+    command
         .arg("serve")
         .env("CONVENE__SERVER__BIND", "127.0.0.1:0")
         .env("CONVENE__LOG__FORMAT", "json")
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+        .env("CONVENE__EMAIL__FILE_DIR", outbox)
+        .stderr(Stdio::piped());
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    let mut child = command.spawn().unwrap();
     let stderr = child.stderr.take().unwrap();
     let mut lines = BufReader::new(stderr).lines();
     let port = loop {
@@ -198,4 +217,195 @@ fn status_of(url: &str, api_key: Option<&str>) -> u16 {
         }
         request.send().await.unwrap().status().as_u16()
     })
+}
+
+/// `count` emails waiting in the outbox of the SQLite database at `url`.
+fn queue_emails(url: &str, count: usize) {
+    use convene::notifications::outbox::{enqueue, EmailKind, NewEmail};
+    let settings = convene::config::DatabaseSettings {
+        url: url.to_owned(),
+        pool_size: 1,
+        connect_timeout_secs: 5,
+    };
+    let db = convene::db::Database::connect(&settings).unwrap();
+    db.migrate().unwrap();
+    let mut conn = db.connection().unwrap();
+    let now = chrono::Utc::now();
+    diesel::Connection::transaction(&mut *conn, |conn| {
+        for n in 0..count {
+            let email = NewEmail {
+                kind: EmailKind::Reminder,
+                dedupe_key: format!("queued:{n}"),
+                meeting_id: None,
+                meeting_request_id: None,
+                recipient_email: format!("person{n}@example.test"),
+                recipient_name: format!("Person {n}"),
+                subject: format!("Message {n}"),
+                body_text: "Hello".into(),
+                body_html: "<p>Hello</p>".into(),
+                calendar: None,
+                send_after: now - chrono::Duration::seconds(1),
+                not_after: None,
+            };
+            assert!(enqueue(conn, &email, now)
+                .map_err(|e| diesel::result::Error::QueryBuilderError(e.to_string().into()))?);
+        }
+        diesel::QueryResult::Ok(())
+    })
+    .unwrap();
+}
+
+fn emails_by_status(url: &str, status: &str) -> i64 {
+    use convene::db::schema::emails;
+    use diesel::prelude::*;
+    let settings = convene::config::DatabaseSettings {
+        url: url.to_owned(),
+        pool_size: 1,
+        connect_timeout_secs: 5,
+    };
+    let db = convene::db::Database::connect(&settings).unwrap();
+    let mut conn = db.connection().unwrap();
+    emails::table
+        .filter(emails::status.eq(status))
+        .count()
+        .get_result(&mut *conn)
+        .unwrap()
+}
+
+/// (email id, Message-ID) of every message the sink received.
+fn received_ids(dir: &std::path::Path) -> Vec<(String, String)> {
+    smtp::received(dir)
+        .iter()
+        .map(|raw| {
+            let message = mail_parser::MessageParser::default().parse(raw).unwrap();
+            (
+                message
+                    .header_raw("X-Convene-Email-Id")
+                    .unwrap()
+                    .trim()
+                    .to_owned(),
+                message.message_id().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn killing_the_server_mid_send_loses_nothing_and_repeats_only_the_email_in_flight() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = sqlite_url(&dir);
+    queue_emails(&url, 12);
+    let mail = tempfile::tempdir().unwrap();
+    let port = smtp::free_port();
+    // The sink keeps each message but holds its "250 OK", so the server is killed after the
+    // message arrived and before it could mark it sent: the at-least-once window.
+    let slow_sink = smtp::SmtpSink::start(port, mail.path(), &["--delay-data", "30"]);
+    let env = [
+        ("CONVENE__EMAIL__TRANSPORT", "smtp".to_owned()),
+        ("CONVENE__EMAIL__SMTP__PORT", port.to_string()),
+        ("CONVENE__EMAIL__SMTP__POOL_SIZE", "1".to_owned()),
+        ("CONVENE__EMAIL__BATCH_SIZE", "4".to_owned()),
+        ("CONVENE__EMAIL__LEASE_SECS", "5".to_owned()),
+        ("CONVENE__WORKER__POLL_MS", "100".to_owned()),
+    ];
+    let (mut server, _) = start_server_with(&url, &env);
+    let started = Instant::now();
+    while smtp::received(mail.path()).is_empty() {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "nothing was sent"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    server.kill().unwrap();
+    server.wait().unwrap();
+    slow_sink.stop();
+    assert_eq!(emails_by_status(&url, "sent"), 0, "killed before any mark");
+    assert_eq!(emails_by_status(&url, "pending"), 12, "nothing lost");
+
+    let sink = smtp::SmtpSink::start(port, mail.path(), &[]);
+    let (mut server, _) = start_server_with(&url, &env);
+    let started = Instant::now();
+    while emails_by_status(&url, "sent") < 12 {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the restarted server did not deliver everything"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    server.kill().unwrap();
+    sink.stop();
+
+    let received = received_ids(mail.path());
+    let mut copies: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for (id, message_id) in &received {
+        copies
+            .entry(id.clone())
+            .or_default()
+            .push(message_id.clone());
+    }
+    assert_eq!(copies.len(), 12, "every email arrived");
+    let repeated: Vec<_> = copies.iter().filter(|(_, ids)| ids.len() > 1).collect();
+    assert_eq!(
+        repeated.len(),
+        1,
+        "only the email in flight when the server died arrives twice: {received:?}"
+    );
+    let (_, message_ids) = repeated[0];
+    assert_eq!(message_ids.len(), 2);
+    assert_eq!(
+        message_ids[0], message_ids[1],
+        "the repeat carries the same Message-ID"
+    );
+}
+
+/// Starts a server on `url` with `env` and waits until `count` emails are sent; the time taken.
+fn drain(url: &str, env: &[(&str, String)], count: i64) -> Duration {
+    let started = Instant::now();
+    let (mut server, _) = start_server_with(url, env);
+    while emails_by_status(url, "sent") < count {
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "the outbox did not drain"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let elapsed = started.elapsed();
+    server.kill().unwrap();
+    elapsed
+}
+
+/// The throughput benchmark of docs/benchmarks.md (`scripts/bench-outbox.sh` runs it in a
+/// release build): 10,000 queued emails through the SMTP sink and through the file transport.
+#[test]
+#[ignore = "a benchmark: run by scripts/bench-outbox.sh"]
+fn ten_thousand_queued_emails_drain_within_a_minute() {
+    const COUNT: usize = 10_000;
+    let smtp_db = tempfile::tempdir().unwrap();
+    let url = sqlite_url(&smtp_db);
+    queue_emails(&url, COUNT);
+    let mail = tempfile::tempdir().unwrap();
+    let port = smtp::free_port();
+    let sink = smtp::SmtpSink::start(port, mail.path(), &[]);
+    let smtp_env = [
+        ("CONVENE__EMAIL__TRANSPORT", "smtp".to_owned()),
+        ("CONVENE__EMAIL__SMTP__PORT", port.to_string()),
+    ];
+    let smtp_time = drain(&url, &smtp_env, COUNT as i64);
+    sink.stop();
+    assert_eq!(smtp::received(mail.path()).len(), COUNT);
+
+    let file_db = tempfile::tempdir().unwrap();
+    let url = sqlite_url(&file_db);
+    queue_emails(&url, COUNT);
+    let file_time = drain(&url, &[], COUNT as i64);
+    let files = std::fs::read_dir(file_db.path().join("outbox"))
+        .unwrap()
+        .count();
+    assert_eq!(files, COUNT);
+
+    println!("smtp: {COUNT} emails in {:.1} s", smtp_time.as_secs_f64());
+    println!("file: {COUNT} emails in {:.1} s", file_time.as_secs_f64());
+    assert!(smtp_time < Duration::from_secs(60), "{smtp_time:?}");
+    assert!(file_time < Duration::from_secs(60), "{file_time:?}");
 }

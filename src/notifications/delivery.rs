@@ -6,12 +6,12 @@
 //! (never a second row), and the repeat carries the same Message-ID, so the receiving side
 //! can recognise it.
 
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration as StdDuration;
 
 use chrono::Duration;
 use futures_util::stream::{self, StreamExt};
 use lettre::message::Mailbox;
+use prometheus::{IntCounter, IntGauge, Registry};
 use rand::Rng;
 
 use crate::config::EmailSettings;
@@ -21,11 +21,33 @@ use crate::notifications::transport::{build_message, SendError, Transport};
 use crate::state::AppState;
 use crate::values::new_id;
 
-/// Emails handed over and given up on since start, for `/metrics`.
-#[derive(Debug, Default)]
-pub struct DeliveryCounters {
-    pub sent: AtomicU64,
-    pub failed: AtomicU64,
+/// The outbox as `/metrics` shows it: emails waiting, and emails this instance handed over or
+/// gave up on since it started.
+#[derive(Clone)]
+pub struct OutboxMetrics {
+    pub pending: IntGauge,
+    pub sent: IntCounter,
+    pub failed: IntCounter,
+}
+
+impl OutboxMetrics {
+    pub fn register(registry: &Registry) -> prometheus::Result<Self> {
+        let metrics = Self {
+            pending: IntGauge::new("convene_outbox_pending", "Emails waiting to be sent")?,
+            sent: IntCounter::new(
+                "convene_emails_sent_total",
+                "Emails handed to the transport",
+            )?,
+            failed: IntCounter::new(
+                "convene_emails_failed_total",
+                "Emails given up on after their last attempt",
+            )?,
+        };
+        registry.register(Box::new(metrics.pending.clone()))?;
+        registry.register(Box::new(metrics.sent.clone()))?;
+        registry.register(Box::new(metrics.failed.clone()))?;
+        Ok(metrics)
+    }
 }
 
 pub struct Deliverer {
@@ -64,13 +86,15 @@ impl Deliverer {
             .run(move |conn| outbox::claim_due(conn, &worker, now, lease, limit))
             .await?;
         let count = claimed.len();
-        let parallelism = self.transport.parallelism(&self.settings);
+        let parallelism = self.transport.parallelism();
         let results: Vec<Result<(), StoreError>> = stream::iter(claimed)
             .map(|email| self.deliver_one(state, email))
             .buffer_unordered(parallelism)
             .collect()
             .await;
         results.into_iter().collect::<Result<Vec<()>, _>>()?;
+        let pending = state.db.run(outbox::pending_count).await?;
+        state.outbox_metrics.pending.set(pending);
         Ok(count)
     }
 
@@ -92,7 +116,7 @@ impl Deliverer {
         let now = state.clock.now();
         match sent {
             Ok(()) => {
-                state.delivery_counters.sent.fetch_add(1, Ordering::Relaxed);
+                state.outbox_metrics.sent.inc();
                 state
                     .db
                     .run(move |conn| outbox::mark_sent(conn, &id, &worker, now))
@@ -115,10 +139,7 @@ impl Deliverer {
                     _ => AfterFailure::GiveUp,
                 };
                 if after == AfterFailure::GiveUp {
-                    state
-                        .delivery_counters
-                        .failed
-                        .fetch_add(1, Ordering::Relaxed);
+                    state.outbox_metrics.failed.inc();
                     tracing::warn!(email_id = %id, kind = %email.kind, attempts, %error, "email failed for good");
                 } else {
                     tracing::info!(email_id = %id, kind = %email.kind, attempts, %error, "email will be retried");

@@ -262,11 +262,14 @@ pub fn claim_due(
                     #[diesel(sql_type = diesel::sql_types::Text)]
                     id: String,
                 }
+                // A CTE is evaluated once, so every row it locks is a row the UPDATE claims.
                 diesel::sql_query(
-                    "UPDATE emails SET locked_by = $1, locked_until = $2, attempts = attempts + 1 \
-                     WHERE id IN (SELECT id FROM emails WHERE status = 'pending' \
+                    "WITH due AS (SELECT id FROM emails WHERE status = 'pending' \
                      AND send_after <= $3 AND (locked_until IS NULL OR locked_until < $3) \
-                     ORDER BY send_after LIMIT $4 FOR UPDATE SKIP LOCKED) RETURNING id",
+                     ORDER BY send_after LIMIT $4 FOR UPDATE SKIP LOCKED) \
+                     UPDATE emails SET locked_by = $1, locked_until = $2, \
+                     attempts = emails.attempts + 1 FROM due WHERE emails.id = due.id \
+                     RETURNING emails.id",
                 )
                 .bind::<diesel::sql_types::Text, _>(worker)
                 .bind::<diesel::sql_types::Timestamp, _>(until)

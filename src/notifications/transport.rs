@@ -1,18 +1,21 @@
-//! Turning an outbox row into an iMIP email and handing it over: to an SMTP server (lettre,
-//! pooled) or, the embedded default, to a folder of `.eml` files.
+//! Turning an outbox row into an iMIP email and handing it over: to an SMTP server (lettre's
+//! SMTP client over pooled connections) or, the embedded default, to a folder of `.eml` files.
 
 use std::path::PathBuf;
+use std::sync::Mutex;
 use std::time::Duration;
 
 use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
-use lettre::transport::smtp::authentication::Credentials;
-use lettre::transport::smtp::PoolConfig;
-use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use lettre::transport::smtp::authentication::{Credentials, Mechanism};
+use lettre::transport::smtp::client::{AsyncSmtpConnection, TlsParameters};
+use lettre::transport::smtp::extension::ClientId;
+use lettre::Message;
 use secrecy::ExposeSecret;
+use tokio::net::TcpStream;
 
 use crate::auth::tokens::sha256_hex;
-use crate::config::{EmailSettings, EmailTransportKind, SmtpTls};
+use crate::config::{EmailSettings, EmailTransportKind, SmtpSettings, SmtpTls};
 use crate::notifications::outbox::EmailRecord;
 
 #[derive(Debug, thiserror::Error)]
@@ -31,7 +34,7 @@ pub struct TransportSetupError(String);
 
 pub enum Transport {
     File { dir: PathBuf },
-    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    Smtp(SmtpPool),
 }
 
 impl Transport {
@@ -45,41 +48,15 @@ impl Transport {
                     dir: settings.file_dir.clone(),
                 })
             }
-            EmailTransportKind::Smtp => {
-                let smtp = &settings.smtp;
-                let setup = |e: lettre::transport::smtp::Error| TransportSetupError(e.to_string());
-                let builder = match smtp.tls {
-                    SmtpTls::None => {
-                        AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&smtp.host)
-                    }
-                    SmtpTls::Starttls => {
-                        AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&smtp.host)
-                            .map_err(setup)?
-                    }
-                    SmtpTls::Tls => {
-                        AsyncSmtpTransport::<Tokio1Executor>::relay(&smtp.host).map_err(setup)?
-                    }
-                };
-                let mut builder = builder
-                    .port(smtp.port)
-                    .timeout(Some(Duration::from_secs(smtp.timeout_secs)))
-                    .pool_config(PoolConfig::new().max_size(smtp.pool_size));
-                if !smtp.username.is_empty() {
-                    builder = builder.credentials(Credentials::new(
-                        smtp.username.clone(),
-                        smtp.password.expose_secret().to_owned(),
-                    ));
-                }
-                Ok(Self::Smtp(builder.build()))
-            }
+            EmailTransportKind::Smtp => Ok(Self::Smtp(SmtpPool::new(&settings.smtp)?)),
         }
     }
 
     /// How many emails are worth sending at once.
-    pub fn parallelism(&self, settings: &EmailSettings) -> usize {
+    pub fn parallelism(&self) -> usize {
         match self {
             Self::File { .. } => 4,
-            Self::Smtp(_) => usize::try_from(settings.smtp.pool_size).unwrap_or(1),
+            Self::Smtp(pool) => pool.size,
         }
     }
 
@@ -90,21 +67,171 @@ impl Transport {
             Self::File { dir } => {
                 let partial = dir.join(format!(".{email_id}.eml.partial"));
                 let done = dir.join(format!("{email_id}.eml"));
+                let unwritable = |e: std::io::Error| {
+                    SendError::Temporary(format!("cannot write the email file: {e}"))
+                };
                 tokio::fs::write(&partial, message.formatted())
                     .await
-                    .map_err(|e| {
-                        SendError::Temporary(format!("cannot write the email file: {e}"))
-                    })?;
-                tokio::fs::rename(&partial, &done)
-                    .await
-                    .map_err(|e| SendError::Temporary(format!("cannot write the email file: {e}")))
+                    .map_err(unwritable)?;
+                tokio::fs::rename(&partial, &done).await.map_err(unwritable)
             }
-            Self::Smtp(smtp) => match smtp.send(message.clone()).await {
-                Ok(_) => Ok(()),
-                Err(e) if e.is_permanent() => Err(SendError::Permanent(e.to_string())),
-                Err(e) => Err(SendError::Temporary(e.to_string())),
-            },
+            Self::Smtp(pool) => pool.send(message).await,
         }
+    }
+}
+
+/// SMTP connections kept open between emails, at most `size` at once.
+///
+/// The connections are opened here rather than by lettre's own transport so that they can set
+/// `TCP_NODELAY`: lettre writes a message's end-of-data marker as a separate small write, which
+/// Nagle's algorithm holds back until the server acknowledges the body, and servers delay that
+/// acknowledgement by up to 40 ms. Without it every email costs those 40 ms.
+pub struct SmtpPool {
+    host: String,
+    port: u16,
+    tls: SmtpTls,
+    timeout: Duration,
+    credentials: Option<Credentials>,
+    hello: ClientId,
+    size: usize,
+    idle: Mutex<Vec<AsyncSmtpConnection>>,
+}
+
+impl SmtpPool {
+    fn new(smtp: &SmtpSettings) -> Result<Self, TransportSetupError> {
+        if smtp.tls != SmtpTls::None {
+            TlsParameters::new(smtp.host.clone())
+                .map_err(|e| TransportSetupError(format!("TLS for {}: {e}", smtp.host)))?;
+        }
+        Ok(Self {
+            host: smtp.host.clone(),
+            port: smtp.port,
+            tls: smtp.tls,
+            timeout: Duration::from_secs(smtp.timeout_secs),
+            credentials: (!smtp.username.is_empty()).then(|| {
+                Credentials::new(
+                    smtp.username.clone(),
+                    smtp.password.expose_secret().to_owned(),
+                )
+            }),
+            hello: ClientId::default(),
+            size: usize::try_from(smtp.pool_size).unwrap_or(1).max(1),
+            idle: Mutex::new(Vec::new()),
+        })
+    }
+
+    async fn connect(&self) -> Result<AsyncSmtpConnection, SendError> {
+        let failed = |e: lettre::transport::smtp::Error| classify(&e);
+        let tls = || {
+            TlsParameters::new(self.host.clone())
+                .map_err(|e| SendError::Permanent(format!("TLS for {}: {e}", self.host)))
+        };
+        let mut connection = if self.tls == SmtpTls::Tls {
+            AsyncSmtpConnection::connect_tokio1(
+                (self.host.as_str(), self.port),
+                Some(self.timeout),
+                &self.hello,
+                Some(tls()?),
+                None,
+            )
+            .await
+            .map_err(failed)?
+        } else {
+            let stream = tokio::time::timeout(
+                self.timeout,
+                TcpStream::connect((self.host.as_str(), self.port)),
+            )
+            .await
+            .map_err(|_| SendError::Temporary(format!("connecting to {} timed out", self.host)))?
+            .map_err(|e| SendError::Temporary(format!("cannot connect to {}: {e}", self.host)))?;
+            stream
+                .set_nodelay(true)
+                .map_err(|e| SendError::Temporary(format!("socket option: {e}")))?;
+            let mut connection =
+                AsyncSmtpConnection::connect_with_transport(Box::new(stream), &self.hello)
+                    .await
+                    .map_err(failed)?;
+            if self.tls == SmtpTls::Starttls {
+                connection
+                    .starttls(tls()?, &self.hello)
+                    .await
+                    .map_err(failed)?;
+            }
+            connection
+        };
+        if let Some(credentials) = &self.credentials {
+            connection
+                .auth(&[Mechanism::Plain, Mechanism::Login], credentials)
+                .await
+                .map_err(failed)?;
+        }
+        Ok(connection)
+    }
+
+    fn take_idle(&self) -> Option<AsyncSmtpConnection> {
+        let mut idle = self
+            .idle
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        idle.pop()
+    }
+
+    fn put_back(&self, connection: AsyncSmtpConnection) {
+        let mut idle = self
+            .idle
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if idle.len() < self.size && !connection.has_broken() {
+            idle.push(connection);
+        }
+    }
+
+    async fn send_on(
+        &self,
+        connection: &mut AsyncSmtpConnection,
+        message: &Message,
+    ) -> Result<(), SendError> {
+        let sent = tokio::time::timeout(
+            self.timeout,
+            connection.send(message.envelope(), &message.formatted()),
+        )
+        .await
+        .map_err(|_| SendError::Temporary("the SMTP server did not answer in time".into()))?;
+        sent.map(|_| ()).map_err(|e| classify(&e))
+    }
+
+    async fn send(&self, message: &Message) -> Result<(), SendError> {
+        // A kept connection may have been closed by the server meanwhile; one fresh attempt
+        // tells that apart from a real failure.
+        if let Some(mut connection) = self.take_idle() {
+            match self.send_on(&mut connection, message).await {
+                Ok(()) => {
+                    self.put_back(connection);
+                    return Ok(());
+                }
+                Err(SendError::Permanent(reason)) => {
+                    self.put_back(connection);
+                    return Err(SendError::Permanent(reason));
+                }
+                Err(SendError::Temporary(_)) => connection.abort().await,
+            }
+        }
+        let mut connection = self.connect().await?;
+        let sent = self.send_on(&mut connection, message).await;
+        if matches!(sent, Ok(()) | Err(SendError::Permanent(_))) {
+            self.put_back(connection);
+        } else {
+            connection.abort().await;
+        }
+        sent
+    }
+}
+
+fn classify(error: &lettre::transport::smtp::Error) -> SendError {
+    if error.is_permanent() {
+        SendError::Permanent(error.to_string())
+    } else {
+        SendError::Temporary(error.to_string())
     }
 }
 
