@@ -27,6 +27,22 @@ pub struct Settings {
     pub leads: LeadSettings,
     pub public: PublicSettings,
     pub email: EmailSettings,
+    pub workflow: WorkflowSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct WorkflowSettings {
+    /// A pending request older than this is overdue: its badge turns red and the escalation
+    /// email goes out.
+    pub approval_sla_hours: u32,
+    /// Who hears of overdue requests; the admins when empty.
+    pub escalation_email: String,
+    /// A held slot waiting longer than this for approval is released and its request expires.
+    pub hold_expiry_hours: u32,
+    /// An approved request that was never scheduled expires after this many days.
+    pub approved_expiry_days: u32,
+    /// How long the approve and reject links in approval emails work.
+    pub decision_link_hours: u32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -220,6 +236,20 @@ impl Settings {
             return Err(invalid("leads.import_batch_size", "must be at least 1"));
         }
         self.email.from_mailbox()?;
+        let workflow = &self.workflow;
+        for (key, value) in [
+            ("workflow.approval_sla_hours", workflow.approval_sla_hours),
+            ("workflow.hold_expiry_hours", workflow.hold_expiry_hours),
+            (
+                "workflow.approved_expiry_days",
+                workflow.approved_expiry_days,
+            ),
+            ("workflow.decision_link_hours", workflow.decision_link_hours),
+        ] {
+            if value == 0 {
+                return Err(invalid(key, "must be at least 1"));
+            }
+        }
         if self.email.max_attempts == 0 {
             return Err(invalid("email.max_attempts", "must be at least 1"));
         }

@@ -139,13 +139,15 @@ fn http_server(
             .configure(crate::booking::routes::configure_manage)
             .configure(crate::booking::meetings_api::configure)
             .configure(crate::notifications::routes::configure)
+            .configure(crate::workflow::pages::configure_public)
             .service(
                 web::scope("/admin")
                     .configure(crate::auth::routes::configure_admin)
                     .configure(crate::users::routes::configure_admin)
                     .configure(crate::leads::routes::configure_admin)
                     .configure(crate::scheduling::routes::configure_admin)
-                    .configure(crate::notifications::routes::configure_admin),
+                    .configure(crate::notifications::routes::configure_admin)
+                    .configure(crate::workflow::pages::configure_admin),
             )
             .route(
                 "/",

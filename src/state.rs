@@ -67,6 +67,7 @@ impl AppState {
             brand: self.settings.email.brand.clone(),
             link_key: self.link_key.clone(),
             reminder_offsets_minutes: self.settings.email.reminder_offsets_minutes.clone(),
+            decision_link_hours: self.settings.workflow.decision_link_hours,
         }
     }
 

@@ -21,14 +21,26 @@ const KEY_NAME: &str = "link_key";
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LinkPurpose {
     ManageMeeting,
+    /// A meeting manager's approve/reject link for one request, from an approval email.
+    DecideRequest,
 }
 
 impl LinkPurpose {
     fn label(self) -> &'static str {
         match self {
             LinkPurpose::ManageMeeting => "manage-meeting",
+            LinkPurpose::DecideRequest => "decide-request",
         }
     }
+}
+
+/// Why a signed link does not open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum LinkError {
+    #[error("this link is not valid")]
+    Invalid,
+    #[error("this link has expired")]
+    Expired,
 }
 
 #[derive(Clone)]
@@ -53,6 +65,46 @@ impl LinkKey {
         mac.update(b"\0");
         mac.update(id.as_bytes());
         URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+    }
+
+    /// A link token that carries `subject` and an expiry, signed so that it cannot be forged
+    /// or altered: `{expiry}.{subject}.{signature}`, all URL-safe.
+    pub fn signed(&self, purpose: LinkPurpose, subject: &str, expires: DateTime<Utc>) -> String {
+        let payload = format!(
+            "{}.{}",
+            expires.timestamp(),
+            URL_SAFE_NO_PAD.encode(subject)
+        );
+        let signature = self.token(purpose, &payload);
+        format!("{payload}.{signature}")
+    }
+
+    /// The subject of a token made by [`LinkKey::signed`] for `purpose`, if it is genuine and
+    /// not expired at `now`.
+    pub fn verify(
+        &self,
+        purpose: LinkPurpose,
+        token: &str,
+        now: DateTime<Utc>,
+    ) -> Result<String, LinkError> {
+        let mut parts = token.splitn(3, '.');
+        let (Some(expiry), Some(subject), Some(signature)) =
+            (parts.next(), parts.next(), parts.next())
+        else {
+            return Err(LinkError::Invalid);
+        };
+        let expected = self.token(purpose, &format!("{expiry}.{subject}"));
+        if !crate::auth::tokens::constant_time_eq(&expected, signature) {
+            return Err(LinkError::Invalid);
+        }
+        let expires = expiry.parse::<i64>().map_err(|_| LinkError::Invalid)?;
+        if now.timestamp() >= expires {
+            return Err(LinkError::Expired);
+        }
+        let subject = URL_SAFE_NO_PAD
+            .decode(subject)
+            .map_err(|_| LinkError::Invalid)?;
+        String::from_utf8(subject).map_err(|_| LinkError::Invalid)
     }
 
     /// The deployment's key, created on first use. Instances starting together may race to
@@ -105,6 +157,54 @@ mod tests {
             token,
             LinkKey::from_secret("another key").token(LinkPurpose::ManageMeeting, "m1")
         );
+    }
+
+    #[test]
+    fn signed_links_carry_their_subject_until_they_expire() {
+        use chrono::TimeZone;
+        let key = LinkKey::from_secret("one key");
+        let now = Utc.with_ymd_and_hms(2026, 12, 1, 9, 0, 0).unwrap();
+        let token = key.signed(
+            LinkPurpose::DecideRequest,
+            "request:manager",
+            now + chrono::Duration::hours(1),
+        );
+        assert_eq!(
+            key.verify(LinkPurpose::DecideRequest, &token, now),
+            Ok("request:manager".to_owned())
+        );
+        assert_eq!(
+            key.verify(
+                LinkPurpose::DecideRequest,
+                &token,
+                now + chrono::Duration::hours(1)
+            ),
+            Err(LinkError::Expired)
+        );
+        assert_eq!(
+            key.verify(LinkPurpose::ManageMeeting, &token, now),
+            Err(LinkError::Invalid),
+            "a link for one purpose opens nothing else"
+        );
+        assert_eq!(
+            LinkKey::from_secret("other").verify(LinkPurpose::DecideRequest, &token, now),
+            Err(LinkError::Invalid)
+        );
+        let later = (now + chrono::Duration::days(30)).timestamp();
+        let (_, rest) = token.split_once('.').unwrap();
+        let extended = format!("{later}.{rest}");
+        assert_eq!(
+            key.verify(LinkPurpose::DecideRequest, &extended, now),
+            Err(LinkError::Invalid),
+            "the expiry cannot be moved"
+        );
+        for forged in ["", "a.b", "1.2.3", "..", &token[..token.len() - 1]] {
+            assert_eq!(
+                key.verify(LinkPurpose::DecideRequest, forged, now),
+                Err(LinkError::Invalid),
+                "{forged}"
+            );
+        }
     }
 
     #[test]

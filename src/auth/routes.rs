@@ -223,6 +223,10 @@ async fn home(
     session: AdminSession,
     csrf: CsrfToken,
 ) -> Result<HttpResponse, PageError> {
+    // The approval queue is what meeting managers come for.
+    if session.user.role == Role::MeetingManager {
+        return Ok(crate::http::pages::see_other("/admin/approvals"));
+    }
     let counts = state.db.run(repo::count_by_role).await?;
     let team = Role::ALL
         .iter()

@@ -376,6 +376,18 @@ pub async fn find_by_id(state: &AppState, id: String) -> Result<Option<Managed>,
         .await?)
 }
 
+/// The meeting (or held slot) of request `request_id`, whatever its status.
+pub fn meeting_of_request(
+    conn: &mut DbConnection,
+    request_id: &str,
+) -> Result<Option<MeetingRecord>, StoreError> {
+    Ok(meetings::table
+        .filter(meetings::meeting_request_id.eq(request_id))
+        .select(MeetingRecord::as_select())
+        .first(conn)
+        .optional()?)
+}
+
 /// The held slot of request `request_id`, if it has one.
 pub fn held_meeting_of(
     conn: &mut DbConnection,

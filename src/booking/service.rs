@@ -464,12 +464,36 @@ pub fn free_hosts_at(
     start: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Result<Option<Vec<String>>, StoreError> {
+    free_hosts_ignoring(conn, meeting_type, start, now, None)
+}
+
+/// Each of the meeting type's hosts who could meet alone at `start`, counting the time of
+/// meeting `ignoring` (a held slot being reassigned) as free.
+pub fn hosts_free_alone_at(
+    conn: &mut DbConnection,
+    meeting_type: &MeetingType,
+    start: DateTime<Utc>,
+    now: DateTime<Utc>,
+    ignoring: &str,
+) -> Result<Vec<String>, StoreError> {
+    let mut any_one = meeting_type.clone();
+    any_one.host_mode = HostMode::RoundRobin;
+    Ok(free_hosts_ignoring(conn, &any_one, start, now, Some(ignoring))?.unwrap_or_default())
+}
+
+fn free_hosts_ignoring(
+    conn: &mut DbConnection,
+    meeting_type: &MeetingType,
+    start: DateTime<Utc>,
+    now: DateTime<Utc>,
+    ignoring: Option<&str>,
+) -> Result<Option<Vec<String>>, StoreError> {
     let end = start + Duration::minutes(i64::from(meeting_type.duration_minutes));
     let around = Interval {
         start: start - Duration::days(1),
         end: end + Duration::days(1),
     };
-    let offered = bookable(conn, meeting_type, around, now, None)?;
+    let offered = bookable(conn, meeting_type, around, now, ignoring)?;
     Ok(offered
         .into_iter()
         .find(|slot| slot.start == start)

@@ -25,6 +25,11 @@ const ASSETS: &[Asset] = &[
         content_type: "text/javascript; charset=utf-8",
         body: include_str!("../../static/booking.js"),
     },
+    Asset {
+        name: "approvals.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_str!("../../static/approvals.js"),
+    },
 ];
 
 static VERSION: LazyLock<String> = LazyLock::new(|| {

@@ -21,6 +21,11 @@ const SECTIONS: &[NavItem] = &[
         permission: Permission::UseAdminUi,
     },
     NavItem {
+        label: "Approvals",
+        href: "/admin/approvals",
+        permission: Permission::DecideMeetingRequests,
+    },
+    NavItem {
         label: "Leads",
         href: "/admin/leads",
         permission: Permission::ViewLeads,

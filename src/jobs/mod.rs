@@ -1,5 +1,6 @@
 //! The background worker inside `convene serve`: outbox delivery (woken early when a change
-//! queues emails) and periodic upkeep. It stops between batches when the server shuts down.
+//! queues emails), the workflow's expiries and escalations, and periodic upkeep. It stops
+//! between batches when the server shuts down.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,6 +11,7 @@ use tokio::task::JoinHandle;
 use crate::auth::sessions;
 use crate::notifications::delivery::Deliverer;
 use crate::state::AppState;
+use crate::workflow::upkeep;
 
 /// How often upkeep (expired sessions, idle throttle counters) runs.
 const UPKEEP_EVERY: Duration = Duration::from_secs(60);
@@ -35,7 +37,10 @@ impl Worker {
                 tokio::select! {
                     _ = shutdown.changed() => break,
                     _ = upkeep.tick() => run_upkeep(&state).await,
-                    _ = due.tick() => deliver_all_due(&state, &deliverer, &shutdown).await,
+                    _ = due.tick() => {
+                        run_workflow_upkeep(&state).await;
+                        deliver_all_due(&state, &deliverer, &shutdown).await;
+                    }
                     _ = wakeup.notified() => deliver_all_due(&state, &deliverer, &shutdown).await,
                 }
             }
@@ -67,6 +72,31 @@ async fn deliver_all_due(
                 break;
             }
         }
+    }
+}
+
+/// Held slots that were not approved in time, approvals never scheduled, overdue requests.
+async fn run_workflow_upkeep(state: &AppState) {
+    let now = state.clock.now();
+    let composer = state.composer();
+    let settings = state.settings.workflow.clone();
+    let done = state
+        .db
+        .run(move |conn| Ok(upkeep::run(conn, &composer, &settings, now)))
+        .await;
+    match done {
+        Ok(Ok(report)) if report.is_empty() => {}
+        Ok(Ok(report)) => {
+            tracing::info!(
+                holds_released = report.holds_released,
+                approvals_expired = report.approvals_expired,
+                escalated = report.escalated,
+                "workflow upkeep"
+            );
+            state.emails_queued();
+        }
+        Ok(Err(error)) => tracing::warn!(%error, "workflow upkeep failed"),
+        Err(error) => tracing::warn!(%error, "workflow upkeep failed"),
     }
 }
 

@@ -8,10 +8,12 @@ use chrono::{DateTime, Duration, Utc};
 use crate::auth::link_keys::{LinkKey, LinkPurpose};
 use crate::booking::manage::Managed;
 use crate::config::BrandSettings;
+use crate::leads::model::Lead;
 use crate::notifications::ics::{IcsMethod, Person};
 use crate::notifications::outbox::{EmailKind, NewEmail};
 use crate::users::model::User;
 use crate::values::TimeZone;
+use crate::workflow::queue::QueueItem;
 
 /// Everything composing needs besides the records.
 #[derive(Debug, Clone)]
@@ -23,6 +25,8 @@ pub struct Composer {
     pub brand: BrandSettings,
     pub link_key: LinkKey,
     pub reminder_offsets_minutes: Vec<u32>,
+    /// How long an approval email's approve/reject link works.
+    pub decision_link_hours: u32,
 }
 
 /// A change to a meeting that people must hear about.
@@ -66,6 +70,8 @@ pub struct MailView {
     pub context: Vec<String>,
     pub reason: String,
     pub action_url: String,
+    /// The request in the admin UI, for managers.
+    pub queue_url: String,
     pub reminder_lead: String,
 }
 
@@ -100,6 +106,9 @@ mail_template!(ApprovalHtml, "email/approval_request/body.html");
 mail_template!(RejectionSubject, "email/rejection/subject.txt");
 mail_template!(RejectionText, "email/rejection/body.txt");
 mail_template!(RejectionHtml, "email/rejection/body.html");
+mail_template!(EscalationSubject, "email/escalation/subject.txt");
+mail_template!(EscalationText, "email/escalation/body.txt");
+mail_template!(EscalationHtml, "email/escalation/body.html");
 
 /// Subject, plain text and HTML of `kind` for `view`.
 fn render(kind: EmailKind, m: &MailView) -> Result<(String, String, String), askama::Error> {
@@ -138,6 +147,11 @@ fn render(kind: EmailKind, m: &MailView) -> Result<(String, String, String), ask
             RejectionSubject { m }.render()?,
             RejectionText { m }.render()?,
             RejectionHtml { m }.render()?,
+        ),
+        EmailKind::Escalation => (
+            EscalationSubject { m }.render()?,
+            EscalationText { m }.render()?,
+            EscalationHtml { m }.render()?,
         ),
         EmailKind::OutcomeRequest | EmailKind::Survey => {
             return Err(askama::Error::Custom(
@@ -204,6 +218,7 @@ impl Composer {
             context: Vec::new(),
             reason: String::new(),
             action_url: String::new(),
+            queue_url: String::new(),
             reminder_lead: String::new(),
         }
     }
@@ -225,8 +240,7 @@ impl Composer {
     }
 
     /// What hosts should know before meeting the prospect.
-    fn lead_context(managed: &Managed) -> Vec<String> {
-        let lead = &managed.lead;
+    fn lead_context(lead: &Lead, notes: Option<&str>) -> Vec<String> {
         let mut lines = vec![format!("Prospect: {} <{}>", lead.name, lead.email)];
         if let Some(title) = &lead.title {
             lines.push(format!("Title: {title}"));
@@ -251,7 +265,7 @@ impl Composer {
         if let Some(campaign) = &lead.campaign {
             lines.push(format!("Campaign: {campaign}"));
         }
-        if let Some(notes) = &managed.request.notes {
+        if let Some(notes) = notes {
             lines.push(format!("Notes: {notes}"));
         }
         lines
@@ -272,7 +286,7 @@ impl Composer {
         if recipient.is_prospect {
             view.manage_url = self.manage_url(&managed.meeting.id);
         } else {
-            view.context = Self::lead_context(managed);
+            view.context = Self::lead_context(&managed.lead, managed.request.notes.as_deref());
         }
         view
     }
@@ -429,6 +443,49 @@ impl Composer {
         Ok(out)
     }
 
+    /// Tells `recipients` (name, address, zone) that request `item` has waited past the SLA.
+    pub fn escalations(
+        &self,
+        item: &QueueItem,
+        recipients: &[(String, String, TimeZone)],
+        waited: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<NewEmail>, askama::Error> {
+        let mut out = Vec::new();
+        for (name, email, zone) in recipients {
+            let mut view = self.blank_view(name);
+            view.meeting_name = item.meeting_type.name.clone();
+            view.duration_minutes = item.meeting_type.duration_minutes;
+            view.when = match &item.held {
+                Some(held) => when_in(*zone, held.start_utc.and_utc(), held.end_utc.and_utc()),
+                None => "no time picked yet".into(),
+            };
+            view.with_names = std::iter::once(item.lead.name.clone())
+                .chain(item.hosts.iter().map(|host| host.name.clone()))
+                .collect::<Vec<_>>()
+                .join(", ");
+            view.context = Self::lead_context(&item.lead, item.request.notes.as_deref());
+            view.reason = waited.to_owned();
+            view.action_url = format!("{}/admin/requests/{}", self.public_base, item.request.id);
+            let (subject, body_text, body_html) = render(EmailKind::Escalation, &view)?;
+            out.push(NewEmail {
+                kind: EmailKind::Escalation,
+                dedupe_key: format!("escalation:{}:{email}", item.request.id),
+                meeting_id: item.held.as_ref().map(|held| held.id.clone()),
+                meeting_request_id: Some(item.request.id.clone()),
+                recipient_email: email.clone(),
+                recipient_name: name.clone(),
+                subject,
+                body_text,
+                body_html,
+                calendar: None,
+                send_after: now,
+                not_after: None,
+            });
+        }
+        Ok(out)
+    }
+
     /// Asks each meeting manager to decide on a request that waits for approval.
     pub fn approval_requests(
         &self,
@@ -450,7 +507,15 @@ impl Composer {
                 .map(|person| person.name.clone())
                 .collect::<Vec<_>>()
                 .join(", ");
-            view.action_url = format!("{}/admin/leads/{}", self.public_base, managed.lead.id);
+            let expires = now + Duration::hours(i64::from(self.decision_link_hours));
+            let subject = format!("{}:{}", managed.request.id, manager.id);
+            view.action_url = format!(
+                "{}/decide/{}",
+                self.public_base,
+                self.link_key
+                    .signed(LinkPurpose::DecideRequest, &subject, expires)
+            );
+            view.queue_url = format!("{}/admin/requests/{}", self.public_base, managed.request.id);
             let key = format!(
                 "approval_request:{}:{}",
                 managed.request.id, recipient.email

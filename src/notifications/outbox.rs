@@ -33,12 +33,14 @@ pub enum EmailKind {
     ApprovalRequest,
     /// To the prospect: the request was declined.
     Rejection,
+    /// To the backup manager: a request waited longer than the approval SLA.
+    Escalation,
     OutcomeRequest,
     Survey,
 }
 
 impl EmailKind {
-    pub const ALL: [EmailKind; 9] = [
+    pub const ALL: [EmailKind; 10] = [
         EmailKind::Invite,
         EmailKind::Update,
         EmailKind::Cancel,
@@ -46,6 +48,7 @@ impl EmailKind {
         EmailKind::Confirmation,
         EmailKind::ApprovalRequest,
         EmailKind::Rejection,
+        EmailKind::Escalation,
         EmailKind::OutcomeRequest,
         EmailKind::Survey,
     ];
@@ -59,6 +62,7 @@ impl EmailKind {
             EmailKind::Confirmation => "confirmation",
             EmailKind::ApprovalRequest => "approval_request",
             EmailKind::Rejection => "rejection",
+            EmailKind::Escalation => "escalation",
             EmailKind::OutcomeRequest => "outcome_request",
             EmailKind::Survey => "survey",
         }

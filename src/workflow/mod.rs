@@ -1,7 +1,10 @@
 //! The meeting request (MQM) workflow.
 
+pub mod pages;
+pub mod queue;
 pub mod repo;
 pub mod requests;
 pub mod routes;
 pub mod service;
 pub mod state;
+pub mod upkeep;

@@ -2,9 +2,9 @@
 //! transaction that writes the change and its audit rows together.
 
 use crate::audit::Actor;
-use crate::booking::manage::{confirm_held, held_meeting_of, release_held};
+use crate::booking::manage::{confirm_held, held_meeting_of, release_held, MeetingRecord};
 use crate::booking::service::{
-    free_hosts_at, place_meeting, schedule_if_approved, slot_taken, Placement,
+    free_hosts_at, hosts_free_alone_at, place_meeting, schedule_if_approved, slot_taken, Placement,
 };
 use crate::db::write_transaction;
 use crate::db::DbConnection;
@@ -266,6 +266,9 @@ async fn decide(
                     };
                     match action {
                         WorkflowAction::Approve => {
+                            if let Some(hosts) = &new_hosts {
+                                check_free_at_held_time(conn, &request, &held, hosts, now)?;
+                            }
                             confirm_held(conn, &held, new_hosts.as_deref(), now)?;
                             schedule_if_approved(conn, &request.id, to, &actor, now)?;
                             queue_meeting_notice(
@@ -297,6 +300,26 @@ async fn decide(
         .await??;
     state.emails_queued();
     Ok(decided)
+}
+
+/// Approving with other hosts: each must be free, on their own, at the held time.
+fn check_free_at_held_time(
+    conn: &mut DbConnection,
+    request: &MeetingRequest,
+    held: &MeetingRecord,
+    hosts: &[String],
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let meeting_type = types_repo::find(conn, &request.meeting_type_id)?
+        .ok_or_else(|| AppError::NotFound("no such meeting type".into()))?;
+    let free = hosts_free_alone_at(conn, &meeting_type, held.start_utc.and_utc(), now, &held.id)?;
+    if hosts.iter().all(|host| free.contains(host)) {
+        Ok(())
+    } else {
+        Err(AppError::Conflict(
+            "not every chosen host is free at the held time".into(),
+        ))
+    }
 }
 
 pub async fn approve(

@@ -1,5 +1,6 @@
 mod admin_pages;
 mod admin_ui;
+mod approvals;
 mod booking;
 mod emails;
 mod health;

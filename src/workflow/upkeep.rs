@@ -1,0 +1,202 @@
+//! What the worker does for the workflow on its own: let held slots go when nobody approved
+//! them in time, expire approved requests that were never scheduled, and escalate requests
+//! that waited past the approval SLA. Each change is one transaction with its audit row and
+//! emails; a request someone decided meanwhile is left alone.
+
+use chrono::{DateTime, Duration, Utc};
+use diesel::prelude::*;
+
+use crate::audit::Actor;
+use crate::auth::roles::Role;
+use crate::booking::manage::{meeting_of_request, release_held};
+use crate::config::WorkflowSettings;
+use crate::db::schema::{emails, meeting_requests, meetings};
+use crate::db::{write_transaction, DbConnection};
+use crate::error::AppError;
+use crate::notifications::messages::{Composer, MeetingNotice};
+use crate::notifications::outbox::{self, EmailKind};
+use crate::notifications::service::queue_meeting_notice;
+use crate::users::repo as users_repo;
+use crate::values::TimeZone;
+use crate::workflow::queue::{self, age_in_words};
+use crate::workflow::repo::{self, Step, TransitionError};
+use crate::workflow::state::{transition, RequestStatus, WorkflowAction};
+
+/// What one round did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct UpkeepReport {
+    pub holds_released: usize,
+    pub approvals_expired: usize,
+    pub escalated: usize,
+}
+
+impl UpkeepReport {
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
+}
+
+/// At most this many requests of each kind are handled per round; the rest wait a round.
+const ROUND: i64 = 100;
+
+/// Pending requests with a held slot, created before `before`, oldest first.
+fn holding_since(conn: &mut DbConnection, before: DateTime<Utc>) -> Result<Vec<String>, AppError> {
+    let holds = meetings::table
+        .filter(meetings::meeting_request_id.eq(meeting_requests::id))
+        .filter(meetings::status.eq("held"));
+    Ok(meeting_requests::table
+        .filter(meeting_requests::status.eq(RequestStatus::PendingApproval.as_str()))
+        .filter(diesel::dsl::exists(holds))
+        .filter(meeting_requests::created_at.lt(before.naive_utc()))
+        .order(meeting_requests::created_at.asc())
+        .limit(ROUND)
+        .select(meeting_requests::id)
+        .load(conn)?)
+}
+
+/// Pending requests created before `before` that have not been escalated yet.
+fn overdue_unescalated(
+    conn: &mut DbConnection,
+    before: DateTime<Utc>,
+) -> Result<Vec<String>, AppError> {
+    let escalated = emails::table
+        .filter(emails::kind.eq(EmailKind::Escalation.as_str()))
+        .filter(emails::meeting_request_id.eq(meeting_requests::id.nullable()));
+    Ok(meeting_requests::table
+        .filter(meeting_requests::status.eq(RequestStatus::PendingApproval.as_str()))
+        .filter(meeting_requests::created_at.lt(before.naive_utc()))
+        .filter(diesel::dsl::not(diesel::dsl::exists(escalated)))
+        .order(meeting_requests::created_at.asc())
+        .limit(ROUND)
+        .select(meeting_requests::id)
+        .load(conn)?)
+}
+
+/// Approved requests without a meeting, last changed before `before`.
+fn approved_since(conn: &mut DbConnection, before: DateTime<Utc>) -> Result<Vec<String>, AppError> {
+    let booked = meetings::table.filter(meetings::meeting_request_id.eq(meeting_requests::id));
+    Ok(meeting_requests::table
+        .filter(meeting_requests::status.eq(RequestStatus::Approved.as_str()))
+        .filter(diesel::dsl::not(diesel::dsl::exists(booked)))
+        .filter(meeting_requests::updated_at.lt(before.naive_utc()))
+        .order(meeting_requests::updated_at.asc())
+        .limit(ROUND)
+        .select(meeting_requests::id)
+        .load(conn)?)
+}
+
+/// Expires request `id` if it is still `from`; false when someone acted on it first.
+fn expire(
+    conn: &mut DbConnection,
+    id: &str,
+    from: RequestStatus,
+    note: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, AppError> {
+    let action = WorkflowAction::Expire;
+    let to = transition(from, &action)?;
+    let step = Step {
+        action: &action,
+        from: Some(from),
+        to,
+        note: Some(note),
+    };
+    match repo::transition(conn, id, &step, None, &Actor::System, now) {
+        Ok(_) => Ok(true),
+        Err(TransitionError::Changed(_)) => Ok(false),
+        Err(other) => Err(other.into()),
+    }
+}
+
+pub fn run(
+    conn: &mut DbConnection,
+    composer: &Composer,
+    settings: &WorkflowSettings,
+    now: DateTime<Utc>,
+) -> Result<UpkeepReport, AppError> {
+    let mut report = UpkeepReport::default();
+    let hold_limit = Duration::hours(i64::from(settings.hold_expiry_hours));
+    for id in holding_since(conn, now - hold_limit)? {
+        let released = write_transaction(conn, |conn| -> Result<bool, AppError> {
+            let Some(held) = meeting_of_request(conn, &id)?.filter(|m| m.status == "held") else {
+                return Ok(false);
+            };
+            let note = format!(
+                "the held time was not approved within {} h",
+                settings.hold_expiry_hours
+            );
+            if !expire(conn, &id, RequestStatus::PendingApproval, &note, now)? {
+                return Ok(false);
+            }
+            release_held(conn, &held, now)?;
+            let reason = "We could not confirm the time you picked soon enough, so it has been \
+                          released. You are welcome to book another time."
+                .to_owned();
+            queue_meeting_notice(
+                conn,
+                composer,
+                &held.id,
+                &MeetingNotice::Rejected { reason },
+                now,
+            )?;
+            Ok(true)
+        })?;
+        report.holds_released += usize::from(released);
+    }
+
+    let approval_limit = Duration::days(i64::from(settings.approved_expiry_days));
+    for id in approved_since(conn, now - approval_limit)? {
+        let expired = write_transaction(conn, |conn| -> Result<bool, AppError> {
+            if meeting_of_request(conn, &id)?.is_some() {
+                return Ok(false);
+            }
+            let note = format!(
+                "approved but not scheduled within {} days",
+                settings.approved_expiry_days
+            );
+            expire(conn, &id, RequestStatus::Approved, &note, now)
+        })?;
+        report.approvals_expired += usize::from(expired);
+    }
+
+    let sla = Duration::hours(i64::from(settings.approval_sla_hours));
+    let overdue = overdue_unescalated(conn, now - sla)?;
+    if overdue.is_empty() {
+        return Ok(report);
+    }
+    let recipients = escalation_recipients(conn, settings)?;
+    for id in overdue {
+        let Some(item) = queue::item(conn, &id, now)? else {
+            continue;
+        };
+        let waited = age_in_words(now - item.request.created_at.and_utc());
+        let emails = composer
+            .escalations(&item, &recipients, &waited, now)
+            .map_err(|e| AppError::Internal(format!("an email could not be composed: {e}")))?;
+        let mut written = false;
+        for email in &emails {
+            written |= outbox::enqueue(conn, email, now)?;
+        }
+        report.escalated += usize::from(written);
+    }
+    Ok(report)
+}
+
+/// The configured backup manager, else every active admin.
+fn escalation_recipients(
+    conn: &mut DbConnection,
+    settings: &WorkflowSettings,
+) -> Result<Vec<(String, String, TimeZone)>, AppError> {
+    let configured = settings.escalation_email.trim();
+    if !configured.is_empty() {
+        if let Some(user) = users_repo::find_by_email(conn, configured)? {
+            return Ok(vec![(user.name, user.email, user.timezone)]);
+        }
+        let utc = TimeZone::parse("UTC").map_err(AppError::Internal)?;
+        return Ok(vec![(configured.to_owned(), configured.to_owned(), utc)]);
+    }
+    Ok(users_repo::active_with_role(conn, Role::Admin)?
+        .into_iter()
+        .map(|user| (user.name, user.email, user.timezone))
+        .collect())
+}
