@@ -1,7 +1,7 @@
 //! What Convene knows about its hosts' time, shaped for the availability engine: working hours
 //! from their user record and busy time from Convene's own held and scheduled meetings.
 
-use chrono::{DateTime, Duration, NaiveDateTime, Utc};
+use chrono::{DateTime, Duration, NaiveDateTime, Timelike, Utc};
 use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::sql_types::BigInt;
@@ -34,22 +34,26 @@ pub fn rules_of(meeting_type: &MeetingType) -> MeetingRules {
     }
 }
 
-/// A meeting's `[start, end)` as whole UTC seconds, the start rounded down and the end up, as
-/// the engine reads them. Computed by the database: SQLite keeps timestamps as text
-/// (`YYYY-MM-DD HH:MM:SS[.fraction]`), and its C date parser is several times faster than
-/// decoding each one into a `NaiveDateTime` in Rust; a non-zero fraction rounds the end up.
-fn meeting_span_seconds(conn: &DbConnection) -> (&'static str, &'static str) {
-    match conn {
-        DbConnection::Sqlite(_) => (
-            "unixepoch(meetings.start_utc)",
-            "unixepoch(meetings.end_utc) + (length(meetings.end_utc) > 19 \
-             AND CAST(substr(meetings.end_utc, 21) AS INTEGER) > 0)",
-        ),
-        DbConnection::Postgres(_) => (
-            "floor(extract(epoch from meetings.start_utc))::bigint",
-            "ceil(extract(epoch from meetings.end_utc))::bigint",
-        ),
-    }
+/// SQLite keeps timestamps as text (`YYYY-MM-DD HH:MM:SS[.fraction]`): its C date parser turns
+/// them into the engine's whole seconds several times faster than decoding each one into a
+/// `NaiveDateTime` in Rust. The start rounds down and the end up (a non-zero fraction adds a
+/// second), as the engine reads them.
+const SQLITE_START_SECONDS: &str = "unixepoch(meetings.start_utc)";
+const SQLITE_END_SECONDS: &str = "unixepoch(meetings.end_utc) + (length(meetings.end_utc) > 19 \
+     AND CAST(substr(meetings.end_utc, 21) AS INTEGER) > 0)";
+
+/// The held and scheduled meetings of hosts `$ids` that can meet `[$from, $to)`, other than
+/// meeting `$ignoring`, before their `select`: each backend reads the times its cheapest way.
+macro_rules! occupying_meetings {
+    ($ids:expr, $from:expr, $to:expr, $ignoring:expr) => {
+        meetings::table
+            .inner_join(meeting_hosts::table)
+            .filter(meeting_hosts::user_id.eq_any($ids))
+            .filter(meetings::status.eq_any(OCCUPYING))
+            .filter(meetings::start_utc.lt($to))
+            .filter(meetings::end_utc.gt($from))
+            .filter(meetings::id.ne($ignoring))
+    };
 }
 
 /// The engine's view of each host in `hosts` for `window`. Held slots are busy time; scheduled
@@ -64,21 +68,33 @@ pub fn host_calendars(
     let ids: Vec<&str> = hosts.iter().map(|h| h.id.as_str()).collect();
     let from = (window.start - CONTEXT).naive_utc();
     let to = (window.end + CONTEXT).naive_utc();
-    let (start_seconds, end_seconds) = meeting_span_seconds(conn);
-    let rows: Vec<(String, bool, i64, i64)> = meetings::table
-        .inner_join(meeting_hosts::table)
-        .filter(meeting_hosts::user_id.eq_any(&ids))
-        .filter(meetings::status.eq_any(OCCUPYING))
-        .filter(meetings::start_utc.lt(to))
-        .filter(meetings::end_utc.gt(from))
-        .filter(meetings::id.ne(ignoring.unwrap_or_default()))
-        .select((
-            meeting_hosts::user_id,
-            meetings::status.eq("scheduled"),
-            sql::<BigInt>(start_seconds),
-            sql::<BigInt>(end_seconds),
-        ))
-        .load(conn)?;
+    let ignoring = ignoring.unwrap_or_default();
+    // (host, scheduled, start, end), the times as whole UTC seconds.
+    let rows: Vec<(String, bool, i64, i64)> = match conn {
+        DbConnection::Sqlite(_) => occupying_meetings!(&ids, from, to, ignoring)
+            .select((
+                meeting_hosts::user_id,
+                meetings::status.eq("scheduled"),
+                sql::<BigInt>(SQLITE_START_SECONDS),
+                sql::<BigInt>(SQLITE_END_SECONDS),
+            ))
+            .load(conn)?,
+        // PostgreSQL sends timestamps as binary integers, cheaper to decode than to convert.
+        DbConnection::Postgres(_) => occupying_meetings!(&ids, from, to, ignoring)
+            .select((
+                meeting_hosts::user_id,
+                meetings::status.eq("scheduled"),
+                meetings::start_utc,
+                meetings::end_utc,
+            ))
+            .load::<(String, bool, NaiveDateTime, NaiveDateTime)>(conn)?
+            .into_iter()
+            .map(|(host, scheduled, start, end)| {
+                let end_seconds = end.and_utc().timestamp() + i64::from(end.nanosecond() > 0);
+                (host, scheduled, start.and_utc().timestamp(), end_seconds)
+            })
+            .collect(),
+    };
     let mut calendars: Vec<HostCalendar<String>> = hosts
         .iter()
         .map(|host| HostCalendar {
