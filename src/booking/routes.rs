@@ -190,10 +190,7 @@ pub async fn slots_json(
     slug: web::Path<String>,
     query: web::Query<SlotsQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let open = service::open_link(&state, slug.into_inner()).await?;
-    let today = state.clock.now().date_naive();
-    let window = query.parse(today).map_err(AppError::Validation)?;
-    let view = service::slots(&state, open.meeting_type, window).await?;
+    let view = service::public_slots(&state, slug.into_inner(), query.into_inner()).await?;
     Ok(HttpResponse::Ok().json(view))
 }
 
@@ -222,8 +219,7 @@ pub async fn book(
 ) -> Result<HttpResponse, actix_web::Error> {
     match submission {
         JsonOrForm::Json(body) => {
-            let open = service::open_link(&state, slug.into_inner()).await?;
-            let booked = service::book(&state, open, body).await?;
+            let booked = service::book_by_slug(&state, slug.into_inner(), body).await?;
             Ok(HttpResponse::Created().json(BookingConfirmation {
                 manage_url: manage_url(&state, &booked.manage_token),
                 meeting_request_id: booked.meeting_request_id,

@@ -12,17 +12,20 @@ use crate::booking::links::{self, BookingLink};
 use crate::db::schema::{host_time_blocks, meeting_hosts, meetings};
 use crate::db::{write_transaction, DbConnection, StoreError};
 use crate::error::{AppError, FieldErrors};
-use crate::leads::model::{BantInput, LeadInput};
+use crate::leads::model::{BantInput, LeadInput, LeadIntake};
 use crate::leads::repo as leads_repo;
+use crate::leads::scoring::ScoringRules;
+use crate::notifications::messages::Composer;
 use crate::notifications::service::queue_new_meeting;
 use crate::scheduling::availability::{
-    available_slots, booking_window, choose_round_robin_host, HostMode, Interval,
+    available_slots, booking_window, choose_round_robin_host, Availability, HostMode, Interval,
 };
 use crate::scheduling::host_time::{host_calendars, host_loads, rules_of};
 use crate::scheduling::meeting_types::MeetingType;
 use crate::scheduling::repo as types_repo;
 use crate::state::AppState;
 use crate::users::model::User;
+use crate::users::repo as users_repo;
 use crate::values::{new_id, optional_text, TimeZone};
 use crate::workflow::repo::{self as requests_repo, NewRequest, Step};
 use crate::workflow::state::{needs_approval, transition, RequestStatus, WorkflowAction};
@@ -38,29 +41,31 @@ pub struct OpenLink {
 
 /// The link behind `slug`: 404 when unknown, 410 when off, expired or used up.
 pub async fn open_link(state: &AppState, slug: String) -> Result<OpenLink, AppError> {
-    if slug.len() > 64 {
-        return Err(AppError::NotFound("no booking link at this address".into()));
-    }
     let now = state.clock.now();
-    let found = state
+    state
         .db
-        .run(move |conn| {
-            let Some(link) = links::find_by_slug(conn, &slug)? else {
-                return Ok(None);
-            };
-            let meeting_type = types_repo::find(conn, &link.meeting_type_id)?;
-            Ok(meeting_type.map(|meeting_type| OpenLink { link, meeting_type }))
-        })
+        .run(move |conn| Ok(find_open_link(conn, &slug, now)))
         .await?
-        .ok_or_else(|| AppError::NotFound("no booking link at this address".into()))?;
-    found
-        .link
-        .bookable(now)
+}
+
+/// [`open_link`] on a connection the caller holds, so that a request needs one database task.
+fn find_open_link(
+    conn: &mut DbConnection,
+    slug: &str,
+    now: DateTime<Utc>,
+) -> Result<OpenLink, AppError> {
+    let unknown = || AppError::NotFound("no booking link at this address".into());
+    if slug.len() > 64 {
+        return Err(unknown());
+    }
+    let link = links::find_by_slug(conn, slug)?.ok_or_else(unknown)?;
+    let meeting_type = types_repo::find(conn, &link.meeting_type_id)?.ok_or_else(unknown)?;
+    link.bookable(now)
         .map_err(|why| AppError::Gone(why.explain().into()))?;
-    if !found.meeting_type.active {
+    if !meeting_type.active {
         return Err(AppError::Gone("this meeting is no longer offered".into()));
     }
-    Ok(found)
+    Ok(OpenLink { link, meeting_type })
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -155,12 +160,8 @@ fn active_hosts(
     conn: &mut DbConnection,
     meeting_type: &MeetingType,
 ) -> Result<Vec<User>, StoreError> {
-    let mut hosts = Vec::with_capacity(meeting_type.host_ids.len());
-    for id in &meeting_type.host_ids {
-        if let Some(user) = crate::users::repo::find(conn, id)?.filter(|u| u.active) {
-            hosts.push(user);
-        }
-    }
+    let mut hosts = users_repo::find_all(conn, &meeting_type.host_ids)?;
+    hosts.retain(|host| host.active);
     Ok(hosts)
 }
 
@@ -169,6 +170,33 @@ pub(crate) struct OpenSlot {
     pub start: DateTime<Utc>,
     pub end: DateTime<Utc>,
     pub hosts: Vec<String>,
+}
+
+/// The engine's answer for `meeting_type` in `window` at `now`, treating the time of meeting
+/// `ignoring` (one being rescheduled) as free; `None` when the hosts the type needs are not
+/// all active.
+fn availability(
+    conn: &mut DbConnection,
+    meeting_type: &MeetingType,
+    window: Interval,
+    now: DateTime<Utc>,
+    ignoring: Option<&str>,
+) -> Result<Option<Availability<String>>, StoreError> {
+    let hosts = active_hosts(conn, meeting_type)?;
+    if hosts.is_empty()
+        || ((meeting_type.host_mode == HostMode::Collective)
+            && hosts.len() < meeting_type.host_ids.len())
+    {
+        return Ok(None);
+    }
+    let calendars = host_calendars(conn, &hosts, window, ignoring)?;
+    Ok(Some(available_slots(
+        &rules_of(meeting_type),
+        meeting_type.host_mode,
+        &calendars,
+        window,
+        now,
+    )))
 }
 
 /// Every bookable slot of `meeting_type` in `window` at `now`, treating the time of meeting
@@ -180,21 +208,9 @@ pub(crate) fn bookable(
     now: DateTime<Utc>,
     ignoring: Option<&str>,
 ) -> Result<Vec<OpenSlot>, StoreError> {
-    let hosts = active_hosts(conn, meeting_type)?;
-    if hosts.is_empty()
-        || ((meeting_type.host_mode == HostMode::Collective)
-            && hosts.len() < meeting_type.host_ids.len())
-    {
+    let Some(availability) = availability(conn, meeting_type, window, now, ignoring)? else {
         return Ok(Vec::new());
-    }
-    let calendars = host_calendars(conn, &hosts, window, ignoring)?;
-    let availability = available_slots(
-        &rules_of(meeting_type),
-        meeting_type.host_mode,
-        &calendars,
-        window,
-        now,
-    );
+    };
     Ok(availability
         .slots()
         .iter()
@@ -206,26 +222,42 @@ pub(crate) fn bookable(
         .collect())
 }
 
-pub async fn slots(
+/// `GET /book/{slug}/slots`: the link, its meeting type, hosts and busy time are read in one
+/// database task. An unknown or closed link is reported before a bad query.
+pub async fn public_slots(
     state: &AppState,
-    meeting_type: MeetingType,
-    window: SlotWindow,
+    slug: String,
+    query: SlotsQuery,
 ) -> Result<SlotsView, AppError> {
     let now = state.clock.now();
-    let duration_minutes = meeting_type.duration_minutes;
-    let found = state
+    let window = query.parse(now.date_naive());
+    state
         .db
-        .run(move |conn| bookable(conn, &meeting_type, window.window, now, None))
-        .await?;
-    Ok(SlotsView {
-        timezone: window.zone.name().to_owned(),
-        duration_minutes,
-        slots: found
-            .iter()
-            .map(|slot| SlotView::new(slot.start, slot.end, window.zone))
-            .collect(),
-        degraded_hosts: Vec::new(),
-    })
+        .run(move |conn| {
+            let found = find_open_link(conn, &slug, now).and_then(|open| {
+                let window = window.map_err(AppError::Validation)?;
+                let availability =
+                    availability(conn, &open.meeting_type, window.window, now, None)?;
+                Ok((
+                    open.meeting_type.duration_minutes,
+                    window.zone,
+                    availability,
+                ))
+            });
+            Ok(
+                found.map(|(duration_minutes, zone, availability)| SlotsView {
+                    timezone: zone.name().to_owned(),
+                    duration_minutes,
+                    slots: availability
+                        .iter()
+                        .flat_map(|availability| availability.slots())
+                        .map(|slot| SlotView::new(slot.start, slot.end, zone))
+                        .collect(),
+                    degraded_hosts: Vec::new(),
+                }),
+            )
+        })
+        .await?
 }
 
 /// `POST /book/{slug}` as JSON or as the booking page's form.
@@ -345,11 +377,13 @@ pub fn claim_time(
             })
         })
         .collect();
-    for row in rows {
-        diesel::insert_into(host_time_blocks::table)
-            .values(row)
-            .execute(conn)?;
-    }
+    // One multi-row insert; the multi-backend connection only inserts row by row, and on
+    // PostgreSQL every row would be a round trip.
+    let insert = diesel::insert_into(host_time_blocks::table).values(&rows);
+    match conn {
+        DbConnection::Sqlite(sqlite) => insert.execute(sqlite)?,
+        DbConnection::Postgres(postgres) => insert.execute(postgres)?,
+    };
     Ok(())
 }
 
@@ -513,13 +547,26 @@ pub fn uid_domain_of(settings: &crate::config::Settings) -> String {
     )
 }
 
+/// A booking's input once parsed: the slot, the prospect's zone and lead facts.
+struct ParsedBooking {
+    input: BookingInput,
+    intake: LeadIntake,
+}
+
+fn parse_submission(body: &BookingRequest) -> Result<ParsedBooking, AppError> {
+    let input = parse_booking(body).map_err(AppError::Validation)?;
+    let intake = input.lead.parse().map_err(AppError::Validation)?;
+    Ok(ParsedBooking { input, intake })
+}
+
+/// Books through a link already opened (the booking page's form, which shows the page again on
+/// a refusal).
 pub async fn book(
     state: &AppState,
     open: OpenLink,
     body: BookingRequest,
 ) -> Result<Booked, AppError> {
-    let input = parse_booking(&body).map_err(AppError::Validation)?;
-    let intake = input.lead.parse().map_err(AppError::Validation)?;
+    let parsed = parse_submission(&body)?;
     let now = state.clock.now();
     let rules = state.scoring_rules.clone();
     let uid_domain = uid_domain(state);
@@ -527,77 +574,148 @@ pub async fn book(
     let booked = state
         .db
         .run(move |conn| {
-            let OpenLink { link, meeting_type } = open;
-            let outcome = write_transaction(conn, |conn| {
-                let Some(free_hosts) = free_hosts_at(conn, &meeting_type, input.start, now)? else {
-                    return Err(slot_taken());
-                };
-                let host_ids = if meeting_type.host_mode == HostMode::Collective {
-                    free_hosts
-                } else {
-                    let loads = host_loads(conn, &free_hosts, now)?;
-                    choose_round_robin_host(&free_hosts, &loads).into_iter().collect()
-                };
-                if !links::take_use(conn, &link)? {
-                    return Err(AppError::Gone("this booking link has been used as often as it allows".into()));
-                }
-                let actor = Actor::Prospect;
-                let lead = match &link.lead_id {
-                    Some(lead_id) => leads_repo::update_from_booking(conn, lead_id, &intake, &rules, &actor, now)?,
-                    None => leads_repo::upsert(conn, &intake, &rules, &actor, now)?.0,
-                };
-                if let Some(minimum) = meeting_type.min_lead_score.filter(|min| i32::from(lead.score) < *min) {
-                    return Err(AppError::Forbidden(format!(
-                        "this meeting is offered to qualified prospects only (a score of at least {minimum} is needed)"
-                    )));
-                }
-                let auto_approve = meeting_type.auto_approve_min_score.and_then(|s| u8::try_from(s.clamp(0, 100)).ok());
-                let submit = WorkflowAction::Submit { needs_approval: needs_approval(meeting_type.requires_approval, auto_approve, lead.score) };
-                let submitted = transition(RequestStatus::Requested, &submit)?;
-                let request = requests_repo::insert(
-                    conn,
-                    &NewRequest {
-                        lead_id: &lead.id,
-                        meeting_type_id: &meeting_type.id,
-                        host_ids: &host_ids,
-                        notes: input.notes.as_deref(),
-                        submitted_status: submitted,
-                        submit,
-                    },
-                    &actor,
-                    now,
-                )?;
-                let meeting_status = if submitted == RequestStatus::Approved { "scheduled" } else { "held" };
-                let placed = place_meeting(
-                    conn,
-                    &Placement {
-                        meeting_type: &meeting_type,
-                        request_id: &request.id,
-                        host_ids: &host_ids,
-                        start: input.start,
-                        zone: input.zone,
-                        status: meeting_status,
-                        booking_link_id: Some(&link.id),
-                        uid_domain: &uid_domain,
-                        link_key: &composer.link_key,
-                        claim_time: true,
-                        now,
-                    },
-                )?;
-                let status = schedule_if_approved(conn, &request.id, submitted, &actor, now)?;
-                queue_new_meeting(conn, &composer, &placed.meeting_id, status, now)?;
-                Ok(Booked { meeting_request_id: request.id, status, manage_token: placed.manage_token })
-            });
-            // A concurrent booking of the same slot can also surface as a unique violation at
-            // commit or as a serialization failure; either way the slot is gone.
-            Ok(outcome.map_err(|error| match error {
-                AppError::Store(e) if e.is_unique_violation() => slot_taken(),
-                other => other,
-            }))
+            Ok(book_on(
+                conn,
+                open,
+                parsed,
+                &rules,
+                &composer,
+                &uid_domain,
+                now,
+            ))
         })
         .await??;
     state.emails_queued();
     Ok(booked)
+}
+
+/// `POST /book/{slug}` as JSON: the link is opened and booked in one database task. An unknown
+/// or closed link is reported before a bad body.
+pub async fn book_by_slug(
+    state: &AppState,
+    slug: String,
+    body: BookingRequest,
+) -> Result<Booked, AppError> {
+    let parsed = parse_submission(&body);
+    let now = state.clock.now();
+    let rules = state.scoring_rules.clone();
+    let uid_domain = uid_domain(state);
+    let composer = state.composer();
+    let booked = state
+        .db
+        .run(move |conn| {
+            Ok(find_open_link(conn, &slug, now)
+                .and_then(|open| book_on(conn, open, parsed?, &rules, &composer, &uid_domain, now)))
+        })
+        .await??;
+    state.emails_queued();
+    Ok(booked)
+}
+
+/// The booking transaction: re-checks the slot, records the lead, request and meeting, and
+/// claims the hosts' time.
+fn book_on(
+    conn: &mut DbConnection,
+    open: OpenLink,
+    parsed: ParsedBooking,
+    rules: &ScoringRules,
+    composer: &Composer,
+    uid_domain: &str,
+    now: DateTime<Utc>,
+) -> Result<Booked, AppError> {
+    let OpenLink { link, meeting_type } = open;
+    let ParsedBooking { input, intake } = parsed;
+    let outcome = write_transaction(conn, |conn| {
+        let Some(free_hosts) = free_hosts_at(conn, &meeting_type, input.start, now)? else {
+            return Err(slot_taken());
+        };
+        let host_ids = if meeting_type.host_mode == HostMode::Collective {
+            free_hosts
+        } else {
+            let loads = host_loads(conn, &free_hosts, now)?;
+            choose_round_robin_host(&free_hosts, &loads)
+                .into_iter()
+                .collect()
+        };
+        if !links::take_use(conn, &link)? {
+            return Err(AppError::Gone(
+                "this booking link has been used as often as it allows".into(),
+            ));
+        }
+        let actor = Actor::Prospect;
+        let lead = match &link.lead_id {
+            Some(lead_id) => {
+                leads_repo::update_from_booking(conn, lead_id, &intake, rules, &actor, now)?
+            }
+            None => leads_repo::upsert(conn, &intake, rules, &actor, now)?.0,
+        };
+        if let Some(minimum) = meeting_type
+            .min_lead_score
+            .filter(|min| i32::from(lead.score) < *min)
+        {
+            return Err(AppError::Forbidden(format!(
+                "this meeting is offered to qualified prospects only (a score of at least {minimum} is needed)"
+            )));
+        }
+        let auto_approve = meeting_type
+            .auto_approve_min_score
+            .and_then(|s| u8::try_from(s.clamp(0, 100)).ok());
+        let submit = WorkflowAction::Submit {
+            needs_approval: needs_approval(
+                meeting_type.requires_approval,
+                auto_approve,
+                lead.score,
+            ),
+        };
+        let submitted = transition(RequestStatus::Requested, &submit)?;
+        let request = requests_repo::insert(
+            conn,
+            &NewRequest {
+                lead_id: &lead.id,
+                meeting_type_id: &meeting_type.id,
+                host_ids: &host_ids,
+                notes: input.notes.as_deref(),
+                submitted_status: submitted,
+                submit,
+            },
+            &actor,
+            now,
+        )?;
+        let meeting_status = if submitted == RequestStatus::Approved {
+            "scheduled"
+        } else {
+            "held"
+        };
+        let placed = place_meeting(
+            conn,
+            &Placement {
+                meeting_type: &meeting_type,
+                request_id: &request.id,
+                host_ids: &host_ids,
+                start: input.start,
+                zone: input.zone,
+                status: meeting_status,
+                booking_link_id: Some(&link.id),
+                uid_domain,
+                link_key: &composer.link_key,
+                claim_time: true,
+                now,
+            },
+        )?;
+        let status = schedule_if_approved(conn, &request.id, submitted, &actor, now)?;
+        queue_new_meeting(conn, composer, &placed.meeting_id, status, now)?;
+        Ok(Booked {
+            meeting_request_id: request.id,
+            status,
+            manage_token: placed.manage_token,
+        })
+    });
+    // A concurrent booking of the same slot can also surface as a unique violation at
+    // commit or as a serialization failure; either way the slot is gone.
+    outcome.map_err(|error| match error {
+        AppError::Store(e) if e.is_unique_violation() => slot_taken(),
+        other => other,
+    })
 }
 
 /// The bookable slots of `meeting_type` in `window`, as start and end; the time of meeting
@@ -622,19 +740,16 @@ pub async fn host_names(
     meeting_type: &MeetingType,
 ) -> Result<Vec<String>, AppError> {
     let ids = meeting_type.host_ids.clone();
-    Ok(state
+    let hosts = state
         .db
-        .run(move |conn| {
-            let mut names = Vec::new();
-            for id in &ids {
-                if let Some(user) = crate::users::repo::find(conn, id)?.filter(|u| u.active) {
-                    names.push(match &user.title {
-                        Some(title) => format!("{}, {title}", user.name),
-                        None => user.name.clone(),
-                    });
-                }
-            }
-            Ok(names)
+        .run(move |conn| users_repo::find_all(conn, &ids))
+        .await?;
+    Ok(hosts
+        .into_iter()
+        .filter(|host| host.active)
+        .map(|host| match &host.title {
+            Some(title) => format!("{}, {title}", host.name),
+            None => host.name,
         })
-        .await?)
+        .collect())
 }

@@ -518,22 +518,24 @@ fn round_robin_slots<H: Clone + Ord>(
         .iter()
         .map(|calendar| HostPlan::new(calendar, bounds))
         .collect();
-    let starts = round_robin_starts(&plans, bounds.step);
-
     // One bit per host and start, set where the start lies in one of the host's spans.
     let words = hosts.len().div_ceil(64).max(1);
-    let mut free = vec![0u64; starts.len() * words];
-    for (index, plan) in plans.iter().enumerate() {
-        let (word, bit) = (index / 64, 1u64 << (index % 64));
-        let mut next = 0;
-        for span in &plan.spans {
-            next = first_not_before(&starts, next, span.from);
-            while starts.get(next).is_some_and(|&start| start < span.to) {
-                free[next * words + word] |= bit;
-                next += 1;
+    let (starts, free) = shared_grid_starts(&plans, bounds.step, words).unwrap_or_else(|| {
+        let starts = round_robin_starts(&plans, bounds.step);
+        let mut free = vec![0u64; starts.len() * words];
+        for (index, plan) in plans.iter().enumerate() {
+            let (word, bit) = (index / 64, 1u64 << (index % 64));
+            let mut next = 0;
+            for span in &plan.spans {
+                next = first_not_before(&starts, next, span.from);
+                while starts.get(next).is_some_and(|&start| start < span.to) {
+                    free[next * words + word] |= bit;
+                    next += 1;
+                }
             }
         }
-    }
+        (starts, free)
+    });
 
     let everyone = hosts.iter().map(|calendar| calendar.host.clone()).collect();
     let mut availability = Availability::new(everyone, starts.len());
@@ -555,6 +557,65 @@ fn round_robin_slots<H: Clone + Ord>(
         }
     }
     availability
+}
+
+/// Grid points a shared grid may have, at most: beyond this (a step of seconds over weeks) the
+/// general path, whose work follows the spans rather than the window, is cheaper.
+const MAX_SHARED_GRID_POINTS: i64 = 1 << 18;
+
+/// The round-robin starts and their free hosts (as [`round_robin_slots`] lays them out) when every
+/// host's grid has one phase, the usual case: zones differ by whole quarter hours and working
+/// hours start on the hour. Starts are then indexes on one grid, so each host marks its spans
+/// directly instead of every host's starts being sorted and searched. `None` when the phases
+/// differ or the grid would be too large.
+fn shared_grid_starts(plans: &[HostPlan], step: i64, words: usize) -> Option<(Vec<i64>, Vec<u64>)> {
+    let mut phase = None;
+    let mut shared = true;
+    let (mut low, mut high) = (i64::MAX, i64::MIN);
+    for plan in plans {
+        plan.lattice_spans(&plan.spans, step, |piece_phase, from, to| {
+            shared &= *phase.get_or_insert(piece_phase) == piece_phase;
+            low = low.min(from);
+            high = high.max(to);
+        });
+    }
+    let phase = phase.filter(|_| shared)?;
+    let origin = low + (phase - low).rem_euclid(step);
+    let points = (high - origin).div_euclid(step) + 1;
+    if points > MAX_SHARED_GRID_POINTS {
+        return None;
+    }
+    // The grid indexes of the points in `[from, to)`.
+    let indexes = |from: i64, to: i64| {
+        let first = (from - origin + step - 1).div_euclid(step).max(0);
+        let end = (to - origin + step - 1)
+            .div_euclid(step)
+            .clamp(first, points);
+        usize::try_from(first).unwrap_or(0)..usize::try_from(end).unwrap_or(0)
+    };
+    let mut position = vec![u32::MAX; usize::try_from(points).ok()?];
+    for plan in plans {
+        for span in &plan.spans {
+            position[indexes(span.from, span.to)].fill(0);
+        }
+    }
+    let mut starts = Vec::new();
+    for (index, slot) in (0i64..).zip(position.iter_mut()) {
+        if *slot == 0 {
+            *slot = u32::try_from(starts.len()).ok()?;
+            starts.push(origin + index * step);
+        }
+    }
+    let mut free = vec![0u64; starts.len() * words];
+    for (host, plan) in plans.iter().enumerate() {
+        let (word, bit) = (host / 64, 1u64 << (host % 64));
+        for span in &plan.spans {
+            for &at in &position[indexes(span.from, span.to)] {
+                free[at as usize * words + word] |= bit;
+            }
+        }
+    }
+    Some((starts, free))
 }
 
 /// The first index from `from` on whose start is not before `target`. Searches outward from

@@ -78,6 +78,20 @@ pub fn find(conn: &mut DbConnection, id: &str) -> Result<Option<User>, StoreErro
     row.map(User::try_from).transpose()
 }
 
+/// The users with `ids`, in the order of `ids`, read in one query; unknown ids are left out.
+pub fn find_all(conn: &mut DbConnection, ids: &[String]) -> Result<Vec<User>, StoreError> {
+    let rows: Vec<UserRow> = users::table
+        .filter(users::id.eq_any(ids))
+        .select(UserRow::as_select())
+        .load(conn)?;
+    let mut found = rows
+        .into_iter()
+        .map(User::try_from)
+        .collect::<Result<Vec<_>, _>>()?;
+    found.sort_by_key(|user| ids.iter().position(|id| *id == user.id));
+    Ok(found)
+}
+
 pub fn find_by_email(conn: &mut DbConnection, email: &str) -> Result<Option<User>, StoreError> {
     let row = users::table
         .filter(users::email.eq(email.trim().to_lowercase()))

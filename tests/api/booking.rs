@@ -386,3 +386,79 @@ async fn public_pages_are_rate_limited_per_client() {
         "the API is not limited"
     );
 }
+
+/// Inserts a held meeting of `host` for `[start, end)` (UTC, `YYYY-MM-DD HH:MM:SS[.f]`), as a
+/// calendar hold that arrived with sub-second times.
+fn hold(app: &TestApp, meeting_type: &Value, lead: &Value, host: &str, start: &str, end: &str) {
+    use diesel::RunQueryDsl;
+    let mut conn = app.db.connection().unwrap();
+    let (request_id, meeting_id) = (uuid::Uuid::new_v4(), uuid::Uuid::new_v4());
+    let statements = [
+        format!(
+            "INSERT INTO meeting_requests (id, lead_id, meeting_type_id, status, notes, created_by, created_at, updated_at) \
+             VALUES ('{request_id}', '{}', '{}', 'pending_approval', NULL, 'system', '{start}', '{start}')",
+            lead["id"].as_str().unwrap(),
+            meeting_type["id"].as_str().unwrap()
+        ),
+        format!(
+            "INSERT INTO meetings (id, meeting_request_id, status, start_utc, end_utc, prospect_timezone, ics_uid, sequence, \
+             location, manage_token_hash, booking_link_id, created_at, updated_at) VALUES ('{meeting_id}', '{request_id}', \
+             'held', '{start}', '{end}', 'UTC', '{meeting_id}@test', 0, NULL, NULL, NULL, '{start}', '{start}')"
+        ),
+        format!("INSERT INTO meeting_hosts (meeting_id, user_id) VALUES ('{meeting_id}', '{host}')"),
+    ];
+    for statement in statements {
+        diesel::sql_query(statement).execute(&mut *conn).unwrap();
+    }
+}
+
+#[tokio::test]
+async fn busy_time_ending_past_a_whole_second_blocks_the_next_slot() {
+    let app = spawn_app().await;
+    let (meeting_type, link) = open_type(&app, json!({})).await;
+    let host = meeting_type["host_ids"][0].as_str().unwrap();
+    let lead = app.create_lead("held@example.com", false).await;
+    let day = tomorrow();
+    hold(
+        &app,
+        &meeting_type,
+        &lead,
+        host,
+        &format!("{day} 09:00:00"),
+        &format!("{day} 10:00:00.5"),
+    );
+    hold(
+        &app,
+        &meeting_type,
+        &lead,
+        host,
+        &format!("{day} 13:00:00"),
+        &format!("{day} 14:00:00"),
+    );
+    let body: Value = slots(&app, &link, &format!("from={day}&to={day}&tz=UTC"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let starts: Vec<&str> = body["slots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|slot| slot["start_utc"].as_str().unwrap())
+        .collect();
+    let at = |time: &str| format!("{day}T{time}Z");
+    assert!(
+        starts.contains(&at("08:30:00").as_str()),
+        "a slot may end where busy time starts"
+    );
+    assert!(!starts.contains(&at("09:30:00").as_str()));
+    assert!(
+        !starts.contains(&at("10:00:00").as_str()),
+        "busy until 10:00:00.5 overlaps the 10:00 slot: {starts:?}"
+    );
+    assert!(starts.contains(&at("10:30:00").as_str()));
+    assert!(
+        starts.contains(&at("14:00:00").as_str()),
+        "busy until 14:00:00 leaves 14:00 free"
+    );
+}
