@@ -26,6 +26,8 @@ use utoipa::{Modify, OpenApi};
         crate::workflow::routes::get_request,
         crate::workflow::routes::approve_request,
         crate::workflow::routes::reject_request,
+        crate::workflow::routes::request_slots,
+        crate::workflow::routes::schedule_request,
         crate::booking::routes::create_booking_link,
         crate::booking::routes::list_booking_links,
         crate::booking::routes::update_booking_link,

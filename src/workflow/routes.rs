@@ -4,6 +4,8 @@ use actix_web::{get, post, web, HttpResponse};
 
 use crate::auth::roles::Permission;
 use crate::auth::Principal;
+use crate::booking::meetings_api::MeetingView;
+use crate::booking::service::{slot_times, SlotView, SlotsQuery, SlotsView};
 use crate::error::AppError;
 use crate::http::extractors::ApiCaller;
 use crate::http::{Page, PageQuery};
@@ -21,7 +23,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(list_requests)
         .service(get_request)
         .service(approve_request)
-        .service(reject_request);
+        .service(reject_request)
+        .service(request_slots)
+        .service(schedule_request);
 }
 
 /// Hosts see the requests they host; the other roles that may read requests see them all.
@@ -178,4 +182,87 @@ pub async fn reject_request(
     let request = service::load(&state, id.into_inner()).await?;
     let request = service::reject(&state, request, body.into_inner(), caller.0.actor).await?;
     Ok(HttpResponse::Ok().json(MeetingRequestView::from(&request)))
+}
+
+#[utoipa::path(
+    tag = "meeting requests",
+    params(("id" = String, Path, description = "Meeting request id"), SlotsQuery),
+    responses(
+        (status = 200, description = "The times the request's hosts can meet, as the public slots", body = SlotsView),
+        (status = 404, body = crate::error::Problem),
+        (status = 422, description = "Bad dates or time zone, or more than 62 days", body = crate::error::Problem),
+    ),
+    security(("api_key" = []))
+)]
+#[get("/api/v1/meeting-requests/{id}/slots")]
+pub async fn request_slots(
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    id: web::Path<String>,
+    query: web::Query<SlotsQuery>,
+) -> Result<HttpResponse, AppError> {
+    let request = service::load(&state, id.into_inner()).await?;
+    may_see(&caller.0, &request)?;
+    let window = query
+        .parse(state.clock.now().date_naive())
+        .map_err(AppError::Validation)?;
+    let meeting_type =
+        crate::scheduling::service::load(&state, request.meeting_type_id.clone()).await?;
+    let own_type = service::type_for_request(&meeting_type, &request);
+    let times = slot_times(&state, own_type, window.window, None).await?;
+    Ok(HttpResponse::Ok().json(SlotsView {
+        timezone: window.zone.name().to_owned(),
+        duration_minutes: meeting_type.duration_minutes,
+        slots: times
+            .into_iter()
+            .map(|(start, end)| SlotView::new(start, end, window.zone))
+            .collect(),
+        degraded_hosts: Vec::new(),
+    }))
+}
+
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+pub struct ScheduleRequest {
+    /// RFC 3339 with an offset; one of the request's slots.
+    pub start: String,
+}
+
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct ScheduledView {
+    #[schema(example = "scheduled")]
+    pub status: &'static str,
+    pub meeting: MeetingView,
+}
+
+#[utoipa::path(
+    tag = "meeting requests",
+    params(("id" = String, Path, description = "Meeting request id")),
+    request_body = ScheduleRequest,
+    responses(
+        (status = 200, body = ScheduledView),
+        (status = 409, description = "Not approved, already has a meeting, or the time is not free", body = crate::error::Problem),
+        (status = 422, body = crate::error::Problem),
+    ),
+    security(("api_key" = []))
+)]
+#[post("/api/v1/meeting-requests/{id}/schedule")]
+pub async fn schedule_request(
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    id: web::Path<String>,
+    body: web::Json<ScheduleRequest>,
+) -> Result<HttpResponse, AppError> {
+    caller.0.require(Permission::RequestMeetings)?;
+    let start = chrono::DateTime::parse_from_rfc3339(body.start.trim())
+        .map(|at| at.with_timezone(&chrono::Utc))
+        .map_err(|_| AppError::validation("start", "must be an RFC 3339 time with an offset"))?;
+    let request = service::load(&state, id.into_inner()).await?;
+    let meeting_id = service::schedule(&state, request, start, caller.0.actor).await?;
+    let meeting = crate::booking::manage::find_by_id(&state, meeting_id)
+        .await?
+        .ok_or_else(|| AppError::NotFound("no meeting with that id".into()))?;
+    Ok(HttpResponse::Ok().json(ScheduledView {
+        status: "scheduled",
+        meeting: MeetingView::from(&meeting),
+    }))
 }

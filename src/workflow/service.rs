@@ -151,12 +151,7 @@ pub async fn create(
                 let Some(start) = start else {
                     return Ok(request);
                 };
-                let zone = lead
-                    .timezone
-                    .as_deref()
-                    .and_then(|zone| TimeZone::parse(zone).ok())
-                    .map_or_else(|| TimeZone::parse("UTC"), Ok)
-                    .map_err(AppError::Internal)?;
+                let zone = lead_zone(&lead)?;
                 let placed = place_meeting(
                     conn,
                     &Placement {
@@ -363,4 +358,89 @@ pub async fn reject(
         actor,
     )
     .await
+}
+
+/// The zone a lead's meeting is shown in: theirs when known, else UTC.
+fn lead_zone(lead: &crate::leads::model::Lead) -> Result<TimeZone, AppError> {
+    lead.timezone
+        .as_deref()
+        .and_then(|zone| TimeZone::parse(zone).ok())
+        .map_or_else(|| TimeZone::parse("UTC"), Ok)
+        .map_err(AppError::Internal)
+}
+
+/// The request's own hosts as the meeting type to find times with.
+pub fn type_for_request(meeting_type: &MeetingType, request: &MeetingRequest) -> MeetingType {
+    let mut for_request = meeting_type.clone();
+    for_request.host_ids.clone_from(&request.host_ids);
+    for_request
+}
+
+/// Schedules an approved request that has no time yet at `start`: one transaction that checks
+/// the time, places the meeting, moves the request to `scheduled` and queues the invitations.
+/// Returns the new meeting's id.
+pub async fn schedule(
+    state: &AppState,
+    request: MeetingRequest,
+    start: DateTime<Utc>,
+    actor: Actor,
+) -> Result<String, AppError> {
+    let schedule = WorkflowAction::Schedule;
+    let to = transition(request.status, &schedule)?;
+    let now = state.clock.now();
+    if start <= now {
+        return Err(AppError::validation("start", "must be in the future"));
+    }
+    let uid_domain = crate::booking::service::uid_domain(state);
+    let composer = state.composer();
+    let meeting_id = state
+        .db
+        .run(move |conn| {
+            Ok(write_transaction(conn, |conn| -> Result<String, AppError> {
+                if crate::booking::manage::meeting_of_request(conn, &request.id)?.is_some() {
+                    return Err(AppError::Conflict(
+                        "this request already has a meeting".into(),
+                    ));
+                }
+                let meeting_type = types_repo::find(conn, &request.meeting_type_id)?
+                    .ok_or_else(|| AppError::NotFound("no such meeting type".into()))?;
+                let lead = leads_repo::find(conn, &request.lead_id)?
+                    .ok_or_else(|| AppError::NotFound("no such lead".into()))?;
+                let own_type = type_for_request(&meeting_type, &request);
+                let hosts = hosts_free_at(conn, &own_type, None, start, now)?;
+                let placed = place_meeting(
+                    conn,
+                    &Placement {
+                        meeting_type: &meeting_type,
+                        request_id: &request.id,
+                        host_ids: &hosts,
+                        start,
+                        zone: lead_zone(&lead)?,
+                        status: "scheduled",
+                        booking_link_id: None,
+                        uid_domain: &uid_domain,
+                        link_key: &composer.link_key,
+                        claim_time: true,
+                        now,
+                    },
+                )?;
+                let step = Step {
+                    action: &schedule,
+                    from: Some(request.status),
+                    to,
+                    note: None,
+                };
+                let new_hosts = (hosts != request.host_ids).then_some(hosts.as_slice());
+                repo::transition(conn, &request.id, &step, new_hosts, &actor, now)?;
+                queue_new_meeting(conn, &composer, &placed.meeting_id, to, now)?;
+                Ok(placed.meeting_id)
+            })
+            .map_err(|error| match error {
+                AppError::Store(e) if e.is_unique_violation() => slot_taken(),
+                other => other,
+            }))
+        })
+        .await??;
+    state.emails_queued();
+    Ok(meeting_id)
 }

@@ -569,3 +569,112 @@ async fn two_managers_deciding_a_held_request_at_once_get_one_answer_each() {
         );
     }
 }
+
+#[tokio::test]
+async fn an_approved_request_without_a_time_is_scheduled_from_its_own_slots() {
+    let app = spawn_app_with(|_| {}).await;
+    let (hosts, _) = approval_type(&app).await;
+    let lead = app.create_lead("sam@prospect.test", true).await;
+    let types: Value = app
+        .get_json("/api/v1/meeting-types", &app.admin_key)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let created: Value = app
+        .post_json(
+            "/api/v1/meeting-requests",
+            &app.admin_key,
+            &json!({"lead_id": lead["id"], "meeting_type_id": types["items"][0]["id"], "host_ids": [hosts[1]]}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = created["id"].as_str().unwrap().to_owned();
+    let day = tomorrow();
+    let offered: Value = app
+        .get_json(
+            &format!("/api/v1/meeting-requests/{id}/slots?from={day}&to={day}&tz=America/New_York"),
+            &app.admin_key,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let start = offered["slots"][3]["start"].as_str().unwrap().to_owned();
+    assert!(start.ends_with("-05:00"), "in the asked zone: {start}");
+
+    let early = app
+        .post_json(
+            &format!("/api/v1/meeting-requests/{id}/schedule"),
+            &app.admin_key,
+            &json!({"start": start}),
+        )
+        .await;
+    assert_eq!(
+        early.status(),
+        409,
+        "a pending request cannot be scheduled yet"
+    );
+    let approved = app
+        .post_json(
+            &format!("/api/v1/meeting-requests/{id}/approve"),
+            &app.admin_key,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(approved.status(), 200);
+    let host_key = app.key_for(convene::auth::roles::Role::Host);
+    let refused = app
+        .post_json(
+            &format!("/api/v1/meeting-requests/{id}/schedule"),
+            &host_key,
+            &json!({"start": start}),
+        )
+        .await;
+    assert_eq!(refused.status(), 403);
+    let bad = app
+        .post_json(
+            &format!("/api/v1/meeting-requests/{id}/schedule"),
+            &app.admin_key,
+            &json!({"start": "tomorrow"}),
+        )
+        .await;
+    assert_eq!(bad.status(), 422);
+
+    let scheduled = app
+        .post_json(
+            &format!("/api/v1/meeting-requests/{id}/schedule"),
+            &app.admin_key,
+            &json!({"start": start}),
+        )
+        .await;
+    assert_eq!(scheduled.status(), 200);
+    let scheduled: Value = scheduled.json().await.unwrap();
+    assert_eq!(scheduled["status"], "scheduled");
+    assert_eq!(scheduled["meeting"]["status"], "scheduled");
+    let host_emails: Vec<&str> = scheduled["meeting"]["attendees"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["role"] == "host")
+        .map(|a| a["email"].as_str().unwrap())
+        .collect();
+    assert_eq!(host_emails, ["eric@example.com"], "the request's own host");
+    assert_eq!(request(&app, &id).await["status"], "scheduled");
+    assert_eq!(
+        emails(&app, &format!("meeting_request_id={id}&kind=invite"))
+            .await
+            .len(),
+        2
+    );
+    let again = app
+        .post_json(
+            &format!("/api/v1/meeting-requests/{id}/schedule"),
+            &app.admin_key,
+            &json!({"start": start}),
+        )
+        .await;
+    assert_eq!(again.status(), 409);
+}

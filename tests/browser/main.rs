@@ -7,5 +7,6 @@ mod browser;
 mod helpers;
 
 mod admin_login;
+mod approvals;
 mod booking_flow;
 mod leads_and_types;
