@@ -147,7 +147,8 @@ fn http_server(
                     .configure(crate::leads::routes::configure_admin)
                     .configure(crate::scheduling::routes::configure_admin)
                     .configure(crate::notifications::routes::configure_admin)
-                    .configure(crate::workflow::pages::configure_admin),
+                    .configure(crate::workflow::pages::configure_admin)
+                    .configure(crate::booking::meetings_page::configure_admin),
             )
             .route(
                 "/",

@@ -26,6 +26,11 @@ const SECTIONS: &[NavItem] = &[
         permission: Permission::DecideMeetingRequests,
     },
     NavItem {
+        label: "Meetings",
+        href: "/admin/meetings",
+        permission: Permission::UseAdminUi,
+    },
+    NavItem {
         label: "Leads",
         href: "/admin/leads",
         permission: Permission::ViewLeads,

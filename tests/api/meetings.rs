@@ -219,3 +219,89 @@ async fn past_meetings_are_logged_only_when_asked_and_allowed() {
 fn urlencode(value: &str) -> String {
     value.replace(':', "%3A").replace('+', "%2B")
 }
+
+#[tokio::test]
+async fn the_meetings_page_shows_the_week_in_the_viewers_zone_and_hosts_only_their_own() {
+    let app = spawn_app().await;
+    let hours = crate::booking::every_day();
+    let dana = app.create_user_with_password("dana@example.com", "host");
+    let eric = app.create_user_with_password("eric@example.com", "host");
+    for host in [&dana, &eric] {
+        let patched = app
+            .client
+            .patch(app.url(&format!("/api/v1/users/{host}")))
+            .bearer_auth(&app.admin_key)
+            .json(&json!({"working_hours": hours}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(patched.status(), 200);
+    }
+    let settings =
+        json!({"requires_approval": false, "min_notice_minutes": 0, "slot_step_minutes": 30});
+    let dana_type = app
+        .create_meeting_type("dana-intro", std::slice::from_ref(&dana), settings.clone())
+        .await;
+    let eric_type = app
+        .create_meeting_type("eric-intro", std::slice::from_ref(&eric), settings)
+        .await;
+    let mut starts = Vec::new();
+    for (meeting_type, email) in [(&dana_type, "one@bigco.com"), (&eric_type, "two@bigco.com")] {
+        let link = crate::booking::link_for(&app, meeting_type, json!({})).await;
+        let start = first_slot(&app, &link).await;
+        book(&app, &link, &booking(&start, email)).await;
+        starts.push(start);
+    }
+    let week = tomorrow();
+
+    app.create_user_with_password("mia@example.com", "meeting_manager");
+    crate::admin_ui::sign_in(&app, "mia@example.com", crate::helpers::TEST_PASSWORD).await;
+    let html = app
+        .client
+        .get(app.url(&format!("/admin/meetings?week={week}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("Meeting dana-intro with") && html.contains("Meeting eric-intro with"),
+        "{html}"
+    );
+    assert!(html.contains("times in Europe/Berlin"), "the viewer's zone");
+    let filtered = app
+        .client
+        .get(app.url(&format!(
+            "/admin/meetings?week={week}&host_id={eric}&view=list"
+        )))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(filtered.contains("Meeting eric-intro with") && !filtered.contains("Meeting dana-intro with"));
+    let bad = app
+        .client
+        .get(app.url("/admin/meetings?week=someday"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 422);
+
+    crate::admin_ui::sign_in(&app, "dana@example.com", crate::helpers::TEST_PASSWORD).await;
+    let own = app
+        .client
+        .get(app.url(&format!("/admin/meetings?week={week}&host_id={eric}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        own.contains("Meeting dana-intro with") && !own.contains("Meeting eric-intro with"),
+        "a host sees only their own meetings, whatever the filter says"
+    );
+}

@@ -1,0 +1,233 @@
+//! The admin Meetings view: a week (or list) of meetings in the viewer's own time zone,
+//! filtered by host, meeting type and status. Hosts see only the meetings they host.
+
+use actix_web::{get, web, HttpResponse};
+use askama::Template;
+use chrono::{Datelike, Duration, NaiveDate, TimeZone as _};
+use serde::Deserialize;
+
+use crate::auth::roles::{Permission, Role};
+use crate::booking::manage::{self, Managed, MeetingQuery};
+use crate::error::{AppError, PageError};
+use crate::http::extractors::{AdminSession, CsrfToken};
+use crate::http::pages::{render, Chrome};
+use crate::state::AppState;
+use crate::values::TimeZone;
+
+/// More meetings than this in one week are cut, with a note.
+const WEEK_LIMIT: i64 = 500;
+const STATUSES: [&str; 5] = ["scheduled", "held", "completed", "no_show", "cancelled"];
+
+pub fn configure_admin(cfg: &mut web::ServiceConfig) {
+    cfg.service(meetings_page);
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct MeetingsFilter {
+    /// Any day of the week to show, YYYY-MM-DD in the viewer's zone.
+    week: Option<String>,
+    host_id: Option<String>,
+    meeting_type_id: Option<String>,
+    status: Option<String>,
+    /// `week` (default) or `list`.
+    view: Option<String>,
+}
+
+struct MeetingLine {
+    request_id: String,
+    time: String,
+    title: String,
+    hosts: String,
+    status: String,
+}
+
+struct Day {
+    label: String,
+    meetings: Vec<MeetingLine>,
+}
+
+#[derive(Template)]
+#[template(path = "admin/meetings.html")]
+struct MeetingsPage {
+    chrome: Chrome,
+    zone: &'static str,
+    week_label: String,
+    days: Vec<Day>,
+    list: bool,
+    previous: String,
+    next: String,
+    hosts: Vec<(String, String, bool)>,
+    types: Vec<(String, String, bool)>,
+    statuses: Vec<(&'static str, bool)>,
+    query_without_view: String,
+    truncated: bool,
+    total: usize,
+}
+
+fn present(raw: &Option<String>) -> Option<String> {
+    raw.as_ref()
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
+}
+
+#[get("/meetings")]
+async fn meetings_page(
+    state: web::Data<AppState>,
+    session: AdminSession,
+    csrf: CsrfToken,
+    filter: web::Query<MeetingsFilter>,
+) -> Result<HttpResponse, PageError> {
+    let filter = filter.into_inner();
+    let zone: TimeZone = session.user.timezone;
+    let today = state.clock.now().with_timezone(&zone.tz()).date_naive();
+    let day = match present(&filter.week) {
+        Some(raw) => NaiveDate::parse_from_str(&raw, "%Y-%m-%d").map_err(|_| {
+            PageError(AppError::validation(
+                "week",
+                "must be a date in YYYY-MM-DD form",
+            ))
+        })?,
+        None => today,
+    };
+    let monday = day - Duration::days(i64::from(day.weekday().num_days_from_monday()));
+    let local_midnight = |date: NaiveDate| {
+        zone.tz()
+            .from_local_datetime(&date.and_hms_opt(0, 0, 0).unwrap_or_default())
+            .earliest()
+            .map(|at| at.with_timezone(&chrono::Utc))
+    };
+    let (Some(from), Some(to)) = (
+        local_midnight(monday),
+        local_midnight(monday + Duration::days(7)),
+    ) else {
+        return Err(PageError(AppError::validation("week", "is out of range")));
+    };
+    let status = present(&filter.status);
+    if status.as_deref().is_some_and(|s| !STATUSES.contains(&s)) {
+        return Err(PageError(AppError::validation(
+            "status",
+            "must be scheduled, held, completed, no_show or cancelled",
+        )));
+    }
+    // Hosts only ever see their own meetings, whatever the filter says.
+    let sees_all = session
+        .principal
+        .role
+        .allows(Permission::ViewAllMeetingRequests);
+    let host_id = if sees_all {
+        present(&filter.host_id)
+    } else {
+        Some(session.user.id.clone())
+    };
+    let query = MeetingQuery {
+        from: Some(from),
+        to: Some(to),
+        status: status.clone(),
+        host_id: host_id.clone(),
+    };
+    let mut found: Vec<Managed> = manage::list(&state, query, WEEK_LIMIT + 1).await?;
+    let truncated = found.len() as i64 > WEEK_LIMIT;
+    found.truncate(WEEK_LIMIT as usize);
+    let type_id = present(&filter.meeting_type_id);
+    if let Some(type_id) = &type_id {
+        found.retain(|managed| &managed.meeting_type.id == type_id);
+    }
+    let (types, users) = state
+        .db
+        .run(|conn| {
+            Ok((
+                crate::scheduling::repo::list(conn)?,
+                crate::users::repo::list(conn, None, 500)?,
+            ))
+        })
+        .await?;
+
+    let mut days: Vec<Day> = (0..7)
+        .map(|offset| Day {
+            label: (monday + Duration::days(offset))
+                .format("%a %Y-%m-%d")
+                .to_string(),
+            meetings: Vec::new(),
+        })
+        .collect();
+    for managed in &found {
+        let start = managed.start().with_timezone(&zone.tz());
+        let end = managed.end().with_timezone(&zone.tz());
+        let index = (start.date_naive() - monday).num_days().clamp(0, 6) as usize;
+        days[index].meetings.push(MeetingLine {
+            request_id: managed.request.id.clone(),
+            time: format!("{}–{}", start.format("%H:%M"), end.format("%H:%M")),
+            title: format!("{} with {}", managed.meeting_type.name, managed.lead.name),
+            hosts: managed
+                .hosts
+                .iter()
+                .map(|h| h.name.clone())
+                .collect::<Vec<_>>()
+                .join(", "),
+            status: managed.meeting.status.replace('_', " "),
+        });
+    }
+    let list = filter.view.as_deref() == Some("list");
+    let params = |week: NaiveDate, view: Option<&str>| {
+        let mut pairs: Vec<(&str, String)> = vec![("week", week.format("%Y-%m-%d").to_string())];
+        for (key, value) in [
+            ("host_id", &host_id.clone().filter(|_| sees_all)),
+            ("meeting_type_id", &type_id),
+            ("status", &status),
+        ] {
+            if let Some(value) = value {
+                pairs.push((key, value.clone()));
+            }
+        }
+        if let Some(view) = view {
+            pairs.push(("view", view.to_owned()));
+        }
+        serde_urlencoded::to_string(pairs).unwrap_or_default()
+    };
+    let view = list.then_some("list");
+    render(&MeetingsPage {
+        chrome: Chrome::new(&session, &csrf, "/admin/meetings"),
+        zone: zone.name(),
+        week_label: format!(
+            "{} – {}",
+            monday.format("%a %Y-%m-%d"),
+            (monday + Duration::days(6)).format("%a %Y-%m-%d")
+        ),
+        total: found.len(),
+        days,
+        list,
+        previous: params(monday - Duration::days(7), view),
+        next: params(monday + Duration::days(7), view),
+        hosts: if sees_all {
+            users
+                .iter()
+                .filter(|user| matches!(user.role, Role::Host | Role::Admin | Role::MeetingManager))
+                .map(|user| {
+                    (
+                        user.id.clone(),
+                        user.name.clone(),
+                        host_id.as_deref() == Some(user.id.as_str()),
+                    )
+                })
+                .collect()
+        } else {
+            Vec::new()
+        },
+        types: types
+            .iter()
+            .map(|t| {
+                (
+                    t.id.clone(),
+                    t.name.clone(),
+                    type_id.as_deref() == Some(t.id.as_str()),
+                )
+            })
+            .collect(),
+        statuses: STATUSES
+            .iter()
+            .map(|s| (*s, status.as_deref() == Some(*s)))
+            .collect(),
+        query_without_view: params(monday, None),
+        truncated,
+    })
+}
