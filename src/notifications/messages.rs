@@ -75,91 +75,63 @@ pub struct MailView {
     pub reminder_lead: String,
 }
 
-macro_rules! mail_template {
-    ($name:ident, $path:literal) => {
-        #[derive(Template)]
-        #[template(path = $path)]
-        struct $name<'a> {
-            m: &'a MailView,
+/// Declares each kind's three templates (`templates/email/<kind>/`) and `render`, which picks
+/// them by kind.
+macro_rules! mail_templates {
+    ($($kind:ident => $module:ident: $subject:literal, $text:literal, $html:literal;)*) => {
+        $(
+            mod $module {
+                use askama::Template;
+
+                #[derive(Template)]
+                #[template(path = $subject)]
+                pub struct Subject<'a> {
+                    pub m: &'a super::MailView,
+                }
+
+                #[derive(Template)]
+                #[template(path = $text)]
+                pub struct Text<'a> {
+                    pub m: &'a super::MailView,
+                }
+
+                #[derive(Template)]
+                #[template(path = $html)]
+                pub struct Html<'a> {
+                    pub m: &'a super::MailView,
+                }
+            }
+        )*
+
+        /// Subject, plain text and HTML of `kind` for `m`.
+        fn render(kind: EmailKind, m: &MailView) -> Result<(String, String, String), askama::Error> {
+            let (subject, text, html) = match kind {
+                $(EmailKind::$kind => (
+                    $module::Subject { m }.render()?,
+                    $module::Text { m }.render()?,
+                    $module::Html { m }.render()?,
+                ),)*
+                #[allow(unreachable_patterns)]
+                _ => {
+                    return Err(askama::Error::Custom(
+                        format!("no meeting template for {kind} emails").into(),
+                    ))
+                }
+            };
+            Ok((one_line(&subject), text, html))
         }
     };
 }
 
-mail_template!(InviteSubject, "email/invite/subject.txt");
-mail_template!(InviteText, "email/invite/body.txt");
-mail_template!(InviteHtml, "email/invite/body.html");
-mail_template!(UpdateSubject, "email/update/subject.txt");
-mail_template!(UpdateText, "email/update/body.txt");
-mail_template!(UpdateHtml, "email/update/body.html");
-mail_template!(CancelSubject, "email/cancel/subject.txt");
-mail_template!(CancelText, "email/cancel/body.txt");
-mail_template!(CancelHtml, "email/cancel/body.html");
-mail_template!(ReminderSubject, "email/reminder/subject.txt");
-mail_template!(ReminderText, "email/reminder/body.txt");
-mail_template!(ReminderHtml, "email/reminder/body.html");
-mail_template!(ConfirmationSubject, "email/confirmation/subject.txt");
-mail_template!(ConfirmationText, "email/confirmation/body.txt");
-mail_template!(ConfirmationHtml, "email/confirmation/body.html");
-mail_template!(ApprovalSubject, "email/approval_request/subject.txt");
-mail_template!(ApprovalText, "email/approval_request/body.txt");
-mail_template!(ApprovalHtml, "email/approval_request/body.html");
-mail_template!(RejectionSubject, "email/rejection/subject.txt");
-mail_template!(RejectionText, "email/rejection/body.txt");
-mail_template!(RejectionHtml, "email/rejection/body.html");
-mail_template!(EscalationSubject, "email/escalation/subject.txt");
-mail_template!(EscalationText, "email/escalation/body.txt");
-mail_template!(EscalationHtml, "email/escalation/body.html");
-
-/// Subject, plain text and HTML of `kind` for `view`.
-fn render(kind: EmailKind, m: &MailView) -> Result<(String, String, String), askama::Error> {
-    let (subject, text, html) = match kind {
-        EmailKind::Invite => (
-            InviteSubject { m }.render()?,
-            InviteText { m }.render()?,
-            InviteHtml { m }.render()?,
-        ),
-        EmailKind::Update => (
-            UpdateSubject { m }.render()?,
-            UpdateText { m }.render()?,
-            UpdateHtml { m }.render()?,
-        ),
-        EmailKind::Cancel => (
-            CancelSubject { m }.render()?,
-            CancelText { m }.render()?,
-            CancelHtml { m }.render()?,
-        ),
-        EmailKind::Reminder => (
-            ReminderSubject { m }.render()?,
-            ReminderText { m }.render()?,
-            ReminderHtml { m }.render()?,
-        ),
-        EmailKind::Confirmation => (
-            ConfirmationSubject { m }.render()?,
-            ConfirmationText { m }.render()?,
-            ConfirmationHtml { m }.render()?,
-        ),
-        EmailKind::ApprovalRequest => (
-            ApprovalSubject { m }.render()?,
-            ApprovalText { m }.render()?,
-            ApprovalHtml { m }.render()?,
-        ),
-        EmailKind::Rejection => (
-            RejectionSubject { m }.render()?,
-            RejectionText { m }.render()?,
-            RejectionHtml { m }.render()?,
-        ),
-        EmailKind::Escalation => (
-            EscalationSubject { m }.render()?,
-            EscalationText { m }.render()?,
-            EscalationHtml { m }.render()?,
-        ),
-        EmailKind::OutcomeRequest | EmailKind::Survey => {
-            return Err(askama::Error::Custom(
-                format!("no meeting template for {kind} emails").into(),
-            ))
-        }
-    };
-    Ok((one_line(&subject), text, html))
+mail_templates! {
+    Invite => invite: "email/invite/subject.txt", "email/invite/body.txt", "email/invite/body.html";
+    Update => update: "email/update/subject.txt", "email/update/body.txt", "email/update/body.html";
+    Cancel => cancel: "email/cancel/subject.txt", "email/cancel/body.txt", "email/cancel/body.html";
+    Reminder => reminder: "email/reminder/subject.txt", "email/reminder/body.txt", "email/reminder/body.html";
+    Confirmation => confirmation: "email/confirmation/subject.txt", "email/confirmation/body.txt", "email/confirmation/body.html";
+    ApprovalRequest => approval_request: "email/approval_request/subject.txt", "email/approval_request/body.txt", "email/approval_request/body.html";
+    Rejection => rejection: "email/rejection/subject.txt", "email/rejection/body.txt", "email/rejection/body.html";
+    Escalation => escalation: "email/escalation/subject.txt", "email/escalation/body.txt", "email/escalation/body.html";
 }
 
 /// A subject is one header line: line breaks from names or templates would end it early.
