@@ -10,6 +10,7 @@ pub mod http;
 pub mod jobs;
 pub mod leads;
 pub mod notifications;
+pub mod outcomes;
 pub mod scheduling;
 pub mod startup;
 pub mod state;

@@ -108,12 +108,15 @@ fn http_server(
             .configure(crate::booking::routes::configure_public)
             .configure(crate::booking::routes::configure_manage)
             .configure(crate::booking::meetings_api::configure)
+            .configure(crate::outcomes::routes::configure)
+            .configure(crate::outcomes::routes::configure_public)
             .service(
                 web::scope("/admin")
                     .configure(crate::auth::routes::configure_admin)
                     .configure(crate::users::routes::configure_admin)
                     .configure(crate::leads::routes::configure_admin)
-                    .configure(crate::scheduling::routes::configure_admin),
+                    .configure(crate::scheduling::routes::configure_admin)
+                    .configure(crate::outcomes::routes::configure_admin),
             )
             .route(
                 "/",

@@ -55,6 +55,9 @@ impl Role {
                     | ViewAllMeetingRequests
                     | DecideMeetingRequests
                     | ManageBookingLinks
+                    | RecordOutcomes
+                    | RecordAnyOutcome
+                    | ViewReports
             ),
             Role::Marketer => matches!(
                 permission,
@@ -66,8 +69,9 @@ impl Role {
                     | RequestMeetings
                     | ViewAllMeetingRequests
                     | ManageBookingLinks
+                    | ViewReports
             ),
-            Role::Host => matches!(permission, UseAdminUi | ViewMeetingTypes),
+            Role::Host => matches!(permission, UseAdminUi | ViewMeetingTypes | RecordOutcomes),
         }
     }
 }
@@ -111,6 +115,12 @@ pub enum Permission {
     DecideMeetingRequests,
     /// Create, list and turn off booking links.
     ManageBookingLinks,
+    /// Record what happened at a meeting the caller hosts.
+    RecordOutcomes,
+    /// Record the outcome of any meeting, hosted or not.
+    RecordAnyOutcome,
+    /// Read the funnel and pipeline reports.
+    ViewReports,
 }
 
 #[cfg(test)]
@@ -140,6 +150,22 @@ mod tests {
         assert!(Role::MeetingManager.allows(Permission::DecideMeetingRequests));
         assert!(!Role::MeetingManager.allows(Permission::ManageLeads));
         assert!(!Role::Host.allows(Permission::ViewAllMeetingRequests));
+    }
+
+    #[test]
+    fn hosts_record_outcomes_of_their_own_meetings_only() {
+        assert!(Role::Host.allows(Permission::RecordOutcomes));
+        assert!(!Role::Host.allows(Permission::RecordAnyOutcome));
+        assert!(Role::MeetingManager.allows(Permission::RecordAnyOutcome));
+        assert!(!Role::Marketer.allows(Permission::RecordOutcomes));
+    }
+
+    #[test]
+    fn revenue_readers_see_reports() {
+        for role in [Role::Admin, Role::MeetingManager, Role::Marketer] {
+            assert!(role.allows(Permission::ViewReports), "{role}");
+        }
+        assert!(!Role::Host.allows(Permission::ViewReports));
     }
 
     #[test]

@@ -10,8 +10,9 @@ use crate::scheduling::availability::{HostCalendar, HostLoad, Interval, MeetingR
 use crate::scheduling::meeting_types::MeetingType;
 use crate::users::model::User;
 
-/// Meeting statuses that occupy a host's time.
-pub const OCCUPYING: [&str; 2] = ["held", "scheduled"];
+/// Meeting statuses that occupy a host's time. A meeting whose outcome is recorded keeps its
+/// time: an outcome may be recorded as soon as the meeting starts.
+pub const OCCUPYING: [&str; 4] = ["held", "scheduled", "completed", "no_show"];
 
 /// How far around a window meetings still matter: buffers reach at most four hours, and the
 /// per-day limit counts meetings on the host's whole local day.
@@ -33,7 +34,7 @@ pub fn rules_of(meeting_type: &MeetingType) -> MeetingRules {
 }
 
 /// The engine's view of each host in `hosts` for `window`. Held slots are busy time; scheduled
-/// meetings are busy and count toward the per-day limit. `ignoring` leaves one meeting out: the
+/// (and completed or no-show) meetings are busy and count toward the per-day limit. `ignoring` leaves one meeting out: the
 /// one being rescheduled, whose own time is free for it.
 pub fn host_calendars(
     conn: &mut DbConnection,
@@ -75,10 +76,10 @@ pub fn host_calendars(
                     start: start.and_utc(),
                     end: end.and_utc(),
                 };
-                if status == "scheduled" {
-                    calendar.meetings.push(interval);
-                } else {
+                if status == "held" {
                     calendar.busy.push(interval);
+                } else {
+                    calendar.meetings.push(interval);
                 }
             }
             calendar

@@ -9,5 +9,7 @@ mod manage;
 mod meeting_requests;
 mod meeting_types;
 mod meetings;
+mod outcomes;
 mod storage;
+mod surveys;
 mod users;

@@ -1,0 +1,122 @@
+//! Recording what happened at a meeting: who may, when, and the one transaction that moves the
+//! request through the workflow, writes its audit row, the outcome and the opportunity.
+
+use chrono::{DateTime, Utc};
+
+use crate::auth::roles::Permission;
+use crate::auth::Principal;
+use crate::booking::manage::{self, Managed};
+use crate::db::write_transaction;
+use crate::error::AppError;
+use crate::outcomes::model::{OutcomeStatus, OutcomeView, RecordOutcome};
+use crate::outcomes::repo;
+use crate::state::AppState;
+use crate::workflow::repo::{self as requests_repo, Step};
+use crate::workflow::state::{transition, WorkflowAction};
+
+/// Meeting statuses an outcome can be recorded (or corrected) in.
+const RECORDABLE: [&str; 3] = ["scheduled", "completed", "no_show"];
+
+/// Whether `caller` may record the outcome of `managed`: managers any meeting, hosts their own.
+pub fn may_record(caller: &Principal, managed: &Managed) -> Result<(), AppError> {
+    caller.require(Permission::RecordOutcomes)?;
+    let hosts_it = managed.hosts.iter().any(|host| caller.is_user(&host.id));
+    if caller.role.allows(Permission::RecordAnyOutcome) || hosts_it {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(
+            "hosts may record the outcomes of their own meetings only".into(),
+        ))
+    }
+}
+
+/// The meeting's outcome as the API shows it: recorded, `unconfirmed` once it has started
+/// with nothing recorded, `None` before that.
+pub fn view_of(
+    recorded: Option<OutcomeView>,
+    managed: &Managed,
+    now: DateTime<Utc>,
+) -> Option<OutcomeView> {
+    let started = managed.start() <= now && RECORDABLE.contains(&managed.meeting.status.as_str());
+    recorded.or_else(|| started.then(OutcomeView::unconfirmed))
+}
+
+pub async fn outcome_of(
+    state: &AppState,
+    managed: &Managed,
+) -> Result<Option<OutcomeView>, AppError> {
+    let meeting_id = managed.meeting.id.clone();
+    let recorded = state
+        .db
+        .run(move |conn| repo::find(conn, &meeting_id))
+        .await?;
+    Ok(view_of(recorded, managed, state.clock.now()))
+}
+
+/// Records (or corrects) the outcome of a meeting that has started.
+pub async fn record(
+    state: &AppState,
+    managed: Managed,
+    outcome: RecordOutcome,
+    caller: &Principal,
+) -> Result<OutcomeView, AppError> {
+    may_record(caller, &managed)?;
+    let now = state.clock.now();
+    if managed.start() > now {
+        return Err(AppError::Conflict(
+            "the meeting has not started yet; record its outcome once it has".into(),
+        ));
+    }
+    let from_meeting_status = managed.meeting.status.clone();
+    if !RECORDABLE.contains(&from_meeting_status.as_str()) {
+        return Err(AppError::Conflict(format!(
+            "a {} meeting has no outcome to record",
+            from_meeting_status.replace('_', " ")
+        )));
+    }
+    let action = match outcome.status {
+        OutcomeStatus::Held => WorkflowAction::RecordHeld,
+        OutcomeStatus::NoShow => WorkflowAction::RecordNoShow,
+    };
+    let to = transition(managed.request.status, &action)?;
+    let actor = caller.actor.clone();
+    let meeting_id = managed.meeting.id.clone();
+    state
+        .db
+        .run(move |conn| {
+            Ok(write_transaction(conn, |conn| {
+                let moved = repo::set_meeting_status(
+                    conn,
+                    &meeting_id,
+                    &from_meeting_status,
+                    outcome.status.meeting_status(),
+                    now,
+                )?;
+                if !moved {
+                    return Err(AppError::Conflict(
+                        "the meeting changed meanwhile; reload and try again".into(),
+                    ));
+                }
+                let note = outcome.next_step.clone();
+                let step = Step {
+                    action: &action,
+                    from: Some(managed.request.status),
+                    to,
+                    note: note.as_deref(),
+                };
+                requests_repo::transition(conn, &managed.request.id, &step, None, &actor, now)?;
+                repo::save(conn, &meeting_id, &outcome, &actor, now)?;
+                repo::find(conn, &meeting_id)?.ok_or_else(|| {
+                    AppError::Internal(format!("outcome of {meeting_id} vanished after saving"))
+                })
+            }))
+        })
+        .await?
+}
+
+/// The meeting by id, 404 when unknown.
+pub async fn meeting(state: &AppState, id: String) -> Result<Managed, AppError> {
+    manage::find_by_id(state, id)
+        .await?
+        .ok_or_else(|| AppError::NotFound("no meeting with that id".into()))
+}
