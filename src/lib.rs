@@ -11,6 +11,7 @@ pub mod jobs;
 pub mod leads;
 pub mod notifications;
 pub mod outcomes;
+pub mod reports;
 pub mod scheduling;
 pub mod startup;
 pub mod state;

@@ -110,13 +110,15 @@ fn http_server(
             .configure(crate::booking::meetings_api::configure)
             .configure(crate::outcomes::routes::configure)
             .configure(crate::outcomes::routes::configure_public)
+            .configure(crate::reports::routes::configure)
             .service(
                 web::scope("/admin")
                     .configure(crate::auth::routes::configure_admin)
                     .configure(crate::users::routes::configure_admin)
                     .configure(crate::leads::routes::configure_admin)
                     .configure(crate::scheduling::routes::configure_admin)
-                    .configure(crate::outcomes::routes::configure_admin),
+                    .configure(crate::outcomes::routes::configure_admin)
+                    .configure(crate::reports::routes::configure_admin),
             )
             .route(
                 "/",

@@ -31,6 +31,11 @@ const SECTIONS: &[NavItem] = &[
         permission: Permission::ViewMeetingTypes,
     },
     NavItem {
+        label: "Reports",
+        href: "/admin/reports",
+        permission: Permission::ViewReports,
+    },
+    NavItem {
         label: "Users",
         href: "/admin/users",
         permission: Permission::ViewUsers,

@@ -10,6 +10,7 @@ mod meeting_requests;
 mod meeting_types;
 mod meetings;
 mod outcomes;
+mod reports;
 mod storage;
 mod surveys;
 mod users;
