@@ -161,6 +161,15 @@ impl ReportQuery {
     }
 }
 
+/// A decimal as the JSON report writes it (`2.0`, `0.3333`), so CSV and JSON read the same;
+/// empty when there is none.
+fn json_number(value: Option<f64>) -> String {
+    value
+        .and_then(serde_json::Number::from_f64)
+        .map(|n| n.to_string())
+        .unwrap_or_default()
+}
+
 fn utc(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
@@ -213,7 +222,6 @@ impl FunnelReport {
 
     /// The report as `metric,value` lines.
     pub fn csv_rows(&self) -> Vec<(&'static str, String)> {
-        let number = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
         vec![
             ("from", self.from.clone()),
             ("to", self.to.clone()),
@@ -229,7 +237,7 @@ impl FunnelReport {
                 "meetings_unconfirmed",
                 self.meetings_unconfirmed.to_string(),
             ),
-            ("no_show_rate", number(self.no_show_rate)),
+            ("no_show_rate", json_number(self.no_show_rate)),
             ("opportunities", self.opportunities.to_string()),
             ("opportunities_won", self.opportunities_won.to_string()),
             ("pipeline_amount", self.pipeline_amount.clone()),
@@ -237,23 +245,23 @@ impl FunnelReport {
             ("currency", self.currency.clone()),
             (
                 "conversion.lead_to_meeting",
-                number(self.conversion.lead_to_meeting),
+                json_number(self.conversion.lead_to_meeting),
             ),
             (
                 "conversion.meeting_to_opportunity",
-                number(self.conversion.meeting_to_opportunity),
+                json_number(self.conversion.meeting_to_opportunity),
             ),
             (
                 "conversion.opportunity_to_won",
-                number(self.conversion.opportunity_to_won),
+                json_number(self.conversion.opportunity_to_won),
             ),
             (
                 "median_hours_request_to_meeting",
-                number(self.median_hours_request_to_meeting),
+                json_number(self.median_hours_request_to_meeting),
             ),
             (
                 "median_hours_pending_approval",
-                number(self.median_hours_pending_approval),
+                json_number(self.median_hours_pending_approval),
             ),
         ]
     }
@@ -291,9 +299,7 @@ impl PipelineRow {
             self.opportunities.to_string(),
             self.pipeline_amount.clone(),
             self.won_amount.clone(),
-            self.avg_survey_rating
-                .map(|v| v.to_string())
-                .unwrap_or_default(),
+            json_number(self.avg_survey_rating),
         ]
     }
 }

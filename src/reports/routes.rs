@@ -11,7 +11,8 @@ use crate::http::extractors::{AdminSession, ApiCaller, CsrfToken};
 use crate::http::pages::{render, Chrome};
 use crate::reports::charts::{bar_chart, line_chart, Bar, Point};
 use crate::reports::model::{
-    FunnelReport, GroupBy, PipelineReport, ReportFilter, ReportQuery, PIPELINE_CSV_HEADER,
+    FunnelReport, GroupBy, PipelineReport, ReportFilter, ReportQuery, DEFAULT_DAYS,
+    PIPELINE_CSV_HEADER,
 };
 use crate::reports::service::{self, MonthTrend};
 use crate::state::AppState;
@@ -297,6 +298,20 @@ fn trend_charts(trend: &[MonthTrend]) -> (String, String) {
     )
 }
 
+/// The page works in whole days, so the period it shows is exactly what its CSV links (which
+/// carry the days) download: by default the 90 days before today, and today.
+fn whole_days(mut query: ReportQuery, now: DateTime<Utc>) -> ReportQuery {
+    let today = now.date_naive();
+    let blank = |value: &Option<String>| value.as_deref().is_none_or(|v| v.trim().is_empty());
+    if blank(&query.to) {
+        query.to = Some(today.to_string());
+    }
+    if blank(&query.from) {
+        query.from = Some((today - Duration::days(DEFAULT_DAYS)).to_string());
+    }
+    query
+}
+
 #[get("/reports")]
 async fn reports_page(
     state: web::Data<AppState>,
@@ -306,6 +321,7 @@ async fn reports_page(
 ) -> Result<HttpResponse, PageError> {
     session.principal.require(Permission::ViewReports)?;
     let now = state.clock.now();
+    let query = whole_days(query.into_inner(), now);
     let mut error = None;
     let (filter, group_by) = match (query.filter(now), query.group_by()) {
         (Ok(filter), Ok(group_by)) => (filter, group_by),
@@ -315,7 +331,7 @@ async fn reports_page(
                 messages.push(errors.for_people());
             }
             error = Some(messages.join("; "));
-            let fallback = ReportQuery::default()
+            let fallback = whole_days(ReportQuery::default(), now)
                 .filter(now)
                 .map_err(|e| PageError(AppError::Validation(e)))?;
             (fallback, GroupBy::Campaign)

@@ -421,7 +421,7 @@ async fn funnel_and_pipeline_count_the_hand_built_data_set() {
         [
             "key,meetings_held,no_shows,opportunities,pipeline_amount,won_amount,avg_survey_rating",
             "spring,3,0,3,15000.50,10000.00,4.5",
-            "(none),1,0,0,0.00,0.00,2",
+            "(none),1,0,0,0.00,0.00,2.0",
             "autumn,0,1,0,0.00,0.00,",
         ]
     );

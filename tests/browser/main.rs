@@ -9,3 +9,4 @@ mod helpers;
 mod admin_login;
 mod booking_flow;
 mod leads_and_types;
+mod reports_page;
