@@ -1,3 +1,7 @@
+DROP INDEX audit_log_reached;
+DROP INDEX leads_report_group;
+DROP INDEX leads_report;
+DROP INDEX meeting_requests_report_join;
 DROP INDEX meeting_requests_report;
 DROP INDEX meetings_report;
 DROP TABLE survey_responses;
