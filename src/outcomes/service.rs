@@ -70,10 +70,11 @@ pub async fn record(
     }
     let from_meeting_status = managed.meeting.status.clone();
     if !RECORDABLE.contains(&from_meeting_status.as_str()) {
-        return Err(AppError::Conflict(format!(
-            "a {} meeting has no outcome to record",
-            from_meeting_status.replace('_', " ")
-        )));
+        return Err(AppError::Conflict(match from_meeting_status.as_str() {
+            // A held slot is a booking still waiting for a manager's approval.
+            "held" => "the meeting is still waiting for approval; it has no outcome yet".into(),
+            other => format!("a {other} meeting has no outcome to record"),
+        }));
     }
     let actor = caller.actor.clone();
     let meeting = RecordedMeeting {

@@ -595,3 +595,45 @@ async fn the_reports_page_draws_its_charts_and_offers_the_same_csv() {
         .unwrap();
     assert!(!home.contains("Revenue from meetings") && !home.contains(r#"href="/admin/reports""#));
 }
+
+#[tokio::test]
+async fn the_openapi_document_describes_outcomes_surveys_and_reports() {
+    let app = spawn_app().await;
+    let doc: Value = app
+        .client
+        .get(app.url("/api/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(doc["paths"]["/api/v1/meetings/{id}/outcome"]["put"].is_object());
+    assert!(doc["paths"]["/survey/{token}"]["post"].is_object());
+    for path in ["/api/v1/reports/funnel", "/api/v1/reports/pipeline"] {
+        let parameters: Vec<&str> = doc["paths"][path]["get"]["parameters"]
+            .as_array()
+            .unwrap_or_else(|| panic!("missing {path}"))
+            .iter()
+            .map(|p| p["name"].as_str().unwrap())
+            .collect();
+        assert!(
+            ["from", "to", "campaign", "host_id", "group_by", "format"]
+                .iter()
+                .all(|p| parameters.contains(p)),
+            "{path}: {parameters:?}"
+        );
+    }
+    for schema in [
+        "FunnelReport",
+        "PipelineReport",
+        "OutcomeInput",
+        "OutcomeView",
+        "MeetingDetail",
+    ] {
+        assert!(
+            doc["components"]["schemas"][schema].is_object(),
+            "missing schema {schema}"
+        );
+    }
+}
