@@ -81,7 +81,7 @@ done
 echo "Query plans (one year):"
 from_ts="$year_ago 00:00:00"
 to_ts="$anchor 00:00:00"
-meetings_query="SELECT COALESCE(SUM(CASE WHEN m.status IN ('scheduled', 'completed', 'no_show') THEN 1 ELSE 0 END), 0) AS scheduled, COALESCE(SUM(CASE WHEN m.status = 'completed' THEN 1 ELSE 0 END), 0) AS held FROM meetings m JOIN meeting_requests r ON r.id = m.meeting_request_id WHERE m.start_utc >= '$from_ts' AND m.start_utc < '$to_ts'"
+meetings_query="SELECT COALESCE(SUM(CASE WHEN m.status IN ('scheduled', 'completed', 'no_show') THEN 1 ELSE 0 END), 0) AS scheduled, COALESCE(SUM(CASE WHEN m.status = 'completed' THEN 1 ELSE 0 END), 0) AS held FROM meetings m WHERE m.start_utc >= '$from_ts' AND m.start_utc < '$to_ts'"
 pipeline_query="SELECT l.campaign AS group_key, COALESCE(SUM(CASE WHEN m.status = 'completed' THEN 1 ELSE 0 END), 0) AS held, COUNT(o.id) AS opportunities, CAST(COALESCE(SUM(CASE WHEN o.currency = 'EUR' THEN o.amount_minor ELSE 0 END), 0) AS BIGINT) AS pipeline_minor FROM meetings m JOIN meeting_requests r ON r.id = m.meeting_request_id JOIN leads l ON l.id = r.lead_id LEFT JOIN opportunities o ON o.meeting_id = m.id AND m.status = 'completed' WHERE m.start_utc >= '$from_ts' AND m.start_utc < '$to_ts' GROUP BY l.campaign"
 leads_query="SELECT COUNT(*) AS leads, COALESCE(SUM(CASE WHEN l.stage IN ('mql', 'sql', 'opportunity', 'customer') THEN 1 ELSE 0 END), 0) AS mqls FROM leads l WHERE l.created_at >= '$from_ts' AND l.created_at < '$to_ts'"
 approved_query="SELECT COUNT(*) AS requested, COUNT(a.entity_id) AS approved FROM meeting_requests r LEFT JOIN audit_log a ON a.entity_id = r.id AND a.to_status = 'approved' AND a.entity_type = 'meeting_request' WHERE r.created_at >= '$from_ts' AND r.created_at < '$to_ts'"

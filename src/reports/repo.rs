@@ -126,11 +126,30 @@ fn needs_leads(filter: &ReportFilter) -> bool {
     filter.campaign.is_some() || filter.source.is_some()
 }
 
-/// `FROM meetings m …` with the request (`r`), the lead (`l`) when needed, `joins`, and the
-/// WHERE clause of the period (on the meeting's start) and filters.
-fn meetings_in_scope(sql: &mut Sql, filter: &ReportFilter, with_leads: bool, joins: &str) {
-    sql.push(" FROM meetings m JOIN meeting_requests r ON r.id = m.meeting_request_id");
-    if with_leads || needs_leads(filter) {
+/// The tables a meeting query reads columns of, besides `meetings m`.
+#[derive(Clone, Copy)]
+struct Needs {
+    /// `meeting_requests r`.
+    requests: bool,
+    /// `leads l` (through the request).
+    leads: bool,
+}
+
+const MEETINGS_ONLY: Needs = Needs {
+    requests: false,
+    leads: false,
+};
+
+/// `FROM meetings m …` with the request (`r`) and lead (`l`) only when the query or a filter
+/// reads them (each join is a lookup per meeting), then `joins`, and the WHERE clause of the
+/// period (on the meeting's start) and filters.
+fn meetings_in_scope(sql: &mut Sql, filter: &ReportFilter, needs: Needs, joins: &str) {
+    let leads = needs.leads || needs_leads(filter);
+    sql.push(" FROM meetings m");
+    if leads || needs.requests || filter.meeting_type_id.is_some() {
+        sql.push(" JOIN meeting_requests r ON r.id = m.meeting_request_id");
+    }
+    if leads {
         sql.push(" JOIN leads l ON l.id = r.lead_id");
     }
     sql.push(joins);
@@ -252,7 +271,7 @@ pub fn meeting_counts(
     ))
     .time(now)
     .push(" THEN 1 ELSE 0 END), 0) AS unconfirmed");
-    meetings_in_scope(&mut sql, filter, false, "");
+    meetings_in_scope(&mut sql, filter, MEETINGS_ONLY, "");
     sql.one(conn)
 }
 
@@ -285,7 +304,7 @@ pub fn opportunity_totals(
     meetings_in_scope(
         &mut sql,
         filter,
-        false,
+        MEETINGS_ONLY,
         " JOIN opportunities o ON o.meeting_id = m.id",
     );
     sql.push(" AND m.status = 'completed' GROUP BY o.currency");
@@ -329,14 +348,19 @@ pub fn median_seconds_request_to_meeting(
     sql.push("WITH d AS (SELECT ")
         .seconds_between("m.start_utc", "r.created_at")
         .push(" AS s");
-    meetings_in_scope(&mut sql, filter, false, "");
+    let needs = Needs {
+        requests: true,
+        leads: false,
+    };
+    meetings_in_scope(&mut sql, filter, needs, "");
     sql.push(&format!(
         " AND m.status IN {BOOKED} AND m.start_utc >= r.created_at"
     ));
     median_of_d(sql, conn)
 }
 
-/// Median seconds requests created in the period waited for a manager's approval.
+/// Median seconds requests created in the period waited for a manager's approval: the step
+/// from pending approval to approved, which only a manager's approval makes.
 pub fn median_seconds_pending_approval(
     conn: &mut DbConnection,
     filter: &ReportFilter,
@@ -348,9 +372,17 @@ pub fn median_seconds_pending_approval(
     requests_in_scope(
         &mut sql,
         filter,
-        " JOIN audit_log a ON a.entity_type = 'meeting_request' AND a.entity_id = r.id AND a.action = 'approve'",
+        " JOIN audit_log a ON a.to_status = 'approved' AND a.entity_type = 'meeting_request' \
+         AND a.entity_id = r.id AND a.from_status = 'pending_approval'",
     );
     median_of_d(sql, conn)
+}
+
+fn needs_of(group_by: GroupBy) -> Needs {
+    Needs {
+        requests: group_by == GroupBy::MeetingType,
+        leads: matches!(group_by, GroupBy::Campaign | GroupBy::Source),
+    }
 }
 
 /// The SELECT expression naming a group, and the joins it needs.
@@ -413,8 +445,7 @@ pub fn pipeline_groups(
     let joins = format!(
         "{joins} LEFT JOIN opportunities o ON o.meeting_id = m.id AND m.status = 'completed'"
     );
-    let with_leads = matches!(group_by, GroupBy::Campaign | GroupBy::Source);
-    meetings_in_scope(&mut sql, filter, with_leads, &joins);
+    meetings_in_scope(&mut sql, filter, needs_of(group_by), &joins);
     sql.push(&format!(" GROUP BY {group}"));
     sql.load(conn)
 }
@@ -442,8 +473,7 @@ pub fn rating_groups(
         "SELECT {key} AS group_key, COALESCE(SUM(s.rating), 0) AS rating_sum, COUNT(s.rating) AS ratings"
     ));
     let joins = format!("{joins} JOIN survey_responses s ON s.meeting_id = m.id");
-    let with_leads = matches!(group_by, GroupBy::Campaign | GroupBy::Source);
-    meetings_in_scope(&mut sql, filter, with_leads, &joins);
+    meetings_in_scope(&mut sql, filter, needs_of(group_by), &joins);
     sql.push(&format!(" GROUP BY {group}"));
     sql.load(conn)
 }
@@ -467,7 +497,7 @@ pub fn outcomes_by_month(
     sql.push("SELECT ").month_of("m.start_utc").push(&format!(
         " AS month, {COUNT_HELD} AS held, {COUNT_NO_SHOWS} AS no_shows"
     ));
-    meetings_in_scope(&mut sql, filter, false, "");
+    meetings_in_scope(&mut sql, filter, MEETINGS_ONLY, "");
     sql.push(" GROUP BY 1 ORDER BY 1");
     sql.load(conn)
 }
@@ -494,7 +524,7 @@ pub fn ratings_by_month(
     meetings_in_scope(
         &mut sql,
         filter,
-        false,
+        MEETINGS_ONLY,
         " JOIN survey_responses s ON s.meeting_id = m.id",
     );
     sql.push(" GROUP BY 1 ORDER BY 1");

@@ -64,4 +64,4 @@ CREATE INDEX meeting_requests_report ON meeting_requests (created_at, meeting_ty
 CREATE INDEX meeting_requests_report_join ON meeting_requests (id, lead_id, meeting_type_id, created_at);
 CREATE INDEX leads_report ON leads (created_at, stage, campaign, source);
 CREATE INDEX leads_report_group ON leads (id, campaign, source);
-CREATE INDEX audit_log_reached ON audit_log (to_status, entity_type, entity_id);
+CREATE INDEX audit_log_reached ON audit_log (to_status, entity_type, entity_id, from_status, at);
