@@ -13,8 +13,10 @@ backend="${1:?sqlite or postgres}"
 runs="${RUNS:-5}"
 work=$(mktemp -d)
 server_pid=""
+drop_bench_database() { :; }
 cleanup() {
-    if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; fi
+    if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null || true; fi
+    drop_bench_database >/dev/null 2>&1 || true
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -29,6 +31,7 @@ case "$backend" in
         server="${2:?postgres server URL}"
         psql "$server" -qc "DROP DATABASE IF EXISTS convene_bench_reports WITH (FORCE)" -c "CREATE DATABASE convene_bench_reports"
         url="${server%/*}/convene_bench_reports"
+        drop_bench_database() { psql "$server" -qc "DROP DATABASE IF EXISTS convene_bench_reports WITH (FORCE)"; }
         run_sql() { psql "$url" -q -v ON_ERROR_STOP=1 >/dev/null; }
         ;;
     *) echo "backend must be sqlite or postgres" >&2; exit 2 ;;
