@@ -15,6 +15,7 @@ use crate::auth::roles::Role;
 use crate::clock::{Clock, SystemClock};
 use crate::config::Settings;
 use crate::db::Database;
+use crate::demo::{self, DemoSummary};
 use crate::leads::import::{self, ImportSettings, ImportSummary};
 use crate::startup::Application;
 use crate::users::model::CreateUserRequest;
@@ -53,6 +54,9 @@ pub enum Command {
     /// Work with leads.
     #[command(subcommand)]
     Leads(LeadsCommand),
+    /// Load a realistic demo data set: hosts, leads, six months of meetings with outcomes,
+    /// opportunities and surveys. Running it again changes nothing.
+    Demo,
 }
 
 #[derive(Debug, Subcommand)]
@@ -172,7 +176,37 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         Command::Leads(LeadsCommand::Import { file }) => {
             import_leads(&settings, &file, clock).await
         }
+        Command::Demo => load_demo(&settings, clock).await,
     }
+}
+
+async fn load_demo(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result<()> {
+    let rules = settings.leads.load_scoring_rules()?;
+    let db = migrated(settings).await?;
+    let now = clock.now();
+    let summary = tokio::task::spawn_blocking(move || -> anyhow::Result<DemoSummary> {
+        let bar = ProgressBar::new(demo::steps()).with_style(
+            ProgressStyle::with_template(
+                "{spinner} [{bar:40}] {pos}/{len} leads and meetings ({eta})",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+        );
+        let mut conn = db.connection()?;
+        let summary = demo::load(&mut conn, &rules, now, &|steps| bar.inc(steps))?;
+        bar.finish_and_clear();
+        Ok(summary)
+    })
+    .await??;
+    if summary.already_loaded {
+        println!("demo data is already loaded; nothing changed");
+    } else {
+        println!(
+            "loaded {} leads and {} meetings with outcomes, opportunities and survey answers",
+            summary.leads, summary.meetings
+        );
+    }
+    Ok(())
 }
 
 async fn import_leads(

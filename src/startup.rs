@@ -140,6 +140,9 @@ fn http_server(
             .configure(crate::booking::meetings_api::configure)
             .configure(crate::notifications::routes::configure)
             .configure(crate::workflow::pages::configure_public)
+            .configure(crate::outcomes::routes::configure)
+            .configure(crate::outcomes::routes::configure_public)
+            .configure(crate::reports::routes::configure)
             .service(
                 web::scope("/admin")
                     .configure(crate::auth::routes::configure_admin)
@@ -148,7 +151,9 @@ fn http_server(
                     .configure(crate::scheduling::routes::configure_admin)
                     .configure(crate::notifications::routes::configure_admin)
                     .configure(crate::workflow::pages::configure_admin)
-                    .configure(crate::booking::meetings_page::configure_admin),
+                    .configure(crate::booking::meetings_page::configure_admin)
+                    .configure(crate::outcomes::routes::configure_admin)
+                    .configure(crate::reports::routes::configure_admin),
             )
             .route(
                 "/",

@@ -409,3 +409,57 @@ fn ten_thousand_queued_emails_drain_within_a_minute() {
     assert!(smtp_time < Duration::from_secs(60), "{smtp_time:?}");
     assert!(file_time < Duration::from_secs(60), "{file_time:?}");
 }
+
+fn count(database_url: &str, table: &str) -> i64 {
+    use diesel::{Connection, QueryableByName, RunQueryDsl};
+    #[derive(QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let mut conn =
+        diesel::SqliteConnection::establish(database_url.trim_start_matches("sqlite://")).unwrap();
+    diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table}"))
+        .get_result::<Count>(&mut conn)
+        .unwrap()
+        .n
+}
+
+#[test]
+fn demo_loads_a_realistic_data_set_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = sqlite_url(&dir);
+    let first = convene(&url).arg("demo").output().unwrap();
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    assert!(String::from_utf8_lossy(&first.stdout).starts_with("loaded 2000 leads"));
+    let tables = [
+        "users",
+        "leads",
+        "meetings",
+        "meeting_outcomes",
+        "opportunities",
+        "opportunity_stage_changes",
+        "survey_responses",
+        "audit_log",
+    ];
+    let counts: Vec<i64> = tables.iter().map(|table| count(&url, table)).collect();
+    assert_eq!(counts[1], 2000);
+    assert!(
+        (500..=700).contains(&counts[2]),
+        "about 600 meetings: {counts:?}"
+    );
+    assert!(
+        counts[3] > 400 && counts[4] > 100 && counts[5] > counts[4] && counts[6] > 100,
+        "{counts:?}"
+    );
+
+    let second = convene(&url).arg("demo").output().unwrap();
+    assert!(second.status.success());
+    assert!(String::from_utf8_lossy(&second.stdout).contains("already loaded; nothing changed"));
+    let again: Vec<i64> = tables.iter().map(|table| count(&url, table)).collect();
+    assert_eq!(again, counts, "a second run changes nothing");
+}

@@ -57,6 +57,9 @@ impl Role {
                     | ManageBookingLinks
                     | ViewEmails
                     | RetryEmails
+                    | RecordOutcomes
+                    | RecordAnyOutcome
+                    | ViewReports
             ),
             Role::Marketer => matches!(
                 permission,
@@ -68,8 +71,9 @@ impl Role {
                     | RequestMeetings
                     | ViewAllMeetingRequests
                     | ManageBookingLinks
+                    | ViewReports
             ),
-            Role::Host => matches!(permission, UseAdminUi | ViewMeetingTypes),
+            Role::Host => matches!(permission, UseAdminUi | ViewMeetingTypes | RecordOutcomes),
         }
     }
 }
@@ -117,6 +121,12 @@ pub enum Permission {
     ViewEmails,
     /// Send a failed email again.
     RetryEmails,
+    /// Record what happened at a meeting the caller hosts.
+    RecordOutcomes,
+    /// Record the outcome of any meeting, hosted or not.
+    RecordAnyOutcome,
+    /// Read the funnel and pipeline reports.
+    ViewReports,
 }
 
 #[cfg(test)]
@@ -156,6 +166,22 @@ mod tests {
             assert!(!Role::Marketer.allows(permission));
             assert!(!Role::Host.allows(permission));
         }
+    }
+
+    #[test]
+    fn hosts_record_outcomes_of_their_own_meetings_only() {
+        assert!(Role::Host.allows(Permission::RecordOutcomes));
+        assert!(!Role::Host.allows(Permission::RecordAnyOutcome));
+        assert!(Role::MeetingManager.allows(Permission::RecordAnyOutcome));
+        assert!(!Role::Marketer.allows(Permission::RecordOutcomes));
+    }
+
+    #[test]
+    fn revenue_readers_see_reports() {
+        for role in [Role::Admin, Role::MeetingManager, Role::Marketer] {
+            assert!(role.allows(Permission::ViewReports), "{role}");
+        }
+        assert!(!Role::Host.allows(Permission::ViewReports));
     }
 
     #[test]

@@ -215,6 +215,8 @@ struct HomePage {
     chrome: Chrome,
     team: Vec<(String, i64)>,
     can_manage_users: bool,
+    /// The revenue dashboard, for roles that read reports.
+    revenue: Option<Vec<crate::reports::routes::Headline>>,
 }
 
 #[get("")]
@@ -243,10 +245,16 @@ async fn home(
             (label, count)
         })
         .collect();
+    let revenue = if session.principal.role.allows(Permission::ViewReports) {
+        Some(crate::reports::routes::dashboard(&state).await?)
+    } else {
+        None
+    };
     render(&HomePage {
         chrome: Chrome::new(&session, &csrf, "/admin"),
         team,
         can_manage_users: session.principal.role.allows(Permission::ManageUsers),
+        revenue,
     })
 }
 

@@ -84,6 +84,14 @@ impl From<&Managed> for MeetingView {
     }
 }
 
+/// One meeting with its outcome: `null` before it starts, `unconfirmed` after until recorded.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct MeetingDetail {
+    #[serde(flatten)]
+    pub meeting: MeetingView,
+    pub outcome: Option<crate::outcomes::model::OutcomeView>,
+}
+
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct MeetingFilter {
     /// Meetings ending after this instant (RFC 3339).
@@ -173,7 +181,7 @@ async fn load_visible(
 #[utoipa::path(
     tag = "meetings",
     params(("id" = String, Path, description = "Meeting id")),
-    responses((status = 200, body = MeetingView), (status = 404, body = crate::error::Problem)),
+    responses((status = 200, body = MeetingDetail), (status = 404, body = crate::error::Problem)),
     security(("api_key" = []))
 )]
 #[get("/api/v1/meetings/{id}")]
@@ -183,7 +191,11 @@ pub async fn get_meeting(
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let managed = load_visible(&state, &caller.0, id.into_inner()).await?;
-    Ok(HttpResponse::Ok().json(MeetingView::from(&managed)))
+    let outcome = crate::outcomes::service::outcome_of(&state, &managed).await?;
+    Ok(HttpResponse::Ok().json(MeetingDetail {
+        meeting: MeetingView::from(&managed),
+        outcome,
+    }))
 }
 
 #[utoipa::path(

@@ -240,5 +240,73 @@ diesel::allow_tables_to_appear_in_same_query!(
     host_time_blocks,
     audit_log,
     emails,
-    server_secrets
+    server_secrets,
+    meeting_outcomes,
+    opportunities,
+    opportunity_stage_changes,
+    survey_invitations,
+    survey_responses
 );
+
+diesel::table! {
+    meeting_outcomes (meeting_id) {
+        meeting_id -> Text,
+        status -> Text,
+        notes -> Nullable<Text>,
+        next_step -> Nullable<Text>,
+        recorded_by -> Text,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    opportunities (id) {
+        id -> Text,
+        meeting_id -> Text,
+        amount_minor -> BigInt,
+        currency -> Text,
+        stage -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    opportunity_stage_changes (id) {
+        id -> Text,
+        opportunity_id -> Text,
+        stage -> Text,
+        amount_minor -> BigInt,
+        currency -> Text,
+        changed_by -> Text,
+        changed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    survey_invitations (id) {
+        id -> Text,
+        meeting_id -> Text,
+        recipient -> Text,
+        token_hash -> Text,
+        expires_at -> Timestamp,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    survey_responses (invitation_id) {
+        invitation_id -> Text,
+        meeting_id -> Text,
+        rating -> Integer,
+        buyer_intent -> Text,
+        comments -> Nullable<Text>,
+        answered_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(meeting_outcomes -> meetings (meeting_id));
+diesel::joinable!(opportunities -> meetings (meeting_id));
+diesel::joinable!(opportunity_stage_changes -> opportunities (opportunity_id));
+diesel::joinable!(survey_invitations -> meetings (meeting_id));
+diesel::joinable!(survey_responses -> survey_invitations (invitation_id));

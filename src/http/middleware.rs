@@ -125,14 +125,15 @@ pub async fn csrf_cookie(
     Ok(response)
 }
 
-/// Limits each client IP on the public pages (booking links and manage links), which anyone on
+/// Limits each client IP on the public pages (booking, manage and survey links), which anyone on
 /// the internet can reach.
 pub async fn public_rate_limit(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<actix_web::body::EitherBody<impl MessageBody>>, Error> {
     let path = req.path();
-    let public = path.starts_with("/book/") || path.starts_with("/m/");
+    let public =
+        path.starts_with("/book/") || path.starts_with("/m/") || path.starts_with("/survey/");
     if public {
         let limited = req
             .app_data::<web::Data<AppState>>()

@@ -46,6 +46,11 @@ const SECTIONS: &[NavItem] = &[
         permission: Permission::ViewEmails,
     },
     NavItem {
+        label: "Reports",
+        href: "/admin/reports",
+        permission: Permission::ViewReports,
+    },
+    NavItem {
         label: "Users",
         href: "/admin/users",
         permission: Permission::ViewUsers,

@@ -329,6 +329,8 @@ struct RequestLine {
     meeting_type: String,
     status: &'static str,
     created_at: String,
+    /// The request's meeting, once one is booked: its page records the outcome.
+    meeting_id: Option<String>,
 }
 
 #[derive(Template)]
@@ -360,9 +362,11 @@ async fn lead_page_response(
     error: Option<String>,
 ) -> Result<HttpResponse, PageError> {
     let lead_id = lead.id.clone();
-    let (requests, types) = state
+    let (requests, types, meetings) = state
         .db
         .run(move |conn| {
+            use crate::db::schema::meetings;
+            use diesel::prelude::*;
             let requests = workflow::repo::list(
                 conn,
                 None,
@@ -371,7 +375,12 @@ async fn lead_page_response(
                 None,
                 MAX_PAGE_SIZE,
             )?;
-            Ok((requests, crate::scheduling::repo::list(conn)?))
+            let request_ids: Vec<&str> = requests.iter().map(|r| r.id.as_str()).collect();
+            let meetings: Vec<(String, String)> = meetings::table
+                .filter(meetings::meeting_request_id.eq_any(&request_ids))
+                .select((meetings::meeting_request_id, meetings::id))
+                .load(conn)?;
+            Ok((requests, crate::scheduling::repo::list(conn)?, meetings))
         })
         .await?;
     let type_name = |id: &str| {
@@ -402,6 +411,10 @@ async fn lead_page_response(
                 meeting_type: type_name(&r.meeting_type_id),
                 status: r.status.as_str(),
                 created_at: r.created_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+                meeting_id: meetings
+                    .iter()
+                    .find(|(request_id, _)| request_id == &r.id)
+                    .map(|(_, meeting_id)| meeting_id.clone()),
             })
             .collect(),
         meeting_types: types

@@ -12,8 +12,9 @@ use crate::scheduling::availability::{HostCalendar, HostLoad, Interval, MeetingR
 use crate::scheduling::meeting_types::MeetingType;
 use crate::users::model::User;
 
-/// Meeting statuses that occupy a host's time.
-pub const OCCUPYING: [&str; 2] = ["held", "scheduled"];
+/// Meeting statuses that occupy a host's time. A meeting whose outcome is recorded keeps its
+/// time: an outcome may be recorded as soon as the meeting starts.
+pub const OCCUPYING: [&str; 4] = ["held", "scheduled", "completed", "no_show"];
 
 /// How far around a window meetings still matter: buffers reach at most four hours, and the
 /// per-day limit counts meetings on the host's whole local day.
@@ -57,8 +58,8 @@ macro_rules! occupying_meetings {
 }
 
 /// The engine's view of each host in `hosts` for `window`. Held slots are busy time; scheduled
-/// meetings are busy and count toward the per-day limit. `ignoring` leaves one meeting out: the
-/// one being rescheduled, whose own time is free for it.
+/// (and completed or no-show) meetings are busy and count toward the per-day limit. `ignoring`
+/// leaves one meeting out: the one being rescheduled, whose own time is free for it.
 pub fn host_calendars(
     conn: &mut DbConnection,
     hosts: &[User],
@@ -69,12 +70,13 @@ pub fn host_calendars(
     let from = (window.start - CONTEXT).naive_utc();
     let to = (window.end + CONTEXT).naive_utc();
     let ignoring = ignoring.unwrap_or_default();
-    // (host, scheduled, start, end), the times as whole UTC seconds.
+    // (host, booked, start, end): booked is a meeting rather than a held slot; the times are
+    // whole UTC seconds.
     let rows: Vec<(String, bool, i64, i64)> = match conn {
         DbConnection::Sqlite(_) => occupying_meetings!(&ids, from, to, ignoring)
             .select((
                 meeting_hosts::user_id,
-                meetings::status.eq("scheduled"),
+                meetings::status.ne("held"),
                 sql::<BigInt>(SQLITE_START_SECONDS),
                 sql::<BigInt>(SQLITE_END_SECONDS),
             ))
@@ -83,15 +85,15 @@ pub fn host_calendars(
         DbConnection::Postgres(_) => occupying_meetings!(&ids, from, to, ignoring)
             .select((
                 meeting_hosts::user_id,
-                meetings::status.eq("scheduled"),
+                meetings::status.ne("held"),
                 meetings::start_utc,
                 meetings::end_utc,
             ))
             .load::<(String, bool, NaiveDateTime, NaiveDateTime)>(conn)?
             .into_iter()
-            .map(|(host, scheduled, start, end)| {
+            .map(|(host, booked, start, end)| {
                 let end_seconds = end.and_utc().timestamp() + i64::from(end.nanosecond() > 0);
-                (host, scheduled, start.and_utc().timestamp(), end_seconds)
+                (host, booked, start.and_utc().timestamp(), end_seconds)
             })
             .collect(),
     };
@@ -104,7 +106,7 @@ pub fn host_calendars(
             meetings: Vec::new(),
         })
         .collect();
-    for (user_id, scheduled, start, end) in rows {
+    for (user_id, booked, start, end) in rows {
         let (Some(calendar), Some(start), Some(end)) = (
             calendars
                 .iter_mut()
@@ -115,7 +117,7 @@ pub fn host_calendars(
             continue;
         };
         let interval = Interval { start, end };
-        if scheduled {
+        if booked {
             calendar.meetings.push(interval);
         } else {
             calendar.busy.push(interval);

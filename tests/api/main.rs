@@ -11,7 +11,10 @@ mod manage;
 mod meeting_requests;
 mod meeting_types;
 mod meetings;
+mod outcomes;
+mod reports;
 #[path = "../support/smtp.rs"]
 mod smtp;
 mod storage;
+mod surveys;
 mod users;

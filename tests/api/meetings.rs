@@ -281,7 +281,10 @@ async fn the_meetings_page_shows_the_week_in_the_viewers_zone_and_hosts_only_the
         .text()
         .await
         .unwrap();
-    assert!(filtered.contains("Meeting eric-intro with") && !filtered.contains("Meeting dana-intro with"));
+    assert!(
+        filtered.contains("Meeting eric-intro with")
+            && !filtered.contains("Meeting dana-intro with")
+    );
     let bad = app
         .client
         .get(app.url("/admin/meetings?week=someday"))

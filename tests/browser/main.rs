@@ -10,3 +10,4 @@ mod admin_login;
 mod approvals;
 mod booking_flow;
 mod leads_and_types;
+mod reports_page;

@@ -1,0 +1,474 @@
+//! `PUT /api/v1/meetings/{id}/outcome`, the public survey pages, and the admin meeting page
+//! where a host or manager records an outcome.
+
+use actix_web::http::StatusCode;
+use actix_web::{get, post, put, web, HttpResponse};
+use askama::Template;
+use serde::Deserialize;
+
+use crate::auth::roles::Permission;
+use crate::booking::manage::Managed;
+use crate::error::{AppError, PageError};
+use crate::http::extractors::{
+    AdminSession, ApiCaller, CsrfForm, CsrfProtected, CsrfToken, JsonOrForm,
+};
+use crate::http::pages::{render, see_other, Chrome};
+use crate::outcomes::model::{OpportunityInput, OpportunityStage, OutcomeInput, OutcomeView};
+use crate::outcomes::service;
+use crate::outcomes::surveys::{self, BuyerIntent, OpenSurvey, SurveyAnswer, SurveyAnswerInput};
+use crate::state::AppState;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(record_outcome);
+}
+
+pub fn configure_public(cfg: &mut web::ServiceConfig) {
+    cfg.service(survey_page).service(answer_survey);
+}
+
+pub fn configure_admin(cfg: &mut web::ServiceConfig) {
+    cfg.service(meeting_page).service(record_outcome_from_page);
+}
+
+#[utoipa::path(
+    tag = "meetings",
+    params(("id" = String, Path, description = "Meeting id")),
+    request_body = OutcomeInput,
+    responses(
+        (status = 200, description = "The recorded outcome with the opportunity's stage history", body = OutcomeView),
+        (status = 403, description = "Not a manager, nor a host of this meeting", body = crate::error::Problem),
+        (status = 404, body = crate::error::Problem),
+        (status = 409, description = "The meeting has not started, or is cancelled or unconfirmed", body = crate::error::Problem),
+        (status = 422, body = crate::error::Problem),
+    ),
+    security(("api_key" = []))
+)]
+#[put("/api/v1/meetings/{id}/outcome")]
+pub async fn record_outcome(
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    id: web::Path<String>,
+    body: web::Json<OutcomeInput>,
+) -> Result<HttpResponse, AppError> {
+    caller.0.require(Permission::RecordOutcomes)?;
+    let outcome = body.parse().map_err(AppError::Validation)?;
+    let managed = service::meeting(&state, id.into_inner()).await?;
+    let recorded = service::record(&state, managed, outcome, &caller.0).await?;
+    Ok(HttpResponse::Ok().json(recorded))
+}
+
+#[derive(Template)]
+#[template(path = "public/survey.html")]
+struct SurveyPage {
+    asset_version: &'static str,
+    csrf_token: String,
+    token: String,
+    meeting_name: String,
+    meeting_date: String,
+    ratings: Vec<(i64, &'static str, bool)>,
+    intents: Vec<(&'static str, &'static str, bool)>,
+    comments: String,
+    error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "public/survey_message.html")]
+struct SurveyMessagePage {
+    asset_version: &'static str,
+    title: String,
+    message: String,
+}
+
+const RATING_LABELS: [(i64, &str); 5] = [
+    (1, "1 – poor"),
+    (2, "2 – fair"),
+    (3, "3 – good"),
+    (4, "4 – very good"),
+    (5, "5 – excellent"),
+];
+
+/// The survey form as a browser posts it.
+#[derive(Debug, Default, Deserialize)]
+pub struct SurveyForm {
+    #[serde(default)]
+    csrf_token: String,
+    #[serde(default)]
+    rating: String,
+    #[serde(default)]
+    buyer_intent: String,
+    #[serde(default)]
+    comments: String,
+}
+
+impl CsrfProtected for SurveyForm {
+    fn csrf_token(&self) -> &str {
+        &self.csrf_token
+    }
+}
+
+fn survey_form(
+    token: String,
+    survey: &OpenSurvey,
+    csrf: &CsrfToken,
+    form: &SurveyForm,
+    error: Option<String>,
+) -> SurveyPage {
+    SurveyPage {
+        asset_version: crate::http::assets::version(),
+        csrf_token: csrf.0.clone(),
+        token,
+        meeting_name: survey.meeting_name.clone(),
+        meeting_date: survey.meeting_start.format("%-d %B %Y").to_string(),
+        ratings: RATING_LABELS
+            .iter()
+            .map(|(value, label)| (*value, *label, form.rating == value.to_string()))
+            .collect(),
+        intents: BuyerIntent::ALL
+            .iter()
+            .map(|intent| {
+                (
+                    intent.as_str(),
+                    intent.label(),
+                    form.buyer_intent == intent.as_str(),
+                )
+            })
+            .collect(),
+        comments: form.comments.clone(),
+        error,
+    }
+}
+
+/// A survey problem (unknown, expired, answered) as a page a prospect understands.
+fn survey_message(error: AppError) -> Result<HttpResponse, PageError> {
+    let title = match &error {
+        AppError::NotFound(_) => "Survey not found",
+        AppError::Gone(_) => "This survey has expired",
+        AppError::Conflict(_) => "Already answered",
+        _ => return Err(PageError(error)),
+    };
+    let page = SurveyMessagePage {
+        asset_version: crate::http::assets::version(),
+        title: title.into(),
+        message: error.to_string(),
+    };
+    let status = actix_web::ResponseError::status_code(&error);
+    let mut response = render(&page)?;
+    *response.status_mut() = status;
+    Ok(response)
+}
+
+#[get("/survey/{token}")]
+async fn survey_page(
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+    csrf: CsrfToken,
+) -> Result<HttpResponse, PageError> {
+    let token = token.into_inner();
+    let now = state.clock.now();
+    let lookup = token.clone();
+    let opened = state
+        .db
+        .run(move |conn| Ok(surveys::open(conn, &lookup, now)))
+        .await?;
+    match opened {
+        Ok(survey) => render(&survey_form(
+            token,
+            &survey,
+            &csrf,
+            &SurveyForm::default(),
+            None,
+        )),
+        Err(error) => survey_message(error),
+    }
+}
+
+#[utoipa::path(
+    tag = "public booking",
+    params(("token" = String, Path, description = "The survey link's token")),
+    request_body = SurveyAnswerInput,
+    responses(
+        (status = 201, description = "Answer stored"),
+        (status = 404, description = "Unknown or forged token", body = crate::error::Problem),
+        (status = 409, description = "Already answered", body = crate::error::Problem),
+        (status = 410, description = "Expired", body = crate::error::Problem),
+        (status = 422, body = crate::error::Problem),
+    )
+)]
+#[post("/survey/{token}")]
+pub async fn answer_survey(
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+    csrf: CsrfToken,
+    body: JsonOrForm<SurveyAnswerInput, SurveyForm>,
+) -> Result<HttpResponse, actix_web::Error> {
+    let token = token.into_inner();
+    let now = state.clock.now();
+    match body {
+        JsonOrForm::Json(input) => {
+            let answer = SurveyAnswer::parse(
+                Some(input.rating),
+                &input.buyer_intent,
+                input.comments.as_deref(),
+            )
+            .map_err(AppError::Validation)?;
+            state
+                .db
+                .run(move |conn| Ok(surveys::answer(conn, &token, &answer, now)))
+                .await
+                .map_err(AppError::from)??;
+            Ok(HttpResponse::Created().json(serde_json::json!({"status": "answered"})))
+        }
+        JsonOrForm::Form(form) => {
+            let rating = form.rating.trim().parse::<i64>().ok();
+            let parsed = SurveyAnswer::parse(rating, &form.buyer_intent, Some(&form.comments));
+            let lookup = token.clone();
+            let outcome = state
+                .db
+                .run(move |conn| {
+                    Ok(match parsed {
+                        Ok(answer) => surveys::answer(conn, &lookup, &answer, now).map(Ok),
+                        Err(errors) => surveys::open(conn, &lookup, now).map(|s| Err((s, errors))),
+                    })
+                })
+                .await
+                .map_err(PageError::from)?;
+            match outcome {
+                Ok(Ok(_)) => {
+                    let page = SurveyMessagePage {
+                        asset_version: crate::http::assets::version(),
+                        title: "Thank you".into(),
+                        message: "Your answers help us make every meeting worth your time.".into(),
+                    };
+                    let mut response = render(&page)?;
+                    *response.status_mut() = StatusCode::CREATED;
+                    Ok(response)
+                }
+                Ok(Err((survey, errors))) => {
+                    let page = survey_form(token, &survey, &csrf, &form, Some(errors.for_people()));
+                    let mut response = render(&page)?;
+                    *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+                    Ok(response)
+                }
+                Err(error) => Ok(survey_message(error)?),
+            }
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "admin/meeting.html")]
+struct MeetingPage {
+    chrome: Chrome,
+    meeting_id: String,
+    meeting_name: String,
+    lead_id: String,
+    lead_name: String,
+    when: String,
+    status: String,
+    hosts: String,
+    outcome: Option<OutcomeView>,
+    can_record: bool,
+    not_started: bool,
+    stages: Vec<(&'static str, bool)>,
+    form: OutcomeFormValues,
+    notice: Option<String>,
+    error: Option<String>,
+}
+
+/// What the outcome form shows in its fields.
+#[derive(Default)]
+struct OutcomeFormValues {
+    status: String,
+    notes: String,
+    next_step: String,
+    amount: String,
+    currency: String,
+    stage: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct OutcomeForm {
+    #[serde(default)]
+    csrf_token: String,
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    notes: String,
+    #[serde(default)]
+    next_step: String,
+    #[serde(default)]
+    amount: String,
+    #[serde(default)]
+    currency: String,
+    #[serde(default)]
+    stage: String,
+}
+
+impl CsrfProtected for OutcomeForm {
+    fn csrf_token(&self) -> &str {
+        &self.csrf_token
+    }
+}
+
+impl OutcomeForm {
+    /// The JSON body this form stands for: an opportunity only when an amount is filled in.
+    fn input(&self) -> OutcomeInput {
+        let opportunity = (!self.amount.trim().is_empty()).then(|| OpportunityInput {
+            amount: self.amount.clone(),
+            currency: self.currency.clone(),
+            stage: self.stage.clone(),
+        });
+        OutcomeInput {
+            status: self.status.clone(),
+            notes: Some(self.notes.clone()),
+            next_step: Some(self.next_step.clone()),
+            opportunity,
+        }
+    }
+}
+
+fn form_values(outcome: Option<&OutcomeView>) -> OutcomeFormValues {
+    let opportunity = outcome.and_then(|o| o.opportunity.as_ref());
+    OutcomeFormValues {
+        status: outcome.map(|o| o.status.to_owned()).unwrap_or_default(),
+        notes: outcome.and_then(|o| o.notes.clone()).unwrap_or_default(),
+        next_step: outcome
+            .and_then(|o| o.next_step.clone())
+            .unwrap_or_default(),
+        amount: opportunity.map(|o| o.amount.clone()).unwrap_or_default(),
+        currency: opportunity.map_or_else(|| "EUR".to_owned(), |o| o.currency.clone()),
+        stage: opportunity.map(|o| o.stage.clone()).unwrap_or_default(),
+    }
+}
+
+async fn meeting_page_response(
+    state: &AppState,
+    session: &AdminSession,
+    csrf: &CsrfToken,
+    managed: Managed,
+    form: Option<OutcomeFormValues>,
+    notice: Option<String>,
+    error: Option<String>,
+) -> Result<HttpResponse, PageError> {
+    let outcome = service::outcome_of(state, &managed).await?;
+    let form = form.unwrap_or_else(|| form_values(outcome.as_ref()));
+    let page = MeetingPage {
+        chrome: Chrome::new(session, csrf, "/admin/leads"),
+        meeting_id: managed.meeting.id.clone(),
+        meeting_name: managed.meeting_type.name.clone(),
+        lead_id: managed.lead.id.clone(),
+        lead_name: managed.lead.name.clone(),
+        when: managed.start().format("%Y-%m-%d %H:%M UTC").to_string(),
+        status: managed.meeting.status.replace('_', " "),
+        hosts: managed
+            .hosts
+            .iter()
+            .map(|host| host.name.clone())
+            .collect::<Vec<_>>()
+            .join(", "),
+        can_record: service::may_record(&session.principal, &managed).is_ok(),
+        not_started: managed.start() > state.clock.now(),
+        stages: OpportunityStage::ALL
+            .iter()
+            .map(|stage| (stage.as_str(), form.stage == stage.as_str()))
+            .collect(),
+        outcome,
+        form,
+        notice,
+        error,
+    };
+    let failed = page.error.is_some();
+    let mut response = render(&page)?;
+    if failed {
+        *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(response)
+}
+
+/// Managers and marketers see every meeting; hosts their own.
+fn may_view(session: &AdminSession, managed: &Managed) -> Result<(), AppError> {
+    let hosts_it = managed
+        .hosts
+        .iter()
+        .any(|host| session.principal.is_user(&host.id));
+    if session
+        .principal
+        .role
+        .allows(Permission::ViewAllMeetingRequests)
+        || hosts_it
+    {
+        Ok(())
+    } else {
+        Err(AppError::NotFound("no meeting with that id".into()))
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct MeetingPageQuery {
+    recorded: Option<String>,
+}
+
+#[get("/meetings/{id}")]
+async fn meeting_page(
+    state: web::Data<AppState>,
+    session: AdminSession,
+    csrf: CsrfToken,
+    id: web::Path<String>,
+    query: web::Query<MeetingPageQuery>,
+) -> Result<HttpResponse, PageError> {
+    let managed = service::meeting(&state, id.into_inner()).await?;
+    may_view(&session, &managed)?;
+    let notice = query
+        .into_inner()
+        .recorded
+        .map(|status| format!("Outcome recorded: {}.", status.replace('_', " ")));
+    meeting_page_response(&state, &session, &csrf, managed, None, notice, None).await
+}
+
+#[post("/meetings/{id}/outcome")]
+async fn record_outcome_from_page(
+    state: web::Data<AppState>,
+    session: AdminSession,
+    csrf: CsrfToken,
+    id: web::Path<String>,
+    form: CsrfForm<OutcomeForm>,
+) -> Result<HttpResponse, PageError> {
+    let managed = service::meeting(&state, id.into_inner()).await?;
+    may_view(&session, &managed)?;
+    service::may_record(&session.principal, &managed)?;
+    let form = form.0;
+    let values = OutcomeFormValues {
+        status: form.status.clone(),
+        notes: form.notes.clone(),
+        next_step: form.next_step.clone(),
+        amount: form.amount.clone(),
+        currency: form.currency.clone(),
+        stage: form.stage.clone(),
+    };
+    let refusal = match form.input().parse() {
+        Err(errors) => errors.for_people(),
+        Ok(outcome) => {
+            let meeting_id = managed.meeting.id.clone();
+            match service::record(&state, managed.clone(), outcome, &session.principal).await {
+                Ok(recorded) => {
+                    return Ok(see_other(&format!(
+                        "/admin/meetings/{meeting_id}?recorded={}",
+                        recorded.status
+                    )))
+                }
+                Err(error @ AppError::Conflict(_)) => error.to_string(),
+                Err(other) => return Err(PageError(other)),
+            }
+        }
+    };
+    meeting_page_response(
+        &state,
+        &session,
+        &csrf,
+        managed,
+        Some(values),
+        None,
+        Some(refusal),
+    )
+    .await
+}

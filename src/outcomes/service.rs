@@ -1,0 +1,151 @@
+//! Recording what happened at a meeting: who may, when, and the one transaction that moves the
+//! request through the workflow, writes its audit row, the outcome and the opportunity.
+
+use chrono::{DateTime, Utc};
+
+use crate::audit::Actor;
+use crate::auth::roles::Permission;
+use crate::auth::Principal;
+use crate::booking::manage::{self, Managed};
+use crate::db::{write_transaction, DbConnection};
+use crate::error::AppError;
+use crate::outcomes::model::{OutcomeStatus, OutcomeView, RecordOutcome};
+use crate::outcomes::repo;
+use crate::state::AppState;
+use crate::workflow::repo::{self as requests_repo, Step};
+use crate::workflow::state::{transition, RequestStatus, WorkflowAction};
+
+/// Meeting statuses an outcome can be recorded (or corrected) in.
+const RECORDABLE: [&str; 3] = ["scheduled", "completed", "no_show"];
+
+/// Whether `caller` may record the outcome of `managed`: managers any meeting, hosts their own.
+pub fn may_record(caller: &Principal, managed: &Managed) -> Result<(), AppError> {
+    caller.require(Permission::RecordOutcomes)?;
+    let hosts_it = managed.hosts.iter().any(|host| caller.is_user(&host.id));
+    if caller.role.allows(Permission::RecordAnyOutcome) || hosts_it {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(
+            "hosts may record the outcomes of their own meetings only".into(),
+        ))
+    }
+}
+
+/// The meeting's outcome as the API shows it: recorded, `unconfirmed` once it has started
+/// with nothing recorded, `None` before that.
+pub fn view_of(
+    recorded: Option<OutcomeView>,
+    managed: &Managed,
+    now: DateTime<Utc>,
+) -> Option<OutcomeView> {
+    let started = managed.start() <= now && RECORDABLE.contains(&managed.meeting.status.as_str());
+    recorded.or_else(|| started.then(OutcomeView::unconfirmed))
+}
+
+pub async fn outcome_of(
+    state: &AppState,
+    managed: &Managed,
+) -> Result<Option<OutcomeView>, AppError> {
+    let meeting_id = managed.meeting.id.clone();
+    let recorded = state
+        .db
+        .run(move |conn| repo::find(conn, &meeting_id))
+        .await?;
+    Ok(view_of(recorded, managed, state.clock.now()))
+}
+
+/// Records (or corrects) the outcome of a meeting that has started.
+pub async fn record(
+    state: &AppState,
+    managed: Managed,
+    outcome: RecordOutcome,
+    caller: &Principal,
+) -> Result<OutcomeView, AppError> {
+    may_record(caller, &managed)?;
+    let now = state.clock.now();
+    if managed.start() > now {
+        return Err(AppError::Conflict(
+            "the meeting has not started yet; record its outcome once it has".into(),
+        ));
+    }
+    let from_meeting_status = managed.meeting.status.clone();
+    if !RECORDABLE.contains(&from_meeting_status.as_str()) {
+        return Err(AppError::Conflict(match from_meeting_status.as_str() {
+            // A held slot is a booking still waiting for a manager's approval.
+            "held" => "the meeting is still waiting for approval; it has no outcome yet".into(),
+            other => format!("a {other} meeting has no outcome to record"),
+        }));
+    }
+    let actor = caller.actor.clone();
+    let meeting = RecordedMeeting {
+        meeting_id: managed.meeting.id.clone(),
+        meeting_status: from_meeting_status,
+        request_id: managed.request.id.clone(),
+        request_status: managed.request.status,
+    };
+    state
+        .db
+        .run(move |conn| {
+            Ok(write_transaction(conn, |conn| {
+                apply(conn, &meeting, &outcome, &actor, now)
+            }))
+        })
+        .await?
+}
+
+/// The meeting an outcome is recorded for, as its recorder last saw it.
+pub struct RecordedMeeting {
+    pub meeting_id: String,
+    pub meeting_status: String,
+    pub request_id: String,
+    pub request_status: RequestStatus,
+}
+
+/// Moves the meeting and its request on and stores the outcome; runs inside the caller's
+/// transaction. A meeting or request changed meanwhile is a conflict.
+pub fn apply(
+    conn: &mut DbConnection,
+    meeting: &RecordedMeeting,
+    outcome: &RecordOutcome,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<OutcomeView, AppError> {
+    let action = match outcome.status {
+        OutcomeStatus::Held => WorkflowAction::RecordHeld,
+        OutcomeStatus::NoShow => WorkflowAction::RecordNoShow,
+    };
+    let to = transition(meeting.request_status, &action)?;
+    let moved = repo::set_meeting_status(
+        conn,
+        &meeting.meeting_id,
+        &meeting.meeting_status,
+        outcome.status.meeting_status(),
+        now,
+    )?;
+    if !moved {
+        return Err(AppError::Conflict(
+            "the meeting changed meanwhile; reload and try again".into(),
+        ));
+    }
+    let step = Step {
+        action: &action,
+        from: Some(meeting.request_status),
+        to,
+        note: outcome.next_step.as_deref(),
+    };
+    requests_repo::transition(conn, &meeting.request_id, &step, None, actor, now)?;
+    repo::save(conn, &meeting.meeting_id, outcome, actor, now)?;
+    repo::find(conn, &meeting.meeting_id)?.ok_or_else(|| {
+        AppError::Internal(format!(
+            "outcome of {} vanished after saving",
+            meeting.meeting_id
+        ))
+    })
+}
+
+/// The meeting by id, 404 when unknown.
+pub async fn meeting(state: &AppState, id: String) -> Result<Managed, AppError> {
+    manage::find_by_id(state, id)
+        .await?
+        .ok_or_else(|| AppError::NotFound("no meeting with that id".into()))
+}

@@ -1,0 +1,250 @@
+//! Post-meeting surveys: single-use invitation tokens (stored only as hashes) and answers.
+
+use chrono::{DateTime, Duration, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use serde::Deserialize;
+
+use crate::auth::tokens::{secret_token, sha256_hex};
+use crate::db::schema::{
+    meeting_requests, meeting_types, meetings, survey_invitations, survey_responses,
+};
+use crate::db::{DbConnection, StoreError};
+use crate::error::{AppError, FieldErrors};
+use crate::values::{new_id, optional_text, Email};
+
+/// How long a survey link can be answered.
+pub const SURVEY_VALID_FOR: Duration = Duration::days(30);
+pub const MAX_COMMENTS_CHARS: usize = 4000;
+/// Tokens this service hands out are 43 characters; anything much longer is not one.
+const MAX_TOKEN_LEN: usize = 64;
+
+/// How ready the prospect says they are to buy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BuyerIntent {
+    None,
+    Low,
+    Medium,
+    High,
+}
+
+impl BuyerIntent {
+    pub const ALL: [BuyerIntent; 4] = [Self::None, Self::Low, Self::Medium, Self::High];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::None => "none",
+            Self::Low => "low",
+            Self::Medium => "medium",
+            Self::High => "high",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::None => "Not planning to buy",
+            Self::Low => "Maybe, some day",
+            Self::Medium => "Considering it this year",
+            Self::High => "Ready to move forward",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        Self::ALL
+            .into_iter()
+            .find(|intent| intent.as_str() == raw.trim())
+            .ok_or_else(|| "must be none, low, medium or high".into())
+    }
+}
+
+/// A survey answer as sent by an integration (JSON).
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+pub struct SurveyAnswerInput {
+    /// 1 (poor) to 5 (excellent).
+    pub rating: i64,
+    /// none, low, medium or high.
+    pub buyer_intent: String,
+    pub comments: Option<String>,
+}
+
+/// An answer ready to store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SurveyAnswer {
+    pub rating: i32,
+    pub buyer_intent: BuyerIntent,
+    pub comments: Option<String>,
+}
+
+impl SurveyAnswer {
+    /// Parses the fields as given, whether from JSON or a form's text.
+    pub fn parse(
+        rating: Option<i64>,
+        buyer_intent: &str,
+        comments: Option<&str>,
+    ) -> Result<Self, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let rating = match rating {
+            Some(rating @ 1..=5) => i32::try_from(rating).ok(),
+            _ => {
+                errors.add("rating", "must be a whole number from 1 to 5");
+                None
+            }
+        };
+        let buyer_intent = BuyerIntent::parse(buyer_intent)
+            .map_err(|m| errors.add("buyer_intent", m))
+            .ok();
+        let comments = optional_text(comments, MAX_COMMENTS_CHARS)
+            .map_err(|m| errors.add("comments", m))
+            .ok()
+            .flatten();
+        match (rating, buyer_intent) {
+            (Some(rating), Some(buyer_intent)) if errors.is_empty() => Ok(Self {
+                rating,
+                buyer_intent,
+                comments,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+/// Creates a survey invitation for `recipient` about a meeting and returns its token, the only
+/// time it exists in clear: only its SHA-256 hash is stored.
+pub fn create_survey_invitation(
+    conn: &mut DbConnection,
+    meeting_id: &str,
+    recipient: &Email,
+    now: DateTime<Utc>,
+) -> Result<String, StoreError> {
+    let token = secret_token();
+    diesel::insert_into(survey_invitations::table)
+        .values((
+            survey_invitations::id.eq(new_id()),
+            survey_invitations::meeting_id.eq(meeting_id),
+            survey_invitations::recipient.eq(recipient.as_str()),
+            survey_invitations::token_hash.eq(sha256_hex(&token)),
+            survey_invitations::expires_at.eq((now + SURVEY_VALID_FOR).naive_utc()),
+            survey_invitations::created_at.eq(now.naive_utc()),
+        ))
+        .execute(conn)?;
+    Ok(token)
+}
+
+/// An invitation that may still be answered, with what the form shows about its meeting.
+#[derive(Debug, Clone)]
+pub struct OpenSurvey {
+    pub invitation_id: String,
+    pub meeting_id: String,
+    pub meeting_name: String,
+    pub meeting_start: NaiveDateTime,
+}
+
+fn not_found() -> AppError {
+    AppError::NotFound("this survey link is not valid; check that it was copied in full".into())
+}
+
+/// The invitation behind `token`: 404 unknown, 410 expired, 409 already answered.
+pub fn open(
+    conn: &mut DbConnection,
+    token: &str,
+    now: DateTime<Utc>,
+) -> Result<OpenSurvey, AppError> {
+    if token.is_empty() || token.len() > MAX_TOKEN_LEN {
+        return Err(not_found());
+    }
+    let found: Option<(String, String, NaiveDateTime, String, NaiveDateTime)> =
+        survey_invitations::table
+            .inner_join(
+                meetings::table
+                    .inner_join(meeting_requests::table.inner_join(meeting_types::table)),
+            )
+            .filter(survey_invitations::token_hash.eq(sha256_hex(token)))
+            .select((
+                survey_invitations::id,
+                survey_invitations::meeting_id,
+                survey_invitations::expires_at,
+                meeting_types::name,
+                meetings::start_utc,
+            ))
+            .first(conn)
+            .optional()?;
+    let (invitation_id, meeting_id, expires_at, meeting_name, meeting_start) =
+        found.ok_or_else(not_found)?;
+    let answered = survey_responses::table
+        .find(&invitation_id)
+        .count()
+        .get_result::<i64>(conn)?
+        > 0;
+    if answered {
+        return Err(AppError::Conflict(
+            "this survey has already been answered; thank you".into(),
+        ));
+    }
+    if expires_at <= now.naive_utc() {
+        return Err(AppError::Gone(
+            "this survey link has expired; thank you all the same".into(),
+        ));
+    }
+    Ok(OpenSurvey {
+        invitation_id,
+        meeting_id,
+        meeting_name,
+        meeting_start,
+    })
+}
+
+/// Stores the answer once; a second answer (even a concurrent one) is a 409.
+pub fn answer(
+    conn: &mut DbConnection,
+    token: &str,
+    answer: &SurveyAnswer,
+    now: DateTime<Utc>,
+) -> Result<OpenSurvey, AppError> {
+    let survey = open(conn, token, now)?;
+    let inserted = diesel::insert_into(survey_responses::table)
+        .values((
+            survey_responses::invitation_id.eq(&survey.invitation_id),
+            survey_responses::meeting_id.eq(&survey.meeting_id),
+            survey_responses::rating.eq(answer.rating),
+            survey_responses::buyer_intent.eq(answer.buyer_intent.as_str()),
+            survey_responses::comments.eq(answer.comments.as_deref()),
+            survey_responses::answered_at.eq(now.naive_utc()),
+        ))
+        .execute(conn)
+        .map_err(StoreError::from);
+    match inserted {
+        Ok(_) => Ok(survey),
+        Err(e) if e.is_unique_violation() => Err(AppError::Conflict(
+            "this survey has already been answered; thank you".into(),
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn answers_parse_from_their_fields() {
+        let answer = SurveyAnswer::parse(Some(4), "high", Some("  Great demo ")).unwrap();
+        assert_eq!(answer.rating, 4);
+        assert_eq!(answer.buyer_intent, BuyerIntent::High);
+        assert_eq!(answer.comments.as_deref(), Some("Great demo"));
+        assert_eq!(
+            SurveyAnswer::parse(Some(1), "none", Some(" "))
+                .unwrap()
+                .comments,
+            None
+        );
+    }
+
+    #[test]
+    fn ratings_outside_one_to_five_and_unknown_intents_are_refused() {
+        for rating in [None, Some(0), Some(6), Some(-1)] {
+            let errors = SurveyAnswer::parse(rating, "low", None).unwrap_err();
+            assert_eq!(errors.fields().next().map(|(f, _)| f), Some("rating"));
+        }
+        let errors = SurveyAnswer::parse(Some(3), "maybe", None).unwrap_err();
+        assert_eq!(errors.fields().next().map(|(f, _)| f), Some("buyer_intent"));
+    }
+}
