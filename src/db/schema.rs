@@ -214,6 +214,13 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    availability_version (id) {
+        id -> Integer,
+        version -> BigInt,
+    }
+}
+
 diesel::joinable!(meeting_type_hosts -> meeting_types (meeting_type_id));
 diesel::joinable!(emails -> meetings (meeting_id));
 diesel::joinable!(booking_links -> meeting_types (meeting_type_id));
@@ -240,5 +247,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     host_time_blocks,
     audit_log,
     emails,
-    server_secrets
+    server_secrets,
+    availability_version
 );
