@@ -6,3 +6,4 @@ pub mod meetings_api;
 pub mod public;
 pub mod routes;
 pub mod service;
+pub mod slots_cache;

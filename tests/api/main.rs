@@ -11,6 +11,7 @@ mod manage;
 mod meeting_requests;
 mod meeting_types;
 mod meetings;
+mod slots_cache;
 #[path = "../support/smtp.rs"]
 mod smtp;
 mod storage;
