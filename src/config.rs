@@ -114,6 +114,10 @@ pub struct PublicSettings {
     /// Requests per minute per client IP on booking and manage pages; 0 turns the limit off.
     pub requests_per_minute: u32,
     pub burst: u32,
+    /// How long a slots answer may be served from memory while nothing it depends on changed,
+    /// in milliseconds; it bounds how late minimum notice and the booking horizon catch up with
+    /// the clock. 0 turns the cache off.
+    pub slots_cache_ms: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -6,6 +6,7 @@ use tokio::sync::Notify;
 
 use crate::auth::link_keys::LinkKey;
 use crate::auth::throttle::{LoginThrottle, PublicThrottle};
+use crate::booking::slots_cache::SlotsCache;
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::db::Database;
@@ -27,6 +28,8 @@ pub struct AppState {
     /// Wakes the worker when a change has just written emails, instead of at the next poll.
     pub outbox_wakeup: Arc<Notify>,
     pub outbox_metrics: OutboxMetrics,
+    /// Public slots answers, served again until something they depend on changes.
+    pub slots_cache: Arc<SlotsCache>,
 }
 
 impl AppState {
@@ -45,6 +48,7 @@ impl AppState {
         );
         let public_throttle =
             PublicThrottle::new(settings.public.requests_per_minute, settings.public.burst);
+        let slots_cache = Arc::new(SlotsCache::new(settings.public.slots_cache_ms));
         Self {
             db,
             settings,
@@ -56,6 +60,7 @@ impl AppState {
             organizer,
             outbox_wakeup: Arc::new(Notify::new()),
             outbox_metrics,
+            slots_cache,
         }
     }
 

@@ -7,3 +7,4 @@ pub mod meetings_page;
 pub mod public;
 pub mod routes;
 pub mod service;
+pub mod slots_cache;

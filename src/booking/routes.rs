@@ -1,5 +1,6 @@
 //! `/api/v1/booking-links`.
 
+use actix_web::http::header::ContentType;
 use actix_web::http::StatusCode;
 use actix_web::{get, patch, post, web, HttpResponse};
 use askama::Template;
@@ -190,8 +191,10 @@ pub async fn slots_json(
     slug: web::Path<String>,
     query: web::Query<SlotsQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let view = service::public_slots(&state, slug.into_inner(), query.into_inner()).await?;
-    Ok(HttpResponse::Ok().json(view))
+    let body = service::public_slots(&state, slug.into_inner(), query.into_inner()).await?;
+    Ok(HttpResponse::Ok()
+        .content_type(ContentType::json())
+        .body(body))
 }
 
 fn manage_url(state: &AppState, token: &str) -> String {

@@ -1,6 +1,7 @@
 //! Public booking: the slots a link offers, and booking one of them in a single transaction that
 //! re-checks the slot and claims the hosts' time blocks, so a slot is sold exactly once.
 
+use bytes::Bytes;
 use chrono::{DateTime, Duration, DurationRound, NaiveDate, SecondsFormat, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -9,6 +10,7 @@ use crate::audit::Actor;
 use crate::auth::link_keys::{LinkKey, LinkPurpose};
 use crate::auth::tokens::sha256_hex;
 use crate::booking::links::{self, BookingLink};
+use crate::booking::slots_cache::{CachedSlots, SlotsKey};
 use crate::db::schema::{host_time_blocks, meeting_hosts, meetings};
 use crate::db::{write_transaction, DbConnection, StoreError};
 use crate::error::{AppError, FieldErrors};
@@ -20,7 +22,7 @@ use crate::notifications::service::queue_new_meeting;
 use crate::scheduling::availability::{
     available_slots, booking_window, choose_round_robin_host, Availability, HostMode, Interval,
 };
-use crate::scheduling::host_time::{host_calendars, host_loads, rules_of};
+use crate::scheduling::host_time::{availability_version, host_calendars, host_loads, rules_of};
 use crate::scheduling::meeting_types::MeetingType;
 use crate::scheduling::repo as types_repo;
 use crate::state::AppState;
@@ -222,40 +224,69 @@ pub(crate) fn bookable(
         .collect())
 }
 
-/// `GET /book/{slug}/slots`: the link, its meeting type, hosts and busy time are read in one
-/// database task. An unknown or closed link is reported before a bad query.
+/// `GET /book/{slug}/slots` as its JSON body: the version, link, meeting type, hosts and busy
+/// time are read in one database task, and an answer kept in memory at the current version is
+/// served without reading the rest. An unknown or closed link is reported before a bad query;
+/// only successful answers are kept, so a closed link is always looked up.
 pub async fn public_slots(
     state: &AppState,
     slug: String,
     query: SlotsQuery,
-) -> Result<SlotsView, AppError> {
+) -> Result<Bytes, AppError> {
     let now = state.clock.now();
     let window = query.parse(now.date_naive());
+    let cache = state.slots_cache.clone();
     state
         .db
         .run(move |conn| {
+            let cached_under = match &window {
+                Ok(asked) if cache.enabled() => {
+                    let key = SlotsKey {
+                        slug: slug.clone(),
+                        window: asked.window,
+                        zone: asked.zone.name(),
+                    };
+                    let version = availability_version(conn)?;
+                    if let Some(body) = cache.get(&key, version, now) {
+                        return Ok(Ok(body));
+                    }
+                    Some((key, version))
+                }
+                _ => None,
+            };
             let found = find_open_link(conn, &slug, now).and_then(|open| {
                 let window = window.map_err(AppError::Validation)?;
                 let availability =
                     availability(conn, &open.meeting_type, window.window, now, None)?;
-                Ok((
-                    open.meeting_type.duration_minutes,
-                    window.zone,
-                    availability,
-                ))
-            });
-            Ok(
-                found.map(|(duration_minutes, zone, availability)| SlotsView {
-                    timezone: zone.name().to_owned(),
-                    duration_minutes,
+                let view = SlotsView {
+                    timezone: window.zone.name().to_owned(),
+                    duration_minutes: open.meeting_type.duration_minutes,
                     slots: availability
                         .iter()
                         .flat_map(|availability| availability.slots())
-                        .map(|slot| SlotView::new(slot.start, slot.end, zone))
+                        .map(|slot| SlotView::new(slot.start, slot.end, window.zone))
                         .collect(),
                     degraded_hosts: Vec::new(),
-                }),
-            )
+                };
+                Ok((view, open.link.expires_at))
+            });
+            Ok(found.and_then(|(view, link_expires_at)| {
+                let body = Bytes::from(serde_json::to_vec(&view).map_err(|e| {
+                    AppError::Internal(format!("cannot serialize the slots answer: {e}"))
+                })?);
+                if let Some((key, version)) = cached_under {
+                    cache.put(
+                        key,
+                        CachedSlots {
+                            body: body.clone(),
+                            version,
+                            computed_at: now,
+                            link_expires_at: link_expires_at.map(|at| at.and_utc()),
+                        },
+                    );
+                }
+                Ok(body)
+            }))
         })
         .await?
 }

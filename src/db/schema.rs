@@ -214,6 +214,13 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    availability_version (id) {
+        id -> Integer,
+        version -> BigInt,
+    }
+}
+
 diesel::joinable!(meeting_type_hosts -> meeting_types (meeting_type_id));
 diesel::joinable!(emails -> meetings (meeting_id));
 diesel::joinable!(booking_links -> meeting_types (meeting_type_id));
@@ -245,7 +252,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     opportunities,
     opportunity_stage_changes,
     survey_invitations,
-    survey_responses
+    survey_responses,
+    availability_version
 );
 
 diesel::table! {

@@ -6,7 +6,7 @@ use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::sql_types::BigInt;
 
-use crate::db::schema::{meeting_hosts, meetings};
+use crate::db::schema::{availability_version, meeting_hosts, meetings};
 use crate::db::{DbConnection, StoreError};
 use crate::scheduling::availability::{HostCalendar, HostLoad, Interval, MeetingRules};
 use crate::scheduling::meeting_types::MeetingType;
@@ -124,6 +124,15 @@ pub fn host_calendars(
         }
     }
     Ok(calendars)
+}
+
+/// The database's count of changes that can move a slot (see the `availability_version`
+/// migration). Read before the data an answer is computed from, it can only be older than that
+/// data, never newer, so an answer kept under it is never served after a change it missed.
+pub fn availability_version(conn: &mut DbConnection) -> Result<i64, StoreError> {
+    Ok(availability_version::table
+        .select(availability_version::version)
+        .first(conn)?)
 }
 
 /// Each candidate's meetings in the 30 days before `now` and when the last one ended, for

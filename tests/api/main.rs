@@ -13,6 +13,7 @@ mod meeting_types;
 mod meetings;
 mod outcomes;
 mod reports;
+mod slots_cache;
 #[path = "../support/smtp.rs"]
 mod smtp;
 mod storage;
