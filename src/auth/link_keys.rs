@@ -23,6 +23,8 @@ pub enum LinkPurpose {
     ManageMeeting,
     /// A meeting manager's approve/reject link for one request, from an approval email.
     DecideRequest,
+    /// A host's link to record what happened at one meeting, from an outcome request email.
+    RecordOutcome,
 }
 
 impl LinkPurpose {
@@ -30,6 +32,7 @@ impl LinkPurpose {
         match self {
             LinkPurpose::ManageMeeting => "manage-meeting",
             LinkPurpose::DecideRequest => "decide-request",
+            LinkPurpose::RecordOutcome => "record-outcome",
         }
     }
 }

@@ -11,6 +11,7 @@ use crate::booking::manage::{self, Managed, MeetingQuery};
 use crate::error::{AppError, PageError};
 use crate::http::extractors::{AdminSession, CsrfToken};
 use crate::http::pages::{render, Chrome};
+use crate::outcomes::followups::OUTCOME_OVERDUE;
 use crate::state::AppState;
 use crate::values::TimeZone;
 
@@ -34,11 +35,13 @@ struct MeetingsFilter {
 }
 
 struct MeetingLine {
-    request_id: String,
+    id: String,
     time: String,
     title: String,
     hosts: String,
     status: String,
+    /// Ended more than 48 h ago with nothing recorded.
+    outcome_overdue: bool,
 }
 
 struct Day {
@@ -79,7 +82,8 @@ async fn meetings_page(
 ) -> Result<HttpResponse, PageError> {
     let filter = filter.into_inner();
     let zone: TimeZone = session.user.timezone;
-    let today = state.clock.now().with_timezone(&zone.tz()).date_naive();
+    let now = state.clock.now();
+    let today = now.with_timezone(&zone.tz()).date_naive();
     let day = match present(&filter.week) {
         Some(raw) => NaiveDate::parse_from_str(&raw, "%Y-%m-%d").map_err(|_| {
             PageError(AppError::validation(
@@ -155,7 +159,7 @@ async fn meetings_page(
         let end = managed.end().with_timezone(&zone.tz());
         let index = (start.date_naive() - monday).num_days().clamp(0, 6) as usize;
         days[index].meetings.push(MeetingLine {
-            request_id: managed.request.id.clone(),
+            id: managed.meeting.id.clone(),
             time: format!("{}–{}", start.format("%H:%M"), end.format("%H:%M")),
             title: format!("{} with {}", managed.meeting_type.name, managed.lead.name),
             hosts: managed
@@ -165,6 +169,8 @@ async fn meetings_page(
                 .collect::<Vec<_>>()
                 .join(", "),
             status: managed.meeting.status.replace('_', " "),
+            outcome_overdue: managed.meeting.status == "scheduled"
+                && managed.end() + OUTCOME_OVERDUE < now,
         });
     }
     let list = filter.view.as_deref() == Some("list");

@@ -10,6 +10,7 @@ use tokio::task::JoinHandle;
 
 use crate::auth::sessions;
 use crate::notifications::delivery::Deliverer;
+use crate::outcomes::followups;
 use crate::state::AppState;
 use crate::workflow::upkeep;
 
@@ -39,6 +40,7 @@ impl Worker {
                     _ = upkeep.tick() => run_upkeep(&state).await,
                     _ = due.tick() => {
                         run_workflow_upkeep(&state).await;
+                        run_follow_ups(&state).await;
                         deliver_all_due(&state, &deliverer, &shutdown).await;
                     }
                     _ = wakeup.notified() => deliver_all_due(&state, &deliverer, &shutdown).await,
@@ -97,6 +99,30 @@ async fn run_workflow_upkeep(state: &AppState) {
         }
         Ok(Err(error)) => tracing::warn!(%error, "workflow upkeep failed"),
         Err(error) => tracing::warn!(%error, "workflow upkeep failed"),
+    }
+}
+
+/// Outcome requests and reminders to hosts, surveys to prospects.
+async fn run_follow_ups(state: &AppState) {
+    let now = state.clock.now();
+    let composer = state.composer();
+    let done = state
+        .db
+        .run(move |conn| Ok(followups::run(conn, &composer, now)))
+        .await;
+    match done {
+        Ok(Ok(report)) if report.is_empty() => {}
+        Ok(Ok(report)) => {
+            tracing::info!(
+                outcome_requests = report.outcome_requests,
+                outcome_reminders = report.outcome_reminders,
+                surveys = report.surveys,
+                "meeting follow-ups queued"
+            );
+            state.emails_queued();
+        }
+        Ok(Err(error)) => tracing::warn!(%error, "meeting follow-ups failed"),
+        Err(error) => tracing::warn!(%error, "meeting follow-ups failed"),
     }
 }
 

@@ -72,6 +72,8 @@ pub struct MailView {
     pub action_url: String,
     /// The request in the admin UI, for managers.
     pub queue_url: String,
+    /// A second notice about the same thing (the outcome request reminder).
+    pub reminder: bool,
     pub reminder_lead: String,
 }
 
@@ -111,12 +113,6 @@ macro_rules! mail_templates {
                     $module::Text { m }.render()?,
                     $module::Html { m }.render()?,
                 ),)*
-                #[allow(unreachable_patterns)]
-                _ => {
-                    return Err(askama::Error::Custom(
-                        format!("no meeting template for {kind} emails").into(),
-                    ))
-                }
             };
             Ok((one_line(&subject), text, html))
         }
@@ -132,6 +128,8 @@ mail_templates! {
     ApprovalRequest => approval_request: "email/approval_request/subject.txt", "email/approval_request/body.txt", "email/approval_request/body.html";
     Rejection => rejection: "email/rejection/subject.txt", "email/rejection/body.txt", "email/rejection/body.html";
     Escalation => escalation: "email/escalation/subject.txt", "email/escalation/body.txt", "email/escalation/body.html";
+    OutcomeRequest => outcome_request: "email/outcome_request/subject.txt", "email/outcome_request/body.txt", "email/outcome_request/body.html";
+    Survey => survey: "email/survey/subject.txt", "email/survey/body.txt", "email/survey/body.html";
 }
 
 /// A subject is one header line: line breaks from names or templates would end it early.
@@ -191,6 +189,7 @@ impl Composer {
             reason: String::new(),
             action_url: String::new(),
             queue_url: String::new(),
+            reminder: false,
             reminder_lead: String::new(),
         }
     }
@@ -456,6 +455,56 @@ impl Composer {
             });
         }
         Ok(out)
+    }
+
+    /// Asks `host` what happened at a meeting that has ended, with their one-click link to
+    /// the outcome form; `reminder` for the second ask, when nothing was recorded in 48 h.
+    pub fn outcome_request(
+        &self,
+        managed: &Managed,
+        host: &User,
+        outcome_url: String,
+        reminder: bool,
+        now: DateTime<Utc>,
+    ) -> Result<NewEmail, askama::Error> {
+        let recipient = Recipient {
+            name: host.name.clone(),
+            email: host.email.clone(),
+            zone: host.timezone,
+            is_prospect: false,
+        };
+        let mut view = self.meeting_view(managed, &recipient);
+        view.action_url = outcome_url;
+        view.reminder = reminder;
+        let step = if reminder {
+            "outcome_reminder"
+        } else {
+            "outcome_request"
+        };
+        let key = format!("{step}:{}:{}", managed.meeting.id, host.email);
+        self.email(
+            EmailKind::OutcomeRequest,
+            key,
+            managed,
+            &recipient,
+            &view,
+            now,
+        )
+    }
+
+    /// Invites the prospect to say how a held meeting went.
+    pub fn survey(
+        &self,
+        managed: &Managed,
+        survey_url: String,
+        now: DateTime<Utc>,
+    ) -> Result<NewEmail, askama::Error> {
+        let prospect = Self::recipients(managed).swap_remove(0);
+        let mut view = self.meeting_view(managed, &prospect);
+        view.manage_url = String::new();
+        view.action_url = survey_url;
+        let key = format!("survey:{}:{}", managed.meeting.id, prospect.email);
+        self.email(EmailKind::Survey, key, managed, &prospect, &view, now)
     }
 
     /// Asks each meeting manager to decide on a request that waits for approval.

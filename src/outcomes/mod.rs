@@ -1,6 +1,7 @@
 //! After the meeting: outcomes (held / no-show), opportunities with their stage history, and
 //! post-meeting surveys.
 
+pub mod followups;
 pub mod model;
 pub mod money;
 pub mod repo;

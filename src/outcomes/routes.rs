@@ -23,7 +23,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 pub fn configure_public(cfg: &mut web::ServiceConfig) {
-    cfg.service(survey_page).service(answer_survey);
+    cfg.service(survey_page)
+        .service(answer_survey)
+        .service(outcome_link_form)
+        .service(outcome_link_submit);
 }
 
 pub fn configure_admin(cfg: &mut web::ServiceConfig) {
@@ -471,4 +474,213 @@ async fn record_outcome_from_page(
         Some(refusal),
     )
     .await
+}
+
+#[derive(Template)]
+#[template(path = "public/outcome.html")]
+struct OutcomeLinkPage {
+    token: String,
+    csrf_token: String,
+    meeting_name: String,
+    lead_name: String,
+    when: String,
+    hosts: String,
+    stages: Vec<(&'static str, bool)>,
+    form: OutcomeFormValues,
+    error: Option<String>,
+    asset_version: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "public/outcome_message.html")]
+struct OutcomeMessagePage {
+    heading: &'static str,
+    message: String,
+    ok: bool,
+    asset_version: &'static str,
+}
+
+fn outcome_message(
+    status: StatusCode,
+    heading: &'static str,
+    message: String,
+) -> Result<HttpResponse, PageError> {
+    let mut response = render(&OutcomeMessagePage {
+        ok: status.is_success(),
+        heading,
+        message,
+        asset_version: crate::http::assets::version(),
+    })?;
+    *response.status_mut() = status;
+    Ok(response)
+}
+
+/// The meeting and host an outcome link is for; the host acts as themself.
+async fn outcome_link(
+    state: &AppState,
+    token: &str,
+) -> Result<(Managed, crate::auth::Principal), HttpResponse> {
+    use crate::auth::link_keys::{LinkError, LinkPurpose};
+    let refused = |status: StatusCode, message: &str| {
+        outcome_message(status, "This link does not open", message.to_owned())
+            .unwrap_or_else(|_| HttpResponse::build(status).finish())
+    };
+    let subject = match state
+        .link_key
+        .verify(LinkPurpose::RecordOutcome, token, state.clock.now())
+    {
+        Ok(subject) => subject,
+        Err(LinkError::Expired) => return Err(refused(
+            StatusCode::GONE,
+            "This outcome link has expired. Record the outcome from the meeting's page in Convene.",
+        )),
+        Err(LinkError::Invalid) => {
+            return Err(refused(
+                StatusCode::NOT_FOUND,
+                "This link is not valid; check that it was copied in full.",
+            ))
+        }
+    };
+    let invalid = || refused(StatusCode::NOT_FOUND, "This link is not valid.");
+    let Some((meeting_id, host_id)) = subject.split_once(':') else {
+        return Err(invalid());
+    };
+    let managed = service::meeting(state, meeting_id.to_owned())
+        .await
+        .map_err(|_| invalid())?;
+    let Some(host) = managed.hosts.iter().find(|h| h.id == host_id && h.active) else {
+        return Err(invalid());
+    };
+    let principal = crate::auth::Principal {
+        actor: crate::audit::Actor::User(host.id.clone()),
+        role: host.role,
+        user_id: Some(host.id.clone()),
+    };
+    Ok((managed, principal))
+}
+
+/// Outcome links are single-use: once something is recorded, later changes belong on the
+/// meeting's page in Convene, where the opportunity's history is kept.
+async fn already_recorded(state: &AppState, managed: &Managed) -> Result<bool, PageError> {
+    let meeting_id = managed.meeting.id.clone();
+    let recorded = state
+        .db
+        .run(move |conn| crate::outcomes::repo::find(conn, &meeting_id))
+        .await?;
+    Ok(recorded.is_some())
+}
+
+fn outcome_link_page(
+    token: String,
+    csrf: &CsrfToken,
+    managed: &Managed,
+    form: OutcomeFormValues,
+    error: Option<String>,
+) -> Result<HttpResponse, PageError> {
+    let zone = managed
+        .hosts
+        .first()
+        .map_or_else(|| managed.zone(), |host| host.timezone);
+    let failed = error.is_some();
+    let mut response = render(&OutcomeLinkPage {
+        token,
+        csrf_token: csrf.0.clone(),
+        meeting_name: managed.meeting_type.name.clone(),
+        lead_name: managed.lead.name.clone(),
+        when: crate::notifications::messages::when_in(zone, managed.start(), managed.end()),
+        hosts: managed
+            .hosts
+            .iter()
+            .map(|host| host.name.clone())
+            .collect::<Vec<_>>()
+            .join(", "),
+        stages: OpportunityStage::ALL
+            .iter()
+            .map(|stage| (stage.as_str(), form.stage == stage.as_str()))
+            .collect(),
+        form,
+        error,
+        asset_version: crate::http::assets::version(),
+    })?;
+    if failed {
+        *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(response)
+}
+
+#[get("/outcome/{token}")]
+async fn outcome_link_form(
+    state: web::Data<AppState>,
+    csrf: CsrfToken,
+    token: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    let token = token.into_inner();
+    let (managed, _) = match outcome_link(&state, &token).await {
+        Ok(found) => found,
+        Err(refusal) => return Ok(refusal),
+    };
+    if already_recorded(&state, &managed).await? {
+        return outcome_message(
+            StatusCode::CONFLICT,
+            "Already recorded",
+            "An outcome is already recorded for this meeting; change it on the meeting's page in Convene.".into(),
+        );
+    }
+    if managed.start() > state.clock.now() {
+        return outcome_message(
+            StatusCode::CONFLICT,
+            "Not yet",
+            "This meeting has not started yet; come back once it has.".into(),
+        );
+    }
+    let form = form_values(None);
+    outcome_link_page(token, &csrf, &managed, form, None)
+}
+
+#[post("/outcome/{token}")]
+async fn outcome_link_submit(
+    state: web::Data<AppState>,
+    csrf: CsrfToken,
+    token: web::Path<String>,
+    form: CsrfForm<OutcomeForm>,
+) -> Result<HttpResponse, PageError> {
+    let token = token.into_inner();
+    let (managed, host) = match outcome_link(&state, &token).await {
+        Ok(found) => found,
+        Err(refusal) => return Ok(refusal),
+    };
+    if already_recorded(&state, &managed).await? {
+        return outcome_message(
+            StatusCode::CONFLICT,
+            "Already recorded",
+            "An outcome is already recorded for this meeting; this link cannot change it.".into(),
+        );
+    }
+    let form = form.0;
+    let values = OutcomeFormValues {
+        status: form.status.clone(),
+        notes: form.notes.clone(),
+        next_step: form.next_step.clone(),
+        amount: form.amount.clone(),
+        currency: form.currency.clone(),
+        stage: form.stage.clone(),
+    };
+    let refusal = match form.input().parse() {
+        Err(errors) => errors.for_people(),
+        Ok(outcome) => match service::record(&state, managed.clone(), outcome, &host).await {
+            Ok(recorded) => {
+                return outcome_message(
+                    StatusCode::OK,
+                    "Thank you",
+                    format!(
+                        "Recorded: {}. It is in the pipeline reports now.",
+                        recorded.status.replace('_', " ")
+                    ),
+                )
+            }
+            Err(error @ AppError::Conflict(_)) => error.to_string(),
+            Err(other) => return Err(PageError(other)),
+        },
+    };
+    outcome_link_page(token, &csrf, &managed, values, Some(refusal))
 }

@@ -3,6 +3,7 @@ mod admin_ui;
 mod approvals;
 mod booking;
 mod emails;
+mod followups;
 mod health;
 mod helpers;
 mod http_errors;
