@@ -1,15 +1,19 @@
 //! The background worker inside `convene serve`: outbox delivery (woken early when a change
-//! queues emails), the workflow's expiries and escalations, and periodic upkeep. It stops
-//! between batches when the server shuts down.
+//! queues emails), the workflow's expiries and escalations, follow-ups after meetings, and
+//! periodic upkeep. It stops between batches when the server shuts down.
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::auth::sessions;
+use crate::db::DbConnection;
+use crate::error::AppError;
 use crate::notifications::delivery::Deliverer;
+use crate::notifications::messages::Composer;
 use crate::outcomes::followups;
 use crate::state::AppState;
 use crate::workflow::upkeep;
@@ -77,53 +81,58 @@ async fn deliver_all_due(
     }
 }
 
-/// Held slots that were not approved in time, approvals never scheduled, overdue requests.
-async fn run_workflow_upkeep(state: &AppState) {
+/// What a round that may queue emails did; empty rounds are not logged.
+trait RoundReport: std::fmt::Debug + Send + 'static {
+    fn is_empty(&self) -> bool;
+}
+
+impl RoundReport for upkeep::UpkeepReport {
+    fn is_empty(&self) -> bool {
+        upkeep::UpkeepReport::is_empty(self)
+    }
+}
+
+impl RoundReport for followups::FollowUpReport {
+    fn is_empty(&self) -> bool {
+        followups::FollowUpReport::is_empty(self)
+    }
+}
+
+/// Runs one such round in its own database task and wakes delivery when it did something.
+async fn run_round<R, F>(state: &AppState, round: &'static str, work: F)
+where
+    R: RoundReport,
+    F: FnOnce(&mut DbConnection, &Composer, DateTime<Utc>) -> Result<R, AppError> + Send + 'static,
+{
     let now = state.clock.now();
     let composer = state.composer();
-    let settings = state.settings.workflow.clone();
     let done = state
         .db
-        .run(move |conn| Ok(upkeep::run(conn, &composer, &settings, now)))
+        .run(move |conn| Ok(work(conn, &composer, now)))
         .await;
     match done {
         Ok(Ok(report)) if report.is_empty() => {}
         Ok(Ok(report)) => {
-            tracing::info!(
-                holds_released = report.holds_released,
-                approvals_expired = report.approvals_expired,
-                escalated = report.escalated,
-                "workflow upkeep"
-            );
+            tracing::info!(?report, "{round}");
             state.emails_queued();
         }
-        Ok(Err(error)) => tracing::warn!(%error, "workflow upkeep failed"),
-        Err(error) => tracing::warn!(%error, "workflow upkeep failed"),
+        Ok(Err(error)) => tracing::warn!(%error, "{round} failed"),
+        Err(error) => tracing::warn!(%error, "{round} failed"),
     }
+}
+
+/// Held slots that were not approved in time, approvals never scheduled, overdue requests.
+async fn run_workflow_upkeep(state: &AppState) {
+    let settings = state.settings.workflow.clone();
+    run_round(state, "workflow upkeep", move |conn, composer, now| {
+        upkeep::run(conn, composer, &settings, now)
+    })
+    .await;
 }
 
 /// Outcome requests and reminders to hosts, surveys to prospects.
 async fn run_follow_ups(state: &AppState) {
-    let now = state.clock.now();
-    let composer = state.composer();
-    let done = state
-        .db
-        .run(move |conn| Ok(followups::run(conn, &composer, now)))
-        .await;
-    match done {
-        Ok(Ok(report)) if report.is_empty() => {}
-        Ok(Ok(report)) => {
-            tracing::info!(
-                outcome_requests = report.outcome_requests,
-                outcome_reminders = report.outcome_reminders,
-                surveys = report.surveys,
-                "meeting follow-ups queued"
-            );
-            state.emails_queued();
-        }
-        Ok(Err(error)) => tracing::warn!(%error, "meeting follow-ups failed"),
-        Err(error) => tracing::warn!(%error, "meeting follow-ups failed"),
-    }
+    run_round(state, "meeting follow-ups", followups::run).await;
 }
 
 async fn run_upkeep(state: &AppState) {
