@@ -43,6 +43,9 @@ pub struct WorkflowSettings {
     pub approved_expiry_days: u32,
     /// How long the approve and reject links in approval emails work.
     pub decision_link_hours: u32,
+    /// 0 emails the managers about each pending request as it arrives; otherwise they get one
+    /// digest of the queue at most this often, when something new waits.
+    pub approval_digest_minutes: u32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

@@ -73,6 +73,7 @@ impl AppState {
             link_key: self.link_key.clone(),
             reminder_offsets_minutes: self.settings.email.reminder_offsets_minutes.clone(),
             decision_link_hours: self.settings.workflow.decision_link_hours,
+            approval_digest: self.settings.workflow.approval_digest_minutes > 0,
         }
     }
 

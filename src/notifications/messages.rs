@@ -27,6 +27,8 @@ pub struct Composer {
     pub reminder_offsets_minutes: Vec<u32>,
     /// How long an approval email's approve/reject link works.
     pub decision_link_hours: u32,
+    /// Managers get digests of the queue instead of an email per request.
+    pub approval_digest: bool,
 }
 
 /// A change to a meeting that people must hear about.
@@ -126,6 +128,7 @@ mail_templates! {
     Reminder => reminder: "email/reminder/subject.txt", "email/reminder/body.txt", "email/reminder/body.html";
     Confirmation => confirmation: "email/confirmation/subject.txt", "email/confirmation/body.txt", "email/confirmation/body.html";
     ApprovalRequest => approval_request: "email/approval_request/subject.txt", "email/approval_request/body.txt", "email/approval_request/body.html";
+    ApprovalDigest => approval_digest: "email/approval_digest/subject.txt", "email/approval_digest/body.txt", "email/approval_digest/body.html";
     Rejection => rejection: "email/rejection/subject.txt", "email/rejection/body.txt", "email/rejection/body.html";
     Escalation => escalation: "email/escalation/subject.txt", "email/escalation/body.txt", "email/escalation/body.html";
     OutcomeRequest => outcome_request: "email/outcome_request/subject.txt", "email/outcome_request/body.txt", "email/outcome_request/body.html";
@@ -412,6 +415,58 @@ impl Composer {
             out.push(email);
         }
         Ok(out)
+    }
+
+    /// One manager's digest of the queue: a line per pending request (oldest first), times in
+    /// the manager's zone, and a link to the queue.
+    pub fn approval_digest(
+        &self,
+        manager: &User,
+        pending: &[QueueItem],
+        now: DateTime<Utc>,
+    ) -> Result<NewEmail, askama::Error> {
+        let mut view = self.blank_view(&manager.name);
+        view.context = pending
+            .iter()
+            .map(|item| {
+                let company = item
+                    .lead
+                    .company
+                    .as_deref()
+                    .map(|company| format!(" ({company})"))
+                    .unwrap_or_default();
+                let when = item.held.as_ref().map_or_else(
+                    || "no time picked yet".to_owned(),
+                    |held| {
+                        when_in(
+                            manager.timezone,
+                            held.start_utc.and_utc(),
+                            held.end_utc.and_utc(),
+                        )
+                    },
+                );
+                format!(
+                    "{}{company}, score {}: {}, {when}",
+                    item.lead.name, item.lead.score, item.meeting_type.name
+                )
+            })
+            .collect();
+        view.action_url = format!("{}/admin/approvals", self.public_base);
+        let (subject, body_text, body_html) = render(EmailKind::ApprovalDigest, &view)?;
+        Ok(NewEmail {
+            kind: EmailKind::ApprovalDigest,
+            dedupe_key: format!("approval_digest:{}:{}", manager.email, now.timestamp()),
+            meeting_id: None,
+            meeting_request_id: None,
+            recipient_email: manager.email.clone(),
+            recipient_name: manager.name.clone(),
+            subject,
+            body_text,
+            body_html,
+            calendar: None,
+            send_after: now,
+            not_after: None,
+        })
     }
 
     /// Tells `recipients` (name, address, zone) that request `item` has waited past the SLA.

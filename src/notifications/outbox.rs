@@ -31,6 +31,8 @@ pub enum EmailKind {
     Confirmation,
     /// To meeting managers: a request waits for their decision.
     ApprovalRequest,
+    /// To meeting managers: the queue, when requests arrived since the last digest.
+    ApprovalDigest,
     /// To the prospect: the request was declined.
     Rejection,
     /// To the backup manager: a request waited longer than the approval SLA.
@@ -40,13 +42,14 @@ pub enum EmailKind {
 }
 
 impl EmailKind {
-    pub const ALL: [EmailKind; 10] = [
+    pub const ALL: [EmailKind; 11] = [
         EmailKind::Invite,
         EmailKind::Update,
         EmailKind::Cancel,
         EmailKind::Reminder,
         EmailKind::Confirmation,
         EmailKind::ApprovalRequest,
+        EmailKind::ApprovalDigest,
         EmailKind::Rejection,
         EmailKind::Escalation,
         EmailKind::OutcomeRequest,
@@ -61,6 +64,7 @@ impl EmailKind {
             EmailKind::Reminder => "reminder",
             EmailKind::Confirmation => "confirmation",
             EmailKind::ApprovalRequest => "approval_request",
+            EmailKind::ApprovalDigest => "approval_digest",
             EmailKind::Rejection => "rejection",
             EmailKind::Escalation => "escalation",
             EmailKind::OutcomeRequest => "outcome_request",

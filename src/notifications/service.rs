@@ -74,7 +74,9 @@ pub fn queue_new_meeting(
                 &MeetingNotice::AwaitingApproval,
                 now,
             )?;
-            queue_approval_request(conn, composer, meeting_id, now)?;
+            if !composer.approval_digest {
+                queue_approval_request(conn, composer, meeting_id, now)?;
+            }
         }
         _ => {}
     }

@@ -28,6 +28,7 @@ pub struct UpkeepReport {
     pub holds_released: usize,
     pub approvals_expired: usize,
     pub escalated: usize,
+    pub digests: usize,
 }
 
 impl UpkeepReport {
@@ -159,6 +160,10 @@ pub fn run(
         report.approvals_expired += usize::from(expired);
     }
 
+    if settings.approval_digest_minutes > 0 {
+        report.digests = send_digests(conn, composer, settings, now)?;
+    }
+
     let sla = Duration::hours(i64::from(settings.approval_sla_hours));
     let overdue = overdue_unescalated(conn, now - sla)?;
     if overdue.is_empty() {
@@ -181,6 +186,51 @@ pub fn run(
     }
     Ok(report)
 }
+
+/// Each manager whose last digest is older than the digest interval gets one, if a request
+/// arrived since it.
+fn send_digests(
+    conn: &mut DbConnection,
+    composer: &Composer,
+    settings: &WorkflowSettings,
+    now: DateTime<Utc>,
+) -> Result<usize, AppError> {
+    let interval = Duration::minutes(i64::from(settings.approval_digest_minutes));
+    let mut managers = users_repo::active_with_role(conn, Role::MeetingManager)?;
+    if managers.is_empty() {
+        managers = users_repo::active_with_role(conn, Role::Admin)?;
+    }
+    let mut sent = 0;
+    for manager in managers {
+        let last: Option<chrono::NaiveDateTime> = emails::table
+            .filter(emails::kind.eq(EmailKind::ApprovalDigest.as_str()))
+            .filter(emails::recipient_email.eq(&manager.email))
+            .select(diesel::dsl::max(emails::created_at))
+            .first(conn)?;
+        if last.is_some_and(|last| now - last.and_utc() < interval) {
+            continue;
+        }
+        let mut arrived = meeting_requests::table
+            .filter(meeting_requests::status.eq(RequestStatus::PendingApproval.as_str()))
+            .into_boxed();
+        if let Some(last) = last {
+            arrived = arrived.filter(meeting_requests::created_at.gt(last));
+        }
+        let new_requests: i64 = arrived.count().get_result(conn)?;
+        if new_requests == 0 {
+            continue;
+        }
+        let pending = queue::pending(conn, now, DIGEST_LINES)?;
+        let email = composer
+            .approval_digest(&manager, &pending, now)
+            .map_err(|e| AppError::Internal(format!("an email could not be composed: {e}")))?;
+        sent += usize::from(outbox::enqueue(conn, &email, now)?);
+    }
+    Ok(sent)
+}
+
+/// Requests listed in one digest at most; the queue page has the rest.
+const DIGEST_LINES: i64 = 50;
 
 /// The configured backup manager, else every active admin.
 fn escalation_recipients(

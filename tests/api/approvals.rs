@@ -678,3 +678,75 @@ async fn an_approved_request_without_a_time_is_scheduled_from_its_own_slots() {
         .await;
     assert_eq!(again.status(), 409);
 }
+
+#[tokio::test]
+async fn managers_can_get_a_digest_of_the_queue_instead_of_an_email_per_request() {
+    let app = spawn_app_with(|settings| settings.workflow.approval_digest_minutes = 60).await;
+    app.create_user(json!({"email": "mia@example.com", "name": "Mia Manager", "role": "meeting_manager", "timezone": "America/New_York"}))
+        .await;
+    let (_, link) = approval_type(&app).await;
+    let starts = slot_starts(&app, &link).await;
+    let first = book(&app, &link, &starts[0], "first@prospect.test").await;
+    book(&app, &link, &starts[2], "second@prospect.test").await;
+
+    let mut digests = Vec::new();
+    for _ in 0..100 {
+        digests = emails(&app, "kind=approval_digest").await;
+        if !digests.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(digests.len(), 1, "one digest for the manager");
+    assert_eq!(digests[0]["to"], "mia@example.com");
+    assert!(
+        emails(&app, "kind=approval_request").await.is_empty(),
+        "no email per request"
+    );
+    let listed = digests[0]["subject"].as_str().unwrap();
+    let request_count = listed
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .parse::<usize>()
+        .unwrap();
+    assert!(request_count >= 1, "{listed}");
+
+    book(&app, &link, &starts[4], "third@prospect.test").await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        emails(&app, "kind=approval_digest").await.len(),
+        1,
+        "at most one digest per interval"
+    );
+    {
+        let mut conn = app.db.connection().unwrap();
+        diesel::update(
+            convene::db::schema::emails::table
+                .filter(convene::db::schema::emails::kind.eq("approval_digest")),
+        )
+        .set(
+            convene::db::schema::emails::created_at
+                .eq((Utc::now() - chrono::Duration::minutes(61)).naive_utc()),
+        )
+        .execute(&mut *conn)
+        .unwrap();
+    }
+    for _ in 0..100 {
+        digests = emails(&app, "kind=approval_digest").await;
+        if digests.len() == 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(digests.len(), 2, "the next interval's digest");
+    assert!(
+        digests[0]["subject"]
+            .as_str()
+            .unwrap()
+            .starts_with("3 meeting requests"),
+        "it lists the whole queue: {}",
+        digests[0]["subject"]
+    );
+    assert_eq!(request(&app, &first).await["status"], "pending_approval");
+}
