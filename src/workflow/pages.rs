@@ -451,6 +451,8 @@ struct RequestPage {
     status: &'static str,
     pending: bool,
     meeting_status: String,
+    /// The meeting's page, where its outcome is shown and recorded.
+    meeting_id: String,
     audit: Vec<AuditRecord>,
     emails: Vec<EmailLine>,
     can_decide: bool,
@@ -502,6 +504,7 @@ async fn request_page(
         chrome: Chrome::new(&session, &csrf, "/admin/approvals"),
         status: item.request.status.as_str(),
         pending: item.request.status == RequestStatus::PendingApproval,
+        meeting_id: meeting.as_ref().map(|m| m.id.clone()).unwrap_or_default(),
         meeting_status: meeting.map(|m| m.status).unwrap_or_default(),
         audit: trail,
         emails: emails

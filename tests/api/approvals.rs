@@ -239,6 +239,11 @@ async fn managers_decide_from_the_queue_and_other_roles_cannot_see_it() {
     );
     let (_, detail) = page(&app, &format!("/admin/requests/{second}")).await;
     assert!(detail.contains("Outside our market") && detail.contains("reject"));
+    let (_, scheduled) = page(&app, &format!("/admin/requests/{first}")).await;
+    assert!(
+        scheduled.contains("/admin/meetings/"),
+        "it links to the meeting's outcome page"
+    );
     assert!(detail.contains("rejection"), "its emails are listed");
 }
 
