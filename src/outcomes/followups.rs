@@ -8,7 +8,7 @@ use diesel::prelude::*;
 
 use crate::auth::link_keys::LinkPurpose;
 use crate::booking::manage::reload;
-use crate::db::schema::{emails, meeting_types, meetings};
+use crate::db::schema::{emails, meeting_types, meetings, survey_invitations};
 use crate::db::{write_transaction, DbConnection};
 use crate::error::AppError;
 use crate::notifications::messages::Composer;
@@ -119,14 +119,14 @@ fn composing_failed(error: askama::Error) -> AppError {
     AppError::Internal(format!("an email could not be composed: {error}"))
 }
 
-/// Held meetings of surveyed types, ended since `since`, with no survey email yet.
+/// Held meetings of surveyed types, ended since `since`, with no survey invitation yet.
 fn held_without_survey(
     conn: &mut DbConnection,
     since: DateTime<Utc>,
 ) -> Result<Vec<String>, AppError> {
-    let surveyed = emails::table
-        .filter(emails::meeting_id.eq(meetings::id.nullable()))
-        .filter(emails::kind.eq(EmailKind::Survey.as_str()));
+    // An invitation, however it was made, means the prospect was already asked.
+    let surveyed =
+        survey_invitations::table.filter(survey_invitations::meeting_id.eq(meetings::id));
     let survey_types = meeting_types::table
         .filter(meeting_types::survey.eq(true))
         .select(meeting_types::id);
