@@ -314,6 +314,18 @@ impl CsrfProtected for OutcomeForm {
 }
 
 impl OutcomeForm {
+    /// The fields as sent, to show the form again with a refusal.
+    fn values(&self) -> OutcomeFormValues {
+        OutcomeFormValues {
+            status: self.status.clone(),
+            notes: self.notes.clone(),
+            next_step: self.next_step.clone(),
+            amount: self.amount.clone(),
+            currency: self.currency.clone(),
+            stage: self.stage.clone(),
+        }
+    }
+
     /// The JSON body this form stands for: an opportunity only when an amount is filled in.
     fn input(&self) -> OutcomeInput {
         let opportunity = (!self.amount.trim().is_empty()).then(|| OpportunityInput {
@@ -440,14 +452,7 @@ async fn record_outcome_from_page(
     may_view(&session, &managed)?;
     service::may_record(&session.principal, &managed)?;
     let form = form.0;
-    let values = OutcomeFormValues {
-        status: form.status.clone(),
-        notes: form.notes.clone(),
-        next_step: form.next_step.clone(),
-        amount: form.amount.clone(),
-        currency: form.currency.clone(),
-        stage: form.stage.clone(),
-    };
+    let values = form.values();
     let refusal = match form.input().parse() {
         Err(errors) => errors.for_people(),
         Ok(outcome) => {
@@ -657,14 +662,7 @@ async fn outcome_link_submit(
         );
     }
     let form = form.0;
-    let values = OutcomeFormValues {
-        status: form.status.clone(),
-        notes: form.notes.clone(),
-        next_step: form.next_step.clone(),
-        amount: form.amount.clone(),
-        currency: form.currency.clone(),
-        stage: form.stage.clone(),
-    };
+    let values = form.values();
     let refusal = match form.input().parse() {
         Err(errors) => errors.for_people(),
         Ok(outcome) => match service::record(&state, managed.clone(), outcome, &host).await {

@@ -12,6 +12,7 @@ use serde_json::{json, Value};
 
 use crate::admin_ui::sign_in;
 use crate::booking::{always_available_host, link_for, slots, tomorrow};
+use crate::emails::emails;
 use crate::helpers::{csrf_token_in, spawn_app_with, TestApp, TEST_PASSWORD};
 
 /// A round-robin type over two always-free hosts that needs approval, and a link to it.
@@ -69,16 +70,6 @@ async fn request(app: &TestApp, id: &str) -> Value {
         .json()
         .await
         .unwrap()
-}
-
-async fn emails(app: &TestApp, query: &str) -> Vec<Value> {
-    let body: Value = app
-        .get_json(&format!("/api/v1/emails?{query}"), &app.admin_key)
-        .await
-        .json()
-        .await
-        .unwrap();
-    body["items"].as_array().unwrap().clone()
 }
 
 async fn page(app: &TestApp, path: &str) -> (u16, String) {

@@ -186,7 +186,8 @@ async fn book_as(app: &TestApp, link: &Value, start: &str, email: &str) -> Value
     response.json().await.unwrap()
 }
 
-async fn emails(app: &TestApp, query: &str) -> Vec<Value> {
+/// The outbox's emails matching `query`, newest first.
+pub async fn emails(app: &TestApp, query: &str) -> Vec<Value> {
     let body: Value = app
         .get_json(&format!("/api/v1/emails?{query}"), &app.admin_key)
         .await

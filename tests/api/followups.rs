@@ -10,6 +10,7 @@ use diesel::prelude::*;
 use serde_json::{json, Value};
 
 use crate::booking::{book, booking, first_slot, open_type};
+use crate::emails::emails;
 use crate::helpers::{csrf_token_in, spawn_app, TestApp};
 
 /// Moves meeting `id` (booked days before) `ended_hours_ago` into the past.
@@ -26,20 +27,10 @@ fn move_into_the_past(app: &TestApp, id: &str, ended_hours_ago: i64) {
         .unwrap();
 }
 
-async fn emails_now(app: &TestApp, query: &str) -> Vec<Value> {
-    let body: Value = app
-        .get_json(&format!("/api/v1/emails?{query}"), &app.admin_key)
-        .await
-        .json()
-        .await
-        .unwrap();
-    body["items"].as_array().unwrap().clone()
-}
-
 /// The emails matching `query` once there are some (the worker runs every 100 ms in tests).
 async fn emails_of(app: &TestApp, query: &str) -> Vec<Value> {
     for _ in 0..100 {
-        let items = emails_now(app, query).await;
+        let items = emails(app, query).await;
         if !items.is_empty() {
             return items;
         }
@@ -95,7 +86,7 @@ async fn hosts_record_the_outcome_from_the_email_link_once_and_the_prospect_gets
     let meeting = booked_meeting(&app, true).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert!(
-        emails_now(&app, "kind=outcome_request").await.is_empty(),
+        emails(&app, "kind=outcome_request").await.is_empty(),
         "nobody is asked before the meeting has ended"
     );
     move_into_the_past(&app, &meeting, 1);
@@ -211,7 +202,7 @@ async fn an_unrecorded_meeting_reminds_its_hosts_once_after_two_days() {
     }
     let mut asked = Vec::new();
     for _ in 0..100 {
-        asked = emails_now(&app, &format!("meeting_id={meeting}&kind=outcome_request")).await;
+        asked = emails(&app, &format!("meeting_id={meeting}&kind=outcome_request")).await;
         if asked.len() == 2 {
             break;
         }
@@ -223,13 +214,13 @@ async fn an_unrecorded_meeting_reminds_its_hosts_once_after_two_days() {
         .any(|email| email["subject"].as_str().unwrap().starts_with("Reminder: ")));
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(
-        emails_now(&app, &format!("meeting_id={meeting}&kind=outcome_request"))
+        emails(&app, &format!("meeting_id={meeting}&kind=outcome_request"))
             .await
             .len(),
         2,
         "and only one"
     );
-    let no_survey = emails_now(&app, "kind=survey").await;
+    let no_survey = emails(&app, "kind=survey").await;
     assert!(no_survey.is_empty(), "no survey for a type without one");
 
     app.create_user_with_password("mia@example.com", "meeting_manager");
