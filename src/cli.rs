@@ -57,6 +57,16 @@ pub enum Command {
     /// Load a realistic demo data set: hosts, leads, six months of meetings with outcomes,
     /// opportunities and surveys. Running it again changes nothing.
     Demo,
+    /// Work with hosts' calendar connections.
+    #[command(subcommand)]
+    Calendars(CalendarsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CalendarsCommand {
+    /// Seal every stored calendar token again under `calendars.token_key`, after a key
+    /// rotation; the keys in `previous_token_keys` can then be removed.
+    Reseal,
 }
 
 #[derive(Debug, Subcommand)]
@@ -177,6 +187,21 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             import_leads(&settings, &file, clock).await
         }
         Command::Demo => load_demo(&settings, clock).await,
+        Command::Calendars(CalendarsCommand::Reseal) => {
+            let cipher = crate::calendars::crypto::TokenCipher::from_settings(&settings.calendars)
+                .map_err(|reason| anyhow::anyhow!("calendars.token_key {reason}"))?;
+            let db = migrated(&settings).await?;
+            let summary = tokio::task::spawn_blocking(move || {
+                let mut conn = db.connection()?;
+                crate::calendars::service::reseal_all(&mut conn, &cipher)
+            })
+            .await??;
+            eprintln!(
+                "resealed {} of {} calendar connections",
+                summary.resealed, summary.connections
+            );
+            Ok(())
+        }
     }
 }
 

@@ -28,6 +28,69 @@ pub struct Settings {
     pub public: PublicSettings,
     pub email: EmailSettings,
     pub workflow: WorkflowSettings,
+    pub google: ProviderSettings,
+    pub microsoft: ProviderSettings,
+    pub calendars: CalendarSettings,
+}
+
+/// One calendar provider's OAuth client and endpoints.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ProviderSettings {
+    pub client_id: String,
+    pub client_secret: secrecy::SecretString,
+    /// Microsoft only: substituted for `{tenant}` in the two OAuth URLs.
+    #[serde(default)]
+    pub tenant: String,
+    pub auth_url: String,
+    pub token_url: String,
+    /// Google only: where tokens are revoked on disconnect.
+    #[serde(default)]
+    pub revoke_url: String,
+    pub api_base: String,
+}
+
+impl ProviderSettings {
+    /// Connecting is offered once the OAuth client is set up.
+    pub fn configured(&self) -> bool {
+        use secrecy::ExposeSecret;
+        !self.client_id.trim().is_empty() && !self.client_secret.expose_secret().is_empty()
+    }
+
+    pub fn auth_url(&self) -> String {
+        self.auth_url.replace("{tenant}", &self.tenant)
+    }
+
+    pub fn token_url(&self) -> String {
+        self.token_url.replace("{tenant}", &self.tenant)
+    }
+
+    pub fn api_base(&self) -> &str {
+        self.api_base.trim_end_matches('/')
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnreadableCalendar {
+    /// The host counts as busy: never offered on a guess.
+    Busy,
+    /// The host is offered on Convene's own data and the answer says it is partial.
+    ConveneOnly,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct CalendarSettings {
+    pub token_key: secrecy::SecretString,
+    pub previous_token_keys: Vec<secrecy::SecretString>,
+    pub freebusy_ttl_secs: u64,
+    pub freebusy_timeout_ms: u64,
+    pub freebusy_days: u32,
+    pub on_unreadable: UnreadableCalendar,
+    pub tentative_is_busy: bool,
+    pub microsoft_event_attendees: bool,
+    pub sync_max_attempts: u32,
+    pub sync_retry_base_secs: u64,
+    pub sync_retry_max_secs: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -275,8 +338,45 @@ impl Settings {
                 "offsets must be at least one minute",
             ));
         }
+        self.validate_calendars()?;
         if self.worker.poll_ms == 0 {
             return Err(invalid("worker.poll_ms", "must be at least 1"));
+        }
+        Ok(())
+    }
+}
+
+impl Settings {
+    fn validate_calendars(&self) -> Result<(), ConfigError> {
+        for (key, provider) in [
+            ("google.auth_url", &self.google),
+            ("microsoft.auth_url", &self.microsoft),
+        ] {
+            if !provider.configured() {
+                continue;
+            }
+            for url in [provider.auth_url(), provider.token_url()] {
+                Url::parse(&url).map_err(|e| invalid(key, &format!("`{url}`: {e}")))?;
+            }
+            Url::parse(provider.api_base())
+                .map_err(|e| invalid(key, &format!("`{}`: {e}", provider.api_base)))?;
+        }
+        if self.google.configured() || self.microsoft.configured() {
+            crate::calendars::crypto::TokenCipher::from_settings(&self.calendars)
+                .map_err(|reason| invalid("calendars.token_key", &reason))?;
+        }
+        let calendars = &self.calendars;
+        if calendars.freebusy_days == 0 || calendars.freebusy_days > 62 {
+            return Err(invalid(
+                "calendars.freebusy_days",
+                "must be between 1 and 62 (the providers' longest free/busy span)",
+            ));
+        }
+        if calendars.freebusy_timeout_ms == 0 || calendars.sync_max_attempts == 0 {
+            return Err(invalid(
+                "calendars.freebusy_timeout_ms",
+                "timeouts and attempts must be at least 1",
+            ));
         }
         Ok(())
     }

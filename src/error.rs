@@ -92,6 +92,9 @@ pub enum AppError {
     UnsupportedMediaType(String),
     #[error("too many requests; retry after {retry_after_secs} s")]
     RateLimited { retry_after_secs: u64 },
+    /// A provider Convene depends on (a calendar's OAuth server) failed; the text says which.
+    #[error("{0}")]
+    Upstream(String),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("{0}")]
@@ -135,6 +138,7 @@ impl AppError {
             Self::PayloadTooLarge { .. } => ("payload-too-large", "Request body too large"),
             Self::UnsupportedMediaType(_) => ("unsupported-media-type", "Unsupported media type"),
             Self::RateLimited { .. } => ("rate-limited", "Too many requests"),
+            Self::Upstream(_) => ("bad-gateway", "A provider did not answer as expected"),
             Self::Store(StoreError::Unavailable(_)) => {
                 ("service-unavailable", "Service temporarily unavailable")
             }
@@ -209,6 +213,7 @@ impl ResponseError for AppError {
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::Upstream(_) => StatusCode::BAD_GATEWAY,
             Self::Store(StoreError::Unavailable(_)) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Store(e) if e.is_unique_violation() => StatusCode::CONFLICT,
             Self::Store(_) | Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,

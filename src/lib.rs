@@ -1,6 +1,7 @@
 pub mod audit;
 pub mod auth;
 pub mod booking;
+pub mod calendars;
 pub mod cli;
 pub mod clock;
 pub mod config;

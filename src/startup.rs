@@ -143,6 +143,7 @@ fn http_server(
             .configure(crate::outcomes::routes::configure)
             .configure(crate::outcomes::routes::configure_public)
             .configure(crate::reports::routes::configure)
+            .configure(crate::calendars::routes::configure)
             .service(
                 web::scope("/admin")
                     .configure(crate::auth::routes::configure_admin)
@@ -153,7 +154,8 @@ fn http_server(
                     .configure(crate::workflow::pages::configure_admin)
                     .configure(crate::booking::meetings_page::configure_admin)
                     .configure(crate::outcomes::routes::configure_admin)
-                    .configure(crate::reports::routes::configure_admin),
+                    .configure(crate::reports::routes::configure_admin)
+                    .configure(crate::calendars::routes::configure_admin),
             )
             .route(
                 "/",

@@ -7,6 +7,9 @@ use tokio::sync::Notify;
 use crate::auth::link_keys::LinkKey;
 use crate::auth::throttle::{LoginThrottle, PublicThrottle};
 use crate::booking::slots_cache::SlotsCache;
+use crate::calendars::readings::ReadPolicy;
+use crate::calendars::service::RefreshLocks;
+use crate::calendars::Calendars;
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::db::Database;
@@ -30,6 +33,9 @@ pub struct AppState {
     pub outbox_metrics: OutboxMetrics,
     /// Public slots answers, served again until something they depend on changes.
     pub slots_cache: Arc<SlotsCache>,
+    /// Connected calendars: providers, token cipher, HTTP client.
+    pub calendars: Arc<Calendars>,
+    pub calendar_refresh_locks: RefreshLocks,
 }
 
 impl AppState {
@@ -49,6 +55,7 @@ impl AppState {
         let public_throttle =
             PublicThrottle::new(settings.public.requests_per_minute, settings.public.burst);
         let slots_cache = Arc::new(SlotsCache::new(settings.public.slots_cache_ms));
+        let calendars = Arc::new(Calendars::new(&settings));
         Self {
             db,
             settings,
@@ -61,7 +68,14 @@ impl AppState {
             outbox_wakeup: Arc::new(Notify::new()),
             outbox_metrics,
             slots_cache,
+            calendars,
+            calendar_refresh_locks: RefreshLocks::default(),
         }
+    }
+
+    /// How availability treats the hosts' connected calendars.
+    pub fn read_policy(&self) -> ReadPolicy {
+        ReadPolicy::from_settings(&self.calendars)
     }
 
     /// What composing emails needs, owned, to move into a database task.

@@ -1,6 +1,7 @@
 //! The prospect's private manage link: see the meeting, reschedule it (same UID, SEQUENCE + 1)
 //! or cancel it. Each change is one transaction with its audit row.
 
+use crate::calendars::service::refresh_readings;
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
@@ -211,7 +212,9 @@ pub async fn reschedule(
             "the meeting is already at that time".into(),
         ));
     }
+    refresh_readings(state, managed.meeting_type.host_ids.clone()).await;
     let now = state.clock.now();
+    let policy = state.read_policy();
     let composer = state.composer();
     let moved = state
         .db
@@ -224,8 +227,14 @@ pub async fn reschedule(
                     start: start - Duration::days(1),
                     end: end + Duration::days(1),
                 };
-                let offered =
-                    bookable(conn, &managed.meeting_type, around, now, Some(&meeting.id))?;
+                let offered = bookable(
+                    conn,
+                    &managed.meeting_type,
+                    around,
+                    now,
+                    Some(&meeting.id),
+                    &policy,
+                )?;
                 let host_ids: Vec<String> = managed.hosts.iter().map(|h| h.id.clone()).collect();
                 let fits = offered.iter().any(|slot: &OpenSlot| {
                     slot.start == start && host_ids.iter().all(|host| slot.hosts.contains(host))

@@ -43,8 +43,44 @@ pub struct MeetingView {
     pub attendees: Vec<AttendeeView>,
     pub ics_uid: String,
     pub sequence: i32,
-    #[schema(value_type = Vec<Object>)]
-    pub calendar_events: Vec<serde_json::Value>,
+    /// The meeting's events in hosts' connected calendars, once written.
+    pub calendar_events: Vec<CalendarEventView>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CalendarEventView {
+    /// `google` or `microsoft`.
+    pub provider: String,
+    pub external_id: String,
+}
+
+/// Fills in each view's calendar events, read in one query.
+async fn with_calendar_events(
+    state: &AppState,
+    mut views: Vec<MeetingView>,
+) -> Result<Vec<MeetingView>, AppError> {
+    let ids: Vec<String> = views.iter().map(|view| view.id.clone()).collect();
+    let mut events = state
+        .db
+        .run(move |conn| crate::calendars::sync::events_of_meetings(conn, &ids))
+        .await?;
+    for view in &mut views {
+        view.calendar_events = events
+            .remove(&view.id)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(provider, external_id)| CalendarEventView {
+                provider,
+                external_id,
+            })
+            .collect();
+    }
+    Ok(views)
+}
+
+async fn view_with_events(state: &AppState, managed: &Managed) -> Result<MeetingView, AppError> {
+    let mut views = with_calendar_events(state, vec![MeetingView::from(managed)]).await?;
+    Ok(views.remove(0))
 }
 
 impl From<&Managed> for MeetingView {
@@ -161,6 +197,7 @@ pub async fn list_meetings(
         .take(limit as usize)
         .map(MeetingView::from)
         .collect();
+    let items = with_calendar_events(&state, items).await?;
     Ok(HttpResponse::Ok().json(Page {
         items,
         next_cursor: None,
@@ -193,7 +230,7 @@ pub async fn get_meeting(
     let managed = load_visible(&state, &caller.0, id.into_inner()).await?;
     let outcome = crate::outcomes::service::outcome_of(&state, &managed).await?;
     Ok(HttpResponse::Ok().json(MeetingDetail {
-        meeting: MeetingView::from(&managed),
+        meeting: view_with_events(&state, &managed).await?,
         outcome,
     }))
 }
@@ -218,7 +255,7 @@ pub async fn reschedule(
         .map(|at| at.with_timezone(&Utc))
         .map_err(|_| AppError::validation("start", "must be an RFC 3339 time with an offset"))?;
     let moved = manage::reschedule(&state, managed, start, caller.0.actor).await?;
-    Ok(HttpResponse::Ok().json(MeetingView::from(&moved)))
+    Ok(HttpResponse::Ok().json(view_with_events(&state, &moved).await?))
 }
 
 #[utoipa::path(
@@ -241,5 +278,5 @@ pub async fn cancel(
     let reason = crate::values::optional_text(reason.as_deref(), 2000)
         .map_err(|m| AppError::validation("reason", m))?;
     let cancelled = manage::cancel(&state, managed, reason, caller.0.actor).await?;
-    Ok(HttpResponse::Ok().json(MeetingView::from(&cancelled)))
+    Ok(HttpResponse::Ok().json(view_with_events(&state, &cancelled).await?))
 }

@@ -11,6 +11,8 @@ use crate::auth::link_keys::{LinkKey, LinkPurpose};
 use crate::auth::tokens::sha256_hex;
 use crate::booking::links::{self, BookingLink};
 use crate::booking::slots_cache::{CachedSlots, SlotsKey};
+use crate::calendars::readings::{self as calendar_readings, ReadPolicy};
+use crate::calendars::service::{refresh_readings, refresh_readings_where};
 use crate::db::schema::{host_time_blocks, meeting_hosts, meetings};
 use crate::db::{write_transaction, DbConnection, StoreError};
 use crate::error::{AppError, FieldErrors};
@@ -154,8 +156,11 @@ pub struct SlotsView {
     pub timezone: String,
     pub duration_minutes: i32,
     pub slots: Vec<SlotView>,
-    /// Hosts whose calendars could not be read; they count as busy.
+    /// Hosts (user ids) whose calendars could not be read; they count as busy.
     pub degraded_hosts: Vec<String>,
+    /// True when `calendars.on_unreadable = "convene_only"` offered a host whose calendar
+    /// could not be read on Convene's own data.
+    pub partial: bool,
 }
 
 fn active_hosts(
@@ -174,16 +179,26 @@ pub(crate) struct OpenSlot {
     pub hosts: Vec<String>,
 }
 
+/// The engine's answer with what the hosts' connected calendars contributed.
+struct Offer {
+    availability: Availability<String>,
+    /// Hosts whose calendars could not be read.
+    degraded: Vec<String>,
+    /// An unreadable calendar was left out rather than blocking its host.
+    partial: bool,
+}
+
 /// The engine's answer for `meeting_type` in `window` at `now`, treating the time of meeting
-/// `ignoring` (one being rescheduled) as free; `None` when the hosts the type needs are not
-/// all active.
+/// `ignoring` (one being rescheduled) as free and the hosts' calendars as `policy` says;
+/// `None` when the hosts the type needs are not all active.
 fn availability(
     conn: &mut DbConnection,
     meeting_type: &MeetingType,
     window: Interval,
     now: DateTime<Utc>,
     ignoring: Option<&str>,
-) -> Result<Option<Availability<String>>, StoreError> {
+    policy: &ReadPolicy,
+) -> Result<Option<Offer>, StoreError> {
     let hosts = active_hosts(conn, meeting_type)?;
     if hosts.is_empty()
         || ((meeting_type.host_mode == HostMode::Collective)
@@ -191,14 +206,29 @@ fn availability(
     {
         return Ok(None);
     }
-    let calendars = host_calendars(conn, &hosts, window, ignoring)?;
-    Ok(Some(available_slots(
-        &rules_of(meeting_type),
-        meeting_type.host_mode,
-        &calendars,
-        window,
-        now,
-    )))
+    let mut calendars = host_calendars(conn, &hosts, window, ignoring)?;
+    let host_ids: Vec<&str> = hosts.iter().map(|host| host.id.as_str()).collect();
+    let around = Interval {
+        start: window.start - Duration::days(2),
+        end: window.end + Duration::days(2),
+    };
+    let mut readings = calendar_readings::read(conn, &host_ids, around, now, policy)?;
+    for calendar in &mut calendars {
+        if let Some(busy) = readings.busy.remove(&calendar.host) {
+            calendar.busy.extend(busy);
+        }
+    }
+    Ok(Some(Offer {
+        availability: available_slots(
+            &rules_of(meeting_type),
+            meeting_type.host_mode,
+            &calendars,
+            window,
+            now,
+        ),
+        degraded: readings.degraded,
+        partial: readings.partial,
+    }))
 }
 
 /// Every bookable slot of `meeting_type` in `window` at `now`, treating the time of meeting
@@ -209,10 +239,12 @@ pub(crate) fn bookable(
     window: Interval,
     now: DateTime<Utc>,
     ignoring: Option<&str>,
+    policy: &ReadPolicy,
 ) -> Result<Vec<OpenSlot>, StoreError> {
-    let Some(availability) = availability(conn, meeting_type, window, now, ignoring)? else {
+    let Some(offer) = availability(conn, meeting_type, window, now, ignoring, policy)? else {
         return Ok(Vec::new());
     };
+    let availability = offer.availability;
     Ok(availability
         .slots()
         .iter()
@@ -234,8 +266,18 @@ pub async fn public_slots(
     query: SlotsQuery,
 ) -> Result<Bytes, AppError> {
     let now = state.clock.now();
+    if state.calendars.enabled() {
+        let slug = slug.clone();
+        refresh_readings_where(state, move |conn| {
+            Ok(find_open_link(conn, &slug, now)
+                .map(|open| open.meeting_type.host_ids)
+                .unwrap_or_default())
+        })
+        .await;
+    }
     let window = query.parse(now.date_naive());
     let cache = state.slots_cache.clone();
+    let policy = state.read_policy();
     state
         .db
         .run(move |conn| {
@@ -256,17 +298,21 @@ pub async fn public_slots(
             };
             let found = find_open_link(conn, &slug, now).and_then(|open| {
                 let window = window.map_err(AppError::Validation)?;
-                let availability =
-                    availability(conn, &open.meeting_type, window.window, now, None)?;
+                let offer =
+                    availability(conn, &open.meeting_type, window.window, now, None, &policy)?;
                 let view = SlotsView {
                     timezone: window.zone.name().to_owned(),
                     duration_minutes: open.meeting_type.duration_minutes,
-                    slots: availability
+                    slots: offer
                         .iter()
-                        .flat_map(|availability| availability.slots())
+                        .flat_map(|offer| offer.availability.slots())
                         .map(|slot| SlotView::new(slot.start, slot.end, window.zone))
                         .collect(),
-                    degraded_hosts: Vec::new(),
+                    degraded_hosts: offer
+                        .as_ref()
+                        .map(|offer| offer.degraded.clone())
+                        .unwrap_or_default(),
+                    partial: offer.as_ref().is_some_and(|offer| offer.partial),
                 };
                 Ok((view, open.link.expires_at))
             });
@@ -528,8 +574,9 @@ pub fn free_hosts_at(
     meeting_type: &MeetingType,
     start: DateTime<Utc>,
     now: DateTime<Utc>,
+    policy: &ReadPolicy,
 ) -> Result<Option<Vec<String>>, StoreError> {
-    free_hosts_ignoring(conn, meeting_type, start, now, None)
+    free_hosts_ignoring(conn, meeting_type, start, now, None, policy)
 }
 
 /// Each of the meeting type's hosts who could meet alone at `start`, counting the time of
@@ -540,10 +587,14 @@ pub fn hosts_free_alone_at(
     start: DateTime<Utc>,
     now: DateTime<Utc>,
     ignoring: &str,
+    policy: &ReadPolicy,
 ) -> Result<Vec<String>, StoreError> {
     let mut any_one = meeting_type.clone();
     any_one.host_mode = HostMode::RoundRobin;
-    Ok(free_hosts_ignoring(conn, &any_one, start, now, Some(ignoring))?.unwrap_or_default())
+    Ok(
+        free_hosts_ignoring(conn, &any_one, start, now, Some(ignoring), policy)?
+            .unwrap_or_default(),
+    )
 }
 
 fn free_hosts_ignoring(
@@ -552,13 +603,14 @@ fn free_hosts_ignoring(
     start: DateTime<Utc>,
     now: DateTime<Utc>,
     ignoring: Option<&str>,
+    policy: &ReadPolicy,
 ) -> Result<Option<Vec<String>>, StoreError> {
     let end = start + Duration::minutes(i64::from(meeting_type.duration_minutes));
     let around = Interval {
         start: start - Duration::days(1),
         end: end + Duration::days(1),
     };
-    let offered = bookable(conn, meeting_type, around, now, ignoring)?;
+    let offered = bookable(conn, meeting_type, around, now, ignoring, policy)?;
     Ok(offered
         .into_iter()
         .find(|slot| slot.start == start)
@@ -590,6 +642,27 @@ fn parse_submission(body: &BookingRequest) -> Result<ParsedBooking, AppError> {
     Ok(ParsedBooking { input, intake })
 }
 
+/// What the booking transaction needs besides the link and the submission.
+struct BookingContext {
+    rules: std::sync::Arc<ScoringRules>,
+    composer: Composer,
+    uid_domain: String,
+    now: DateTime<Utc>,
+    policy: ReadPolicy,
+}
+
+impl BookingContext {
+    fn of(state: &AppState, now: DateTime<Utc>) -> Self {
+        Self {
+            rules: state.scoring_rules.clone(),
+            composer: state.composer(),
+            uid_domain: uid_domain(state),
+            now,
+            policy: state.read_policy(),
+        }
+    }
+}
+
 /// Books through a link already opened (the booking page's form, which shows the page again on
 /// a refusal).
 pub async fn book(
@@ -598,23 +671,11 @@ pub async fn book(
     body: BookingRequest,
 ) -> Result<Booked, AppError> {
     let parsed = parse_submission(&body)?;
-    let now = state.clock.now();
-    let rules = state.scoring_rules.clone();
-    let uid_domain = uid_domain(state);
-    let composer = state.composer();
+    refresh_readings(state, open.meeting_type.host_ids.clone()).await;
+    let context = BookingContext::of(state, state.clock.now());
     let booked = state
         .db
-        .run(move |conn| {
-            Ok(book_on(
-                conn,
-                open,
-                parsed,
-                &rules,
-                &composer,
-                &uid_domain,
-                now,
-            ))
-        })
+        .run(move |conn| Ok(book_on(conn, open, parsed, &context)))
         .await??;
     state.emails_queued();
     Ok(booked)
@@ -629,14 +690,21 @@ pub async fn book_by_slug(
 ) -> Result<Booked, AppError> {
     let parsed = parse_submission(&body);
     let now = state.clock.now();
-    let rules = state.scoring_rules.clone();
-    let uid_domain = uid_domain(state);
-    let composer = state.composer();
+    if state.calendars.enabled() {
+        let slug = slug.clone();
+        refresh_readings_where(state, move |conn| {
+            Ok(find_open_link(conn, &slug, now)
+                .map(|open| open.meeting_type.host_ids)
+                .unwrap_or_default())
+        })
+        .await;
+    }
+    let context = BookingContext::of(state, now);
     let booked = state
         .db
         .run(move |conn| {
             Ok(find_open_link(conn, &slug, now)
-                .and_then(|open| book_on(conn, open, parsed?, &rules, &composer, &uid_domain, now)))
+                .and_then(|open| book_on(conn, open, parsed?, &context)))
         })
         .await??;
     state.emails_queued();
@@ -649,15 +717,20 @@ fn book_on(
     conn: &mut DbConnection,
     open: OpenLink,
     parsed: ParsedBooking,
-    rules: &ScoringRules,
-    composer: &Composer,
-    uid_domain: &str,
-    now: DateTime<Utc>,
+    context: &BookingContext,
 ) -> Result<Booked, AppError> {
+    let BookingContext {
+        rules,
+        composer,
+        uid_domain,
+        now,
+        policy,
+    } = context;
+    let now = *now;
     let OpenLink { link, meeting_type } = open;
     let ParsedBooking { input, intake } = parsed;
     let outcome = write_transaction(conn, |conn| {
-        let Some(free_hosts) = free_hosts_at(conn, &meeting_type, input.start, now)? else {
+        let Some(free_hosts) = free_hosts_at(conn, &meeting_type, input.start, now, policy)? else {
             return Err(slot_taken());
         };
         let host_ids = if meeting_type.host_mode == HostMode::Collective {
@@ -757,10 +830,21 @@ pub async fn slot_times(
     window: Interval,
     ignoring: Option<String>,
 ) -> Result<Vec<(DateTime<Utc>, DateTime<Utc>)>, AppError> {
+    refresh_readings(state, meeting_type.host_ids.clone()).await;
     let now = state.clock.now();
+    let policy = state.read_policy();
     let found = state
         .db
-        .run(move |conn| bookable(conn, &meeting_type, window, now, ignoring.as_deref()))
+        .run(move |conn| {
+            bookable(
+                conn,
+                &meeting_type,
+                window,
+                now,
+                ignoring.as_deref(),
+                &policy,
+            )
+        })
         .await?;
     Ok(found.iter().map(|slot| (slot.start, slot.end)).collect())
 }

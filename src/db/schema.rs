@@ -253,7 +253,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     opportunity_stage_changes,
     survey_invitations,
     survey_responses,
-    availability_version
+    availability_version,
+    calendar_connections,
+    oauth_states,
+    calendar_busy,
+    calendar_events
 );
 
 diesel::table! {
@@ -318,3 +322,71 @@ diesel::joinable!(opportunities -> meetings (meeting_id));
 diesel::joinable!(opportunity_stage_changes -> opportunities (opportunity_id));
 diesel::joinable!(survey_invitations -> meetings (meeting_id));
 diesel::joinable!(survey_responses -> survey_invitations (invitation_id));
+
+diesel::table! {
+    calendar_connections (id) {
+        id -> Text,
+        user_id -> Text,
+        provider -> Text,
+        status -> Text,
+        account_email -> Nullable<Text>,
+        access_token -> Nullable<Text>,
+        refresh_token -> Nullable<Text>,
+        access_expires_at -> Nullable<Timestamp>,
+        scopes -> Text,
+        last_synced_at -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        busy_from -> Nullable<Timestamp>,
+        busy_to -> Nullable<Timestamp>,
+        busy_read_at -> Nullable<Timestamp>,
+        read_error -> Nullable<Text>,
+        alerted_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    oauth_states (state_hash) {
+        state_hash -> Text,
+        connection_id -> Text,
+        code_verifier -> Text,
+        expires_at -> Timestamp,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    calendar_busy (connection_id, start_utc, end_utc) {
+        connection_id -> Text,
+        user_id -> Text,
+        start_utc -> Timestamp,
+        end_utc -> Timestamp,
+    }
+}
+
+diesel::table! {
+    calendar_events (id) {
+        id -> Text,
+        meeting_id -> Text,
+        user_id -> Text,
+        provider -> Text,
+        external_id -> Nullable<Text>,
+        removed -> Bool,
+        version -> Integer,
+        synced_version -> Integer,
+        next_attempt_at -> Nullable<Timestamp>,
+        attempts -> Integer,
+        last_error -> Nullable<Text>,
+        locked_by -> Nullable<Text>,
+        locked_until -> Nullable<Timestamp>,
+        synced_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(calendar_connections -> users (user_id));
+diesel::joinable!(oauth_states -> calendar_connections (connection_id));
+diesel::joinable!(calendar_busy -> calendar_connections (connection_id));
+diesel::joinable!(calendar_events -> meetings (meeting_id));

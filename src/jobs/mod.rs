@@ -10,6 +10,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::auth::sessions;
+use crate::calendars::{repo as calendars_repo, sync as calendar_sync};
 use crate::db::DbConnection;
 use crate::error::AppError;
 use crate::notifications::delivery::Deliverer;
@@ -32,6 +33,7 @@ impl Worker {
         mut shutdown: watch::Receiver<bool>,
     ) -> Self {
         let poll = Duration::from_millis(state.settings.worker.poll_ms);
+        let worker_id = crate::values::new_id();
         let handle = tokio::spawn(async move {
             let mut upkeep = tokio::time::interval(UPKEEP_EVERY);
             upkeep.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -46,6 +48,7 @@ impl Worker {
                         run_workflow_upkeep(&state).await;
                         run_follow_ups(&state).await;
                         deliver_all_due(&state, &deliverer, &shutdown).await;
+                        sync_calendars(&state, &worker_id, &shutdown).await;
                     }
                     _ = wakeup.notified() => deliver_all_due(&state, &deliverer, &shutdown).await,
                 }
@@ -75,6 +78,20 @@ async fn deliver_all_due(
             Ok(_) => break,
             Err(error) => {
                 tracing::warn!(%error, "email delivery round failed");
+                break;
+            }
+        }
+    }
+}
+
+/// Writes meetings into hosts' calendars, batch after batch while full ones keep coming.
+async fn sync_calendars(state: &AppState, worker_id: &str, shutdown: &watch::Receiver<bool>) {
+    while !*shutdown.borrow() {
+        match calendar_sync::run(state, worker_id).await {
+            Ok(handled) if handled >= calendar_sync::BATCH => continue,
+            Ok(_) => break,
+            Err(error) => {
+                tracing::warn!(%error, "calendar sync round failed");
                 break;
             }
         }
@@ -139,7 +156,10 @@ async fn run_upkeep(state: &AppState) {
     let now = state.clock.now();
     match state
         .db
-        .run(move |conn| sessions::purge_expired(conn, now))
+        .run(move |conn| {
+            calendars_repo::purge_expired_states(conn, now)?;
+            sessions::purge_expired(conn, now)
+        })
         .await
     {
         Ok(0) => {}

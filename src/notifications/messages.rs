@@ -133,6 +133,19 @@ mail_templates! {
     Escalation => escalation: "email/escalation/subject.txt", "email/escalation/body.txt", "email/escalation/body.html";
     OutcomeRequest => outcome_request: "email/outcome_request/subject.txt", "email/outcome_request/body.txt", "email/outcome_request/body.html";
     Survey => survey: "email/survey/subject.txt", "email/survey/body.txt", "email/survey/body.html";
+    CalendarUnreadable => calendar_unreadable: "email/calendar_unreadable/subject.txt", "email/calendar_unreadable/body.txt", "email/calendar_unreadable/body.html";
+    CalendarReconnect => calendar_reconnect: "email/calendar_reconnect/subject.txt", "email/calendar_reconnect/body.txt", "email/calendar_reconnect/body.html";
+}
+
+/// Something wrong with `host`'s calendar connection: `reason` says what, `incident` keeps
+/// notices about one incident from repeating.
+#[derive(Clone, Copy)]
+pub struct CalendarNotice<'a> {
+    pub kind: EmailKind,
+    pub host: &'a User,
+    pub calendar: &'a str,
+    pub reason: &'a str,
+    pub incident: &'a str,
 }
 
 /// A subject is one header line: line breaks from names or templates would end it early.
@@ -214,7 +227,7 @@ impl Composer {
     }
 
     /// What hosts should know before meeting the prospect.
-    fn lead_context(lead: &Lead, notes: Option<&str>) -> Vec<String> {
+    pub fn lead_context(lead: &Lead, notes: Option<&str>) -> Vec<String> {
         let mut lines = vec![format!("Prospect: {} <{}>", lead.name, lead.email)];
         if let Some(title) = &lead.title {
             lines.push(format!("Title: {title}"));
@@ -460,6 +473,44 @@ impl Composer {
             meeting_request_id: None,
             recipient_email: manager.email.clone(),
             recipient_name: manager.name.clone(),
+            subject,
+            body_text,
+            body_html,
+            calendar: None,
+            send_after: now,
+            not_after: None,
+        })
+    }
+
+    /// `notice` to one recipient (name, address); the link leads to the host's page where
+    /// the calendar is connected again.
+    pub fn calendar_notice(
+        &self,
+        notice: &CalendarNotice<'_>,
+        recipient: (&str, &str),
+        now: DateTime<Utc>,
+    ) -> Result<NewEmail, askama::Error> {
+        let CalendarNotice {
+            kind,
+            host,
+            calendar,
+            reason,
+            incident,
+        } = *notice;
+        let (name, email) = recipient;
+        let mut view = self.blank_view(name);
+        view.with_names = host.name.clone();
+        view.meeting_name = calendar.to_owned();
+        view.reason = reason.to_owned();
+        view.action_url = format!("{}/admin/users/{}", self.public_base, host.id);
+        let (subject, body_text, body_html) = render(kind, &view)?;
+        Ok(NewEmail {
+            kind,
+            dedupe_key: format!("{kind}:{incident}:{email}"),
+            meeting_id: None,
+            meeting_request_id: None,
+            recipient_email: email.to_owned(),
+            recipient_name: name.to_owned(),
             subject,
             body_text,
             body_html,

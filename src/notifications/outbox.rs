@@ -39,10 +39,15 @@ pub enum EmailKind {
     Escalation,
     OutcomeRequest,
     Survey,
+    /// To a host and the managers: a connected calendar cannot be read, so the host is shown
+    /// as busy.
+    CalendarUnreadable,
+    /// To a host: the calendar provider no longer accepts the grant; connect again.
+    CalendarReconnect,
 }
 
 impl EmailKind {
-    pub const ALL: [EmailKind; 11] = [
+    pub const ALL: [EmailKind; 13] = [
         EmailKind::Invite,
         EmailKind::Update,
         EmailKind::Cancel,
@@ -54,6 +59,8 @@ impl EmailKind {
         EmailKind::Escalation,
         EmailKind::OutcomeRequest,
         EmailKind::Survey,
+        EmailKind::CalendarUnreadable,
+        EmailKind::CalendarReconnect,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -69,6 +76,8 @@ impl EmailKind {
             EmailKind::Escalation => "escalation",
             EmailKind::OutcomeRequest => "outcome_request",
             EmailKind::Survey => "survey",
+            EmailKind::CalendarUnreadable => "calendar_unreadable",
+            EmailKind::CalendarReconnect => "calendar_reconnect",
         }
     }
 }

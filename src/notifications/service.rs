@@ -46,6 +46,14 @@ pub fn queue_meeting_notice(
         outbox::drop_pending(conn, meeting_id, &[EmailKind::Reminder])?;
     }
     let managed = reload(conn, meeting_id)?;
+    if matches!(
+        notice,
+        MeetingNotice::Scheduled
+            | MeetingNotice::Rescheduled { .. }
+            | MeetingNotice::Cancelled { .. }
+    ) {
+        crate::calendars::sync::queue_for_meeting(conn, &managed, now)?;
+    }
     let emails = composer
         .meeting_notices(&managed, notice, now)
         .map_err(composing_failed)?;

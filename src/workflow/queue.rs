@@ -1,6 +1,7 @@
 //! The meeting managers' approval queue: every pending request, oldest first, with what it
 //! takes to decide it — the lead, the type, the hosts, the held slot and who else is free then.
 
+use crate::calendars::readings::ReadPolicy;
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
 
@@ -138,8 +139,14 @@ pub fn item(
     let held = held_meeting_of(conn, &request.id)?;
     let free_hosts = match &held {
         Some(held) if request.status == RequestStatus::PendingApproval => {
-            let free =
-                hosts_free_alone_at(conn, &meeting_type, held.start_utc.and_utc(), now, &held.id)?;
+            let free = hosts_free_alone_at(
+                conn,
+                &meeting_type,
+                held.start_utc.and_utc(),
+                now,
+                &held.id,
+                &ReadPolicy::stored(),
+            )?;
             users(conn, &free)?
         }
         _ => Vec::new(),

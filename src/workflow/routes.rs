@@ -218,6 +218,7 @@ pub async fn request_slots(
             .map(|(start, end)| SlotView::new(start, end, window.zone))
             .collect(),
         degraded_hosts: Vec::new(),
+        partial: false,
     }))
 }
 

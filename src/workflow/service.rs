@@ -6,6 +6,8 @@ use crate::booking::manage::{confirm_held, held_meeting_of, release_held, Meetin
 use crate::booking::service::{
     free_hosts_at, hosts_free_alone_at, place_meeting, schedule_if_approved, slot_taken, Placement,
 };
+use crate::calendars::readings::ReadPolicy;
+use crate::calendars::service::refresh_readings;
 use crate::db::write_transaction;
 use crate::db::DbConnection;
 use crate::error::{AppError, FieldErrors};
@@ -103,6 +105,20 @@ pub async fn create(
             "only admins and meeting managers may log past meetings".into(),
         ));
     }
+    if start.is_some() && !logged_after_the_fact {
+        let type_id = body.meeting_type_id.clone();
+        let requested = hosts.clone();
+        crate::calendars::service::refresh_readings_where(state, move |conn| {
+            Ok(match requested {
+                Some(requested) => requested,
+                None => types_repo::find(conn, &type_id)?
+                    .map(|meeting_type| meeting_type.host_ids)
+                    .unwrap_or_default(),
+            })
+        })
+        .await;
+    }
+    let policy = state.read_policy();
     let uid_domain = crate::booking::service::uid_domain(state);
     let composer = state.composer();
     let created = state
@@ -128,7 +144,8 @@ pub async fn create(
                 let mut host_ids = hosts.unwrap_or_else(|| meeting_type.host_ids.clone());
                 check_hosts(conn, &host_ids)?.map_err(AppError::Validation)?;
                 if let Some(start) = start.filter(|_| !logged_after_the_fact) {
-                    host_ids = hosts_free_at(conn, &meeting_type, requested_hosts, start, now)?;
+                    host_ids =
+                        hosts_free_at(conn, &meeting_type, requested_hosts, start, now, &policy)?;
                 }
                 let auto_approve = meeting_type
                     .auto_approve_min_score
@@ -195,8 +212,9 @@ fn hosts_free_at(
     requested: Option<Vec<String>>,
     start: DateTime<Utc>,
     now: DateTime<Utc>,
+    policy: &ReadPolicy,
 ) -> Result<Vec<String>, AppError> {
-    let free = free_hosts_at(conn, meeting_type, start, now)?.ok_or_else(slot_taken)?;
+    let free = free_hosts_at(conn, meeting_type, start, now, policy)?.ok_or_else(slot_taken)?;
     match requested {
         Some(requested) if requested.iter().all(|host| free.contains(host)) => Ok(requested),
         Some(_) => Err(slot_taken()),
@@ -231,6 +249,10 @@ async fn decide(
     actor: Actor,
 ) -> Result<MeetingRequest, AppError> {
     let to = transition(request.status, &action)?;
+    let mut involved = request.host_ids.clone();
+    involved.extend(new_hosts.iter().flatten().cloned());
+    refresh_readings(state, involved).await;
+    let policy = state.read_policy();
     let now = state.clock.now();
     let composer = state.composer();
     let decided = state
@@ -262,7 +284,9 @@ async fn decide(
                     match action {
                         WorkflowAction::Approve => {
                             if let Some(hosts) = &new_hosts {
-                                check_free_at_held_time(conn, &request, &held, hosts, now)?;
+                                check_free_at_held_time(
+                                    conn, &request, &held, hosts, now, &policy,
+                                )?;
                             }
                             confirm_held(conn, &held, new_hosts.as_deref(), now)?;
                             schedule_if_approved(conn, &request.id, to, &actor, now)?;
@@ -304,10 +328,18 @@ fn check_free_at_held_time(
     held: &MeetingRecord,
     hosts: &[String],
     now: DateTime<Utc>,
+    policy: &ReadPolicy,
 ) -> Result<(), AppError> {
     let meeting_type = types_repo::find(conn, &request.meeting_type_id)?
         .ok_or_else(|| AppError::NotFound("no such meeting type".into()))?;
-    let free = hosts_free_alone_at(conn, &meeting_type, held.start_utc.and_utc(), now, &held.id)?;
+    let free = hosts_free_alone_at(
+        conn,
+        &meeting_type,
+        held.start_utc.and_utc(),
+        now,
+        &held.id,
+        policy,
+    )?;
     if hosts.iter().all(|host| free.contains(host)) {
         Ok(())
     } else {
@@ -387,6 +419,8 @@ pub async fn schedule(
 ) -> Result<String, AppError> {
     let schedule = WorkflowAction::Schedule;
     let to = transition(request.status, &schedule)?;
+    refresh_readings(state, request.host_ids.clone()).await;
+    let policy = state.read_policy();
     let now = state.clock.now();
     if start <= now {
         return Err(AppError::validation("start", "must be in the future"));
@@ -407,7 +441,7 @@ pub async fn schedule(
                 let lead = leads_repo::find(conn, &request.lead_id)?
                     .ok_or_else(|| AppError::NotFound("no such lead".into()))?;
                 let own_type = type_for_request(&meeting_type, &request);
-                let hosts = hosts_free_at(conn, &own_type, None, start, now)?;
+                let hosts = hosts_free_at(conn, &own_type, None, start, now, &policy)?;
                 let placed = place_meeting(
                     conn,
                     &Placement {

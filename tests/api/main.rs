@@ -2,7 +2,11 @@ mod admin_pages;
 mod admin_ui;
 mod approvals;
 mod booking;
+mod calendars;
 mod emails;
+#[path = "../support/fake_providers.rs"]
+#[allow(dead_code)]
+mod fake_providers;
 mod followups;
 mod health;
 mod helpers;

@@ -1,0 +1,4 @@
+DROP TABLE calendar_events;
+DROP TABLE calendar_busy;
+DROP TABLE oauth_states;
+DROP TABLE calendar_connections;
