@@ -271,7 +271,11 @@ impl Settings {
                 config::Environment::with_prefix("CONVENE")
                     .prefix_separator("__")
                     .separator("__")
-                    .try_parsing(true),
+                    .try_parsing(true)
+                    // Only these keys are lists; a comma anywhere else stays part of the value.
+                    .list_separator(",")
+                    .with_list_parse_key("email.reminder_offsets_minutes")
+                    .with_list_parse_key("calendars.previous_token_keys"),
             );
         if let Some(url) = database_url {
             builder = builder.set_override("database.url", url)?;

@@ -4,6 +4,7 @@
 //! anything the server printed or answered.
 
 #[path = "support/fake_providers.rs"]
+#[allow(dead_code)]
 mod fake_providers;
 
 use std::io::{BufRead, BufReader};

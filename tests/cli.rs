@@ -463,3 +463,85 @@ fn demo_loads_a_realistic_data_set_once() {
     let again: Vec<i64> = tables.iter().map(|table| count(&url, table)).collect();
     assert_eq!(again, counts, "a second run changes nothing");
 }
+
+#[test]
+fn calendars_reseal_moves_every_token_to_the_new_key() {
+    use convene::calendars::crypto::{Binding, TokenCipher};
+    use diesel::{Connection, RunQueryDsl};
+    use secrecy::{ExposeSecret, SecretString};
+
+    const OLD_KEY: &str = "b2xkLWtleS1vbGQta2V5LW9sZC1rZXktb2xkLWtleSE=";
+    const NEW_KEY: &str = "bmV3LWtleS1uZXcta2V5LW5ldy1rZXktbmV3LWtleSE=";
+    let dir = tempfile::tempdir().unwrap();
+    let url = sqlite_url(&dir);
+    assert!(convene(&url).arg("migrate").status().unwrap().success());
+    let mut settings =
+        convene::config::Settings::load(std::path::Path::new("config"), Some(&url)).unwrap();
+    settings.calendars.token_key = SecretString::from(OLD_KEY.to_owned());
+    let old = TokenCipher::from_settings(&settings.calendars).unwrap();
+    let field = |name| Binding {
+        owner: "c1",
+        field: name,
+    };
+    let access = old.seal("ya29.access", &field("access_token"));
+    let refresh = old.seal("1//refresh", &field("refresh_token"));
+    let path = dir.path().join("cli.db");
+    let mut db = diesel::SqliteConnection::establish(path.to_str().unwrap()).unwrap();
+    diesel::sql_query(
+        "INSERT INTO users (id, email, name, role, timezone, working_hours, active, created_at, updated_at) \
+         VALUES ('u1', 'h@example.com', 'Host', 'host', 'UTC', '{}', 1, '2026-12-01 00:00:00', '2026-12-01 00:00:00')",
+    )
+    .execute(&mut db)
+    .unwrap();
+    diesel::sql_query(format!(
+        "INSERT INTO calendar_connections (id, user_id, provider, status, access_token, refresh_token, created_at, updated_at) \
+         VALUES ('c1', 'u1', 'google', 'active', '{access}', '{refresh}', '2026-12-01 00:00:00', '2026-12-01 00:00:00')"
+    ))
+    .execute(&mut db)
+    .unwrap();
+
+    let output = convene(&url)
+        .args(["calendars", "reseal"])
+        .env("CONVENE__CALENDARS__TOKEN_KEY", NEW_KEY)
+        .env("CONVENE__CALENDARS__PREVIOUS_TOKEN_KEYS", OLD_KEY)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(stderr.contains("resealed 1 of 1"), "{stderr}");
+    assert!(!stderr.contains("1//refresh") && !stderr.contains(NEW_KEY));
+
+    #[derive(diesel::QueryableByName)]
+    struct Sealed {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        access_token: String,
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        refresh_token: String,
+    }
+    let stored: Sealed =
+        diesel::sql_query("SELECT access_token, refresh_token FROM calendar_connections")
+            .get_result(&mut db)
+            .unwrap();
+    settings.calendars.token_key = SecretString::from(NEW_KEY.to_owned());
+    let new_only = TokenCipher::from_settings(&settings.calendars).unwrap();
+    assert_eq!(
+        new_only
+            .open(&stored.access_token, &field("access_token"))
+            .unwrap()
+            .expose_secret(),
+        "ya29.access"
+    );
+    assert_eq!(
+        new_only
+            .open(&stored.refresh_token, &field("refresh_token"))
+            .unwrap()
+            .expose_secret(),
+        "1//refresh"
+    );
+    let again = convene(&url)
+        .args(["calendars", "reseal"])
+        .env("CONVENE__CALENDARS__TOKEN_KEY", NEW_KEY)
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&again.stderr).contains("resealed 0 of 1"));
+}

@@ -174,6 +174,19 @@ impl Calendars {
         }
     }
 
+    /// The origins of the configured providers' authorize endpoints.
+    pub fn authorize_origins(&self) -> Vec<String> {
+        Provider::ALL
+            .into_iter()
+            .filter(|provider| self.configured(*provider))
+            .filter_map(|provider| {
+                url::Url::parse(&self.provider_settings(provider).auth_url())
+                    .ok()
+                    .map(|url| url.origin().ascii_serialization())
+            })
+            .collect()
+    }
+
     pub fn http(&self) -> &reqwest::Client {
         &self.http
     }

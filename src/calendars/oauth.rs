@@ -214,3 +214,88 @@ fn grant_from<RE: std::error::Error + 'static>(
         Err(RequestTokenError::Other(message)) => Err(GrantError::Unavailable(message)),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine;
+    use sha2::{Digest, Sha256};
+
+    use super::*;
+
+    fn client(provider: Provider) -> OAuthClient {
+        let settings =
+            crate::config::Settings::load(std::path::Path::new("/nonexistent"), None).unwrap();
+        let mut provider_settings = match provider {
+            Provider::Google => settings.google,
+            Provider::Microsoft => settings.microsoft,
+        };
+        provider_settings.client_id = "client".into();
+        OAuthClient::new(
+            provider,
+            &provider_settings,
+            "https://convene.example/oauth/x/callback",
+            reqwest::Client::new(),
+        )
+        .unwrap()
+    }
+
+    fn query(url: &str) -> std::collections::HashMap<String, String> {
+        url::Url::parse(url)
+            .unwrap()
+            .query_pairs()
+            .into_owned()
+            .collect()
+    }
+
+    #[test]
+    fn pkce_challenges_are_s256_of_the_verifier() {
+        // RFC 7636 appendix B.
+        let vector = PkceCodeVerifier::new("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk".into());
+        assert_eq!(
+            PkceCodeChallenge::from_code_verifier_sha256(&vector).as_str(),
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+        );
+        let authorization = client(Provider::Google).authorize("state-1", None);
+        let query = query(&authorization.url);
+        let verifier = authorization.code_verifier.expose_secret();
+        assert_eq!(verifier.len(), 43);
+        assert_eq!(query["code_challenge_method"], "S256");
+        assert_eq!(
+            query["code_challenge"],
+            URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
+        );
+    }
+
+    #[test]
+    fn google_asks_for_offline_access_and_consent() {
+        let authorization = client(Provider::Google).authorize("state-1", Some("a@b.example"));
+        assert!(authorization
+            .url
+            .starts_with("https://accounts.google.com/o/oauth2/v2/auth?"));
+        let query = query(&authorization.url);
+        assert_eq!(query["state"], "state-1");
+        assert_eq!(query["response_type"], "code");
+        assert_eq!(query["access_type"], "offline");
+        assert_eq!(query["prompt"], "consent");
+        assert_eq!(query["login_hint"], "a@b.example");
+        assert_eq!(
+            query["redirect_uri"],
+            "https://convene.example/oauth/x/callback"
+        );
+        assert!(query["scope"].contains("https://www.googleapis.com/auth/calendar"));
+    }
+
+    #[test]
+    fn microsoft_asks_for_offline_access_in_the_configured_tenant() {
+        let authorization = client(Provider::Microsoft).authorize("state-2", None);
+        assert!(authorization
+            .url
+            .starts_with("https://login.microsoftonline.com/common/oauth2/v2.0/authorize?"));
+        let query = query(&authorization.url);
+        assert!(query["scope"].contains("offline_access"));
+        assert!(query["scope"].contains("https://graph.microsoft.com/Calendars.ReadWrite"));
+        assert_eq!(query["response_mode"], "query");
+        assert!(!query.contains_key("prompt"));
+    }
+}

@@ -11,6 +11,7 @@ use super::Provider;
 use crate::auth::Principal;
 use crate::error::{AppError, FieldErrors, PageError};
 use crate::http::extractors::{AdminSession, ApiCaller, CsrfForm, CsrfProtected, CsrfToken};
+use crate::http::middleware::content_security_policy_with_form_targets;
 use crate::http::pages::{render, see_other, Chrome};
 use crate::http::Page;
 use crate::state::AppState;
@@ -250,7 +251,14 @@ async fn user_page(
         can_manage: service::may_manage(&session.principal, &user_id),
         notice: query.into_inner().notice,
     };
-    render(&page)
+    let mut response = render(&page)?;
+    let policy = content_security_policy_with_form_targets(&state.calendars.authorize_origins());
+    if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&policy) {
+        response
+            .headers_mut()
+            .insert(actix_web::http::header::CONTENT_SECURITY_POLICY, value);
+    }
+    Ok(response)
 }
 
 #[derive(Debug, Deserialize)]

@@ -19,6 +19,17 @@ use crate::state::AppState;
 const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
      img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
 
+/// The policy for a page whose forms may also go to `origins` (a form that starts an OAuth
+/// sign-in is redirected to the provider, which `form-action` governs too).
+pub fn content_security_policy_with_form_targets(origins: &[String]) -> String {
+    let mut allowed = String::from("form-action 'self'");
+    for origin in origins {
+        allowed.push(' ');
+        allowed.push_str(origin);
+    }
+    CONTENT_SECURITY_POLICY.replace("form-action 'self'", &allowed)
+}
+
 /// Headers every response carries.
 pub fn security_headers(https: bool) -> DefaultHeaders {
     let headers = DefaultHeaders::new()

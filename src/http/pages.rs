@@ -59,6 +59,7 @@ const SECTIONS: &[NavItem] = &[
 
 /// What the logged-in layout needs: who is signed in, the CSRF token, the navigation.
 pub struct Chrome {
+    pub user_id: String,
     pub user_name: String,
     pub role_label: &'static str,
     pub csrf_token: String,
@@ -69,6 +70,7 @@ pub struct Chrome {
 impl Chrome {
     pub fn new(session: &AdminSession, csrf: &CsrfToken, current: &str) -> Self {
         Self {
+            user_id: session.user.id.clone(),
             user_name: session.user.name.clone(),
             role_label: session.user.role.label(),
             csrf_token: csrf.0.clone(),

@@ -6,40 +6,19 @@ use std::time::{Duration, Instant};
 
 use chrono::{Duration as ChronoDuration, Utc};
 use convene::config::{Settings, UnreadableCalendar};
-use secrecy::SecretString;
 use serde_json::{json, Value};
 
+use crate::admin_ui::sign_in;
 use crate::booking::{book, booking, every_day, link_for, slots};
 use crate::emails::emails;
-use crate::fake_providers::{FakeProviders, TOKEN_KEY};
-use crate::helpers::{assert_problem, spawn_app, spawn_app_with, TestApp};
-
-fn point_at(fake: &FakeProviders, settings: &mut Settings) {
-    let base = fake.base();
-    settings.google.client_id = "google-client".into();
-    settings.google.client_secret = SecretString::from("google-secret".to_owned());
-    settings.google.auth_url = format!("{base}/google/o/oauth2/v2/auth");
-    settings.google.token_url = format!("{base}/google/token");
-    settings.google.revoke_url = format!("{base}/google/revoke");
-    settings.google.api_base = format!("{base}/google/calendar/v3");
-    settings.microsoft.client_id = "ms-client".into();
-    settings.microsoft.client_secret = SecretString::from("ms-secret".to_owned());
-    settings.microsoft.tenant = "contoso-tenant".into();
-    settings.microsoft.auth_url = format!("{base}/microsoft/{{tenant}}/oauth2/v2.0/authorize");
-    settings.microsoft.token_url = format!("{base}/microsoft/{{tenant}}/oauth2/v2.0/token");
-    settings.microsoft.api_base = format!("{base}/microsoft/graph/v1.0");
-    settings.calendars.token_key = SecretString::from(TOKEN_KEY.to_owned());
-    // Read the calendars on every slots answer, so each test sees its changes at once.
-    settings.calendars.freebusy_ttl_secs = 0;
-    settings.calendars.freebusy_timeout_ms = 2000;
-    settings.calendars.sync_retry_base_secs = 1;
-    settings.calendars.sync_retry_max_secs = 2;
-    settings.public.slots_cache_ms = 0;
-}
+use crate::fake_providers::FakeProviders;
+use crate::helpers::{
+    assert_problem, csrf_token_in, spawn_app, spawn_app_with, TestApp, TEST_PASSWORD,
+};
 
 async fn app_with(fake: &FakeProviders, more: impl FnOnce(&mut Settings)) -> TestApp {
     spawn_app_with(|settings| {
-        point_at(fake, settings);
+        fake.configure(settings);
         more(settings);
     })
     .await
@@ -873,4 +852,114 @@ async fn disconnecting_revokes_the_google_grant_and_forgets_the_calendar() {
         .await
         .unwrap();
     assert_problem(again, 404).await;
+}
+
+#[tokio::test]
+async fn a_users_page_offers_connecting_behind_csrf_and_only_to_them_and_admins() {
+    let fake = FakeProviders::start();
+    let app = app_with(&fake, |_| {}).await;
+    let dana = app.create_user_with_password("dana@example.com", "host");
+    let other = host(&app, "other@example.com", "Other").await;
+    assert_eq!(
+        sign_in(&app, "dana@example.com", TEST_PASSWORD)
+            .await
+            .status(),
+        303
+    );
+    let page = app
+        .client
+        .get(app.url(&format!("/admin/users/{dana}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("Connect Google") && html.contains("Connect Microsoft"));
+    let token = csrf_token_in(&html);
+    let forged = app
+        .client
+        .post(app.url(&format!("/admin/users/{dana}/calendars")))
+        .form(&[("csrf_token", "forged"), ("provider", "google")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 403);
+    let started = app
+        .client
+        .post(app.url(&format!("/admin/users/{dana}/calendars")))
+        .form(&[("csrf_token", token.as_str()), ("provider", "google")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(started.status(), 303);
+    let location = started.headers()["location"].to_str().unwrap();
+    assert!(
+        location.starts_with(&format!("{}/google/o/oauth2/v2/auth?", fake.base())),
+        "{location}"
+    );
+    let callback = follow_authorization(&app, location).await;
+    assert_eq!(callback.status(), 200);
+    let html = app
+        .client
+        .get(app.url(&format!("/admin/users/{dana}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Disconnect") && !html.contains("Connect Google"));
+
+    // Someone else's calendars are not a host's to see or connect.
+    let elsewhere = app
+        .client
+        .get(app.url(&format!("/admin/users/{other}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(elsewhere.status(), 403);
+    let connect_other = app
+        .client
+        .post(app.url(&format!("/admin/users/{other}/calendars")))
+        .form(&[("csrf_token", token.as_str()), ("provider", "google")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(connect_other.status(), 403);
+    assert!(connections(&app, &other).await.is_empty());
+}
+
+#[tokio::test]
+async fn an_authorization_older_than_ten_minutes_is_refused_and_stores_nothing() {
+    use convene::db::schema::oauth_states;
+    use diesel::{ExpressionMethods, RunQueryDsl};
+    let fake = FakeProviders::start();
+    let app = app_with(&fake, |_| {}).await;
+    let grace = host(&app, "grace@example.com", "Grace").await;
+    let started: Value = app
+        .post_json(
+            "/api/v1/calendar-connections",
+            &app.admin_key,
+            &json!({"user_id": grace, "provider": "google"}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let eleven_minutes_ago = (Utc::now() - ChronoDuration::minutes(11)).naive_utc();
+    let mut conn = app.db.connection().unwrap();
+    diesel::update(oauth_states::table)
+        .set(oauth_states::expires_at.eq(eleven_minutes_ago + ChronoDuration::minutes(10)))
+        .execute(&mut *conn)
+        .unwrap();
+    let callback = follow_authorization(&app, started["authorization_url"].as_str().unwrap()).await;
+    assert_eq!(callback.status(), 400);
+    assert!(callback.text().await.unwrap().contains("expired"));
+    let listed = connections(&app, &grace).await;
+    assert_eq!(listed[0]["status"], "pending");
+    assert!(listed[0]["account_email"].is_null());
+    assert!(
+        fake.requests("/google/token").await.is_empty(),
+        "no code was exchanged"
+    );
 }

@@ -2,6 +2,9 @@
 
 #[path = "../support/browser.rs"]
 mod browser;
+#[path = "../support/fake_providers.rs"]
+#[allow(dead_code)]
+mod fake_providers;
 #[path = "../api/helpers.rs"]
 #[allow(dead_code)]
 mod helpers;
@@ -9,5 +12,6 @@ mod helpers;
 mod admin_login;
 mod approvals;
 mod booking_flow;
+mod calendars;
 mod leads_and_types;
 mod reports_page;

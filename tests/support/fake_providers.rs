@@ -5,6 +5,7 @@ use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 
+use secrecy::SecretString;
 use serde_json::{json, Value};
 
 /// A fixed AES-256 key for tests (32 bytes, base64).
@@ -86,6 +87,31 @@ impl FakeProviders {
             ),
             ("CONVENE__CALENDARS__TOKEN_KEY", TOKEN_KEY.into()),
         ]
+    }
+
+    /// Points `settings` at this server, with calendars read afresh on every slots answer
+    /// and event writes retried within seconds, so tests see each change at once.
+    pub fn configure(&self, settings: &mut convene::config::Settings) {
+        let base = self.base();
+        settings.google.client_id = "google-client".into();
+        settings.google.client_secret = SecretString::from("google-secret".to_owned());
+        settings.google.auth_url = format!("{base}/google/o/oauth2/v2/auth");
+        settings.google.token_url = format!("{base}/google/token");
+        settings.google.revoke_url = format!("{base}/google/revoke");
+        settings.google.api_base = format!("{base}/google/calendar/v3");
+        settings.microsoft.client_id = "ms-client".into();
+        settings.microsoft.client_secret = SecretString::from("ms-secret".to_owned());
+        settings.microsoft.tenant = "contoso-tenant".into();
+        settings.microsoft.auth_url = format!("{base}/microsoft/{{tenant}}/oauth2/v2.0/authorize");
+        settings.microsoft.token_url = format!("{base}/microsoft/{{tenant}}/oauth2/v2.0/token");
+        settings.microsoft.api_base = format!("{base}/microsoft/graph/v1.0");
+        settings.calendars.token_key = SecretString::from(TOKEN_KEY.to_owned());
+        // Read the calendars on every slots answer, so each test sees its changes at once.
+        settings.calendars.freebusy_ttl_secs = 0;
+        settings.calendars.freebusy_timeout_ms = 2000;
+        settings.calendars.sync_retry_base_secs = 1;
+        settings.calendars.sync_retry_max_secs = 2;
+        settings.public.slots_cache_ms = 0;
     }
 
     pub async fn control(&self, path: &str, body: Value) -> Value {
