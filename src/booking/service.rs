@@ -256,6 +256,21 @@ pub(crate) fn bookable(
         .collect())
 }
 
+/// Reads the calendars of the hosts behind link `slug` that are due, before its slots are
+/// computed or a slot is booked.
+async fn refresh_link_calendars(state: &AppState, slug: &str, now: DateTime<Utc>) {
+    if !state.calendars.enabled() {
+        return;
+    }
+    let slug = slug.to_owned();
+    refresh_readings_where(state, move |conn| {
+        Ok(find_open_link(conn, &slug, now)
+            .map(|open| open.meeting_type.host_ids)
+            .unwrap_or_default())
+    })
+    .await;
+}
+
 /// `GET /book/{slug}/slots` as its JSON body: the version, link, meeting type, hosts and busy
 /// time are read in one database task, and an answer kept in memory at the current version is
 /// served without reading the rest. An unknown or closed link is reported before a bad query;
@@ -266,15 +281,7 @@ pub async fn public_slots(
     query: SlotsQuery,
 ) -> Result<Bytes, AppError> {
     let now = state.clock.now();
-    if state.calendars.enabled() {
-        let slug = slug.clone();
-        refresh_readings_where(state, move |conn| {
-            Ok(find_open_link(conn, &slug, now)
-                .map(|open| open.meeting_type.host_ids)
-                .unwrap_or_default())
-        })
-        .await;
-    }
+    refresh_link_calendars(state, &slug, now).await;
     let window = query.parse(now.date_naive());
     let cache = state.slots_cache.clone();
     let policy = state.read_policy();
@@ -690,15 +697,7 @@ pub async fn book_by_slug(
 ) -> Result<Booked, AppError> {
     let parsed = parse_submission(&body);
     let now = state.clock.now();
-    if state.calendars.enabled() {
-        let slug = slug.clone();
-        refresh_readings_where(state, move |conn| {
-            Ok(find_open_link(conn, &slug, now)
-                .map(|open| open.meeting_type.host_ids)
-                .unwrap_or_default())
-        })
-        .await;
-    }
+    refresh_link_calendars(state, &slug, now).await;
     let context = BookingContext::of(state, now);
     let booked = state
         .db

@@ -54,14 +54,8 @@ fn at(hour_minute: &str) -> String {
     format!("{}T{hour_minute}:00Z", day())
 }
 
-/// Runs the whole redirect flow for `user_id` as the browser would; answers the callback.
-async fn connect(
-    app: &TestApp,
-    fake: &FakeProviders,
-    user_id: &str,
-    provider: &str,
-    account: &str,
-) -> reqwest::Response {
+/// Starts connecting `user_id`'s calendar over the API; answers the pending connection.
+async fn start_connection(app: &TestApp, user_id: &str, provider: &str) -> Value {
     let started = app
         .post_json(
             "/api/v1/calendar-connections",
@@ -72,6 +66,18 @@ async fn connect(
     assert_eq!(started.status(), 201);
     let started: Value = started.json().await.unwrap();
     assert_eq!(started["status"], "pending");
+    started
+}
+
+/// Runs the whole redirect flow for `user_id` as the browser would; answers the callback.
+async fn connect(
+    app: &TestApp,
+    fake: &FakeProviders,
+    user_id: &str,
+    provider: &str,
+    account: &str,
+) -> reqwest::Response {
+    let started = start_connection(app, user_id, provider).await;
     fake.next_account(provider, account).await;
     follow_authorization(app, started["authorization_url"].as_str().unwrap()).await
 }
@@ -150,16 +156,7 @@ async fn google_and_microsoft_hosts_connect_block_slots_and_get_events_written()
     let grace = host(&app, "grace@example.com", "Grace Google").await;
     let mike = host(&app, "mike@example.com", "Mike Microsoft").await;
 
-    let started: Value = app
-        .post_json(
-            "/api/v1/calendar-connections",
-            &app.admin_key,
-            &json!({"user_id": grace, "provider": "google"}),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+    let started = start_connection(&app, &grace, "google").await;
     let authorize = url::Url::parse(started["authorization_url"].as_str().unwrap()).unwrap();
     assert_eq!(authorize.path(), "/google/o/oauth2/v2/auth");
     let query: std::collections::HashMap<_, _> = authorize.query_pairs().into_owned().collect();
@@ -429,16 +426,7 @@ async fn connecting_refuses_bad_input_and_unconfigured_providers() {
     assert_eq!(no_state.status(), 400);
 
     // The user declines at the provider: nothing is connected.
-    let started: Value = app
-        .post_json(
-            "/api/v1/calendar-connections",
-            &app.admin_key,
-            &json!({"user_id": grace, "provider": "google"}),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+    let started = start_connection(&app, &grace, "google").await;
     fake.control("deny-next", json!({"provider": "google"}))
         .await;
     let declined = follow_authorization(&app, started["authorization_url"].as_str().unwrap()).await;
@@ -936,16 +924,7 @@ async fn an_authorization_older_than_ten_minutes_is_refused_and_stores_nothing()
     let fake = FakeProviders::start();
     let app = app_with(&fake, |_| {}).await;
     let grace = host(&app, "grace@example.com", "Grace").await;
-    let started: Value = app
-        .post_json(
-            "/api/v1/calendar-connections",
-            &app.admin_key,
-            &json!({"user_id": grace, "provider": "google"}),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+    let started = start_connection(&app, &grace, "google").await;
     let eleven_minutes_ago = (Utc::now() - ChronoDuration::minutes(11)).naive_utc();
     let mut conn = app.db.connection().unwrap();
     diesel::update(oauth_states::table)
