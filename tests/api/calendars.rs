@@ -54,6 +54,20 @@ fn at(hour_minute: &str) -> String {
     format!("{}T{hour_minute}:00Z", day())
 }
 
+/// A host (see [`host`]) whose `provider` calendar, as `account`, is connected.
+async fn connected_host(
+    app: &TestApp,
+    fake: &FakeProviders,
+    email: &str,
+    provider: &str,
+    account: &str,
+) -> String {
+    let id = host(app, email, email).await;
+    let callback = connect(app, fake, &id, provider, account).await;
+    assert_eq!(callback.status(), 200);
+    id
+}
+
 /// Starts connecting `user_id`'s calendar over the API; answers the pending connection.
 async fn start_connection(app: &TestApp, user_id: &str, provider: &str) -> Value {
     let started = app
@@ -464,13 +478,14 @@ async fn unreadable_calendars_make_their_host_busy_and_alert_once() {
     let manager = app
         .create_user(json!({"email": "mona@example.com", "name": "Mona Manager", "role": "meeting_manager", "timezone": "UTC"}))
         .await;
-    let grace = host(&app, "grace@example.com", "Grace").await;
-    assert_eq!(
-        connect(&app, &fake, &grace, "google", "grace@example.com")
-            .await
-            .status(),
-        200
-    );
+    let grace = connected_host(
+        &app,
+        &fake,
+        "grace@example.com",
+        "google",
+        "grace@example.com",
+    )
+    .await;
     let link = link_over(&app, "solo", std::slice::from_ref(&grace)).await;
     let (open, _) = slot_starts(&app, &link).await;
     assert!(!open.is_empty());
@@ -536,13 +551,14 @@ async fn convene_only_fallback_offers_the_host_and_marks_the_answer_partial() {
         settings.calendars.on_unreadable = UnreadableCalendar::ConveneOnly;
     })
     .await;
-    let grace = host(&app, "grace@example.com", "Grace").await;
-    assert_eq!(
-        connect(&app, &fake, &grace, "google", "grace@example.com")
-            .await
-            .status(),
-        200
-    );
+    let grace = connected_host(
+        &app,
+        &fake,
+        "grace@example.com",
+        "google",
+        "grace@example.com",
+    )
+    .await;
     let link = link_over(&app, "solo", std::slice::from_ref(&grace)).await;
     let (readable, body) = slot_starts(&app, &link).await;
     assert_eq!(body["partial"], false);
@@ -649,13 +665,14 @@ async fn expired_access_tokens_are_refreshed_and_rotated_refresh_tokens_kept() {
 async fn a_refused_grant_asks_the_user_to_reconnect_and_reconnecting_heals() {
     let fake = FakeProviders::start();
     let app = app_with(&fake, |_| {}).await;
-    let mike = host(&app, "mike@example.com", "Mike").await;
-    assert_eq!(
-        connect(&app, &fake, &mike, "microsoft", "mike@contoso.com")
-            .await
-            .status(),
-        200
-    );
+    let mike = connected_host(
+        &app,
+        &fake,
+        "mike@example.com",
+        "microsoft",
+        "mike@contoso.com",
+    )
+    .await;
     let link = link_over(&app, "solo", std::slice::from_ref(&mike)).await;
     fake.control("revoke-refresh-tokens", json!({"provider": "microsoft"}))
         .await;
@@ -688,13 +705,14 @@ async fn a_refused_grant_asks_the_user_to_reconnect_and_reconnecting_heals() {
 async fn event_writes_wait_out_throttling_and_outages_without_losing_a_write() {
     let fake = FakeProviders::start();
     let app = app_with(&fake, |_| {}).await;
-    let grace = host(&app, "grace@example.com", "Grace").await;
-    assert_eq!(
-        connect(&app, &fake, &grace, "google", "grace@example.com")
-            .await
-            .status(),
-        200
-    );
+    let grace = connected_host(
+        &app,
+        &fake,
+        "grace@example.com",
+        "google",
+        "grace@example.com",
+    )
+    .await;
     let link = link_over(&app, "solo", std::slice::from_ref(&grace)).await;
     fake.fail(
         "/google/calendar/v3/calendars/primary/events",
@@ -781,13 +799,14 @@ async fn event_writes_wait_out_throttling_and_outages_without_losing_a_write() {
 async fn disconnecting_revokes_the_google_grant_and_forgets_the_calendar() {
     let fake = FakeProviders::start();
     let app = app_with(&fake, |_| {}).await;
-    let grace = host(&app, "grace@example.com", "Grace").await;
-    assert_eq!(
-        connect(&app, &fake, &grace, "google", "grace@example.com")
-            .await
-            .status(),
-        200
-    );
+    let grace = connected_host(
+        &app,
+        &fake,
+        "grace@example.com",
+        "google",
+        "grace@example.com",
+    )
+    .await;
     fake.set_busy(
         "google",
         "grace@example.com",
