@@ -295,7 +295,9 @@ async fn booking_page_response(
     let (from, to) = week_of(today, page.from);
     let window = window_for_dates(from, to, zone.tz());
     let hosts = service::host_names(state, &open.meeting_type).await?;
-    let times = service::slot_times(state, open.meeting_type.clone(), window, None).await?;
+    let times = service::slot_times(state, open.meeting_type.clone(), window, None)
+        .await?
+        .times;
     let picker = WeekPicker::new((from, to), today, &times, zone, &form.start, |date| {
         let query = serde_urlencoded::to_string([
             ("tz", zone.name().to_owned()),
@@ -458,6 +460,7 @@ async fn manage_page_response(
             Some(managed.meeting.id.clone()),
         )
         .await?
+        .times
         .into_iter()
         .filter(|(start, _)| *start != managed.start())
         .collect()

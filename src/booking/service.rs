@@ -172,10 +172,9 @@ fn active_hosts(
     Ok(hosts)
 }
 
-/// A bookable `[start, end)` and the hosts free for it.
+/// A bookable start and the hosts free for it.
 pub(crate) struct OpenSlot {
     pub start: DateTime<Utc>,
-    pub end: DateTime<Utc>,
     pub hosts: Vec<String>,
 }
 
@@ -250,7 +249,6 @@ pub(crate) fn bookable(
         .iter()
         .map(|slot| OpenSlot {
             start: slot.start,
-            end: slot.end,
             hosts: availability.hosts(slot.hosts).cloned().collect(),
         })
         .collect())
@@ -821,6 +819,14 @@ fn book_on(
     })
 }
 
+/// Bookable times with what the hosts' calendars contributed.
+pub struct OfferedTimes {
+    pub times: Vec<(DateTime<Utc>, DateTime<Utc>)>,
+    /// Hosts whose calendars could not be read.
+    pub degraded_hosts: Vec<String>,
+    pub partial: bool,
+}
+
 /// The bookable slots of `meeting_type` in `window`, as start and end; the time of meeting
 /// `ignoring` counts as free.
 pub async fn slot_times(
@@ -828,14 +834,14 @@ pub async fn slot_times(
     meeting_type: MeetingType,
     window: Interval,
     ignoring: Option<String>,
-) -> Result<Vec<(DateTime<Utc>, DateTime<Utc>)>, AppError> {
+) -> Result<OfferedTimes, AppError> {
     refresh_readings(state, meeting_type.host_ids.clone()).await;
     let now = state.clock.now();
     let policy = state.read_policy();
-    let found = state
+    let offer = state
         .db
         .run(move |conn| {
-            bookable(
+            availability(
                 conn,
                 &meeting_type,
                 window,
@@ -845,7 +851,23 @@ pub async fn slot_times(
             )
         })
         .await?;
-    Ok(found.iter().map(|slot| (slot.start, slot.end)).collect())
+    Ok(match offer {
+        Some(offer) => OfferedTimes {
+            times: offer
+                .availability
+                .slots()
+                .iter()
+                .map(|slot| (slot.start, slot.end))
+                .collect(),
+            degraded_hosts: offer.degraded,
+            partial: offer.partial,
+        },
+        None => OfferedTimes {
+            times: Vec::new(),
+            degraded_hosts: Vec::new(),
+            partial: false,
+        },
+    })
 }
 
 /// The names and titles of a meeting type's hosts, for the public page.

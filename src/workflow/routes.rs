@@ -209,16 +209,17 @@ pub async fn request_slots(
     let meeting_type =
         crate::scheduling::service::load(&state, request.meeting_type_id.clone()).await?;
     let own_type = service::type_for_request(&meeting_type, &request);
-    let times = slot_times(&state, own_type, window.window, None).await?;
+    let offered = slot_times(&state, own_type, window.window, None).await?;
     Ok(HttpResponse::Ok().json(SlotsView {
         timezone: window.zone.name().to_owned(),
         duration_minutes: meeting_type.duration_minutes,
-        slots: times
+        slots: offered
+            .times
             .into_iter()
             .map(|(start, end)| SlotView::new(start, end, window.zone))
             .collect(),
-        degraded_hosts: Vec::new(),
-        partial: false,
+        degraded_hosts: offered.degraded_hosts,
+        partial: offered.partial,
     }))
 }
 

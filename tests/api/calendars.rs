@@ -502,6 +502,37 @@ async fn unreadable_calendars_make_their_host_busy_and_alert_once() {
     }
     let booked = book(&app, &link, &booking(&at("09:00"), "pat@prospect.example")).await;
     assert_eq!(booked.status(), 409, "nor booked");
+    let lead = app.create_lead("lee@prospect.example", true).await;
+    let request: Value = app
+        .post_json(
+            "/api/v1/meeting-requests",
+            &app.admin_key,
+            &json!({"lead_id": lead["id"], "meeting_type_id": link["meeting_type_id"]}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let offered: Value = app
+        .get_json(
+            &format!(
+                "/api/v1/meeting-requests/{}/slots?from={}&to={}&tz=UTC",
+                request["id"].as_str().unwrap(),
+                day(),
+                day()
+            ),
+            &app.admin_key,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(offered["slots"], json!([]), "{offered}");
+    assert_eq!(
+        offered["degraded_hosts"],
+        json!([grace]),
+        "the request's slots say why"
+    );
     let alerts = emails(&app, "kind=calendar_unreadable").await;
     let mut recipients: Vec<&str> = alerts.iter().map(|e| e["to"].as_str().unwrap()).collect();
     recipients.sort();
