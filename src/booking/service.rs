@@ -30,6 +30,7 @@ use crate::users::model::User;
 use crate::users::repo as users_repo;
 use crate::values::{new_id, optional_text, TimeZone};
 use crate::workflow::repo::{self as requests_repo, NewRequest, Step};
+use crate::workflow::requests::MeetingRequest;
 use crate::workflow::state::{needs_approval, transition, RequestStatus, WorkflowAction};
 
 /// Host time is claimed in blocks of this many minutes; meeting types keep every time on it.
@@ -425,7 +426,7 @@ pub fn slot_taken() -> AppError {
 /// A new meeting whose request, hosts and time are settled.
 pub struct Placement<'a> {
     pub meeting_type: &'a MeetingType,
-    pub request_id: &'a str,
+    pub request: &'a MeetingRequest,
     pub host_ids: &'a [String],
     pub start: DateTime<Utc>,
     pub zone: TimeZone,
@@ -462,7 +463,8 @@ pub fn place_meeting(
     diesel::insert_into(meetings::table)
         .values((
             meetings::id.eq(&meeting_id),
-            meetings::meeting_request_id.eq(placement.request_id),
+            meetings::meeting_request_id.eq(&placement.request.id),
+            meetings::requested_at.eq(Some(placement.request.created_at)),
             meetings::status.eq(placement.status),
             meetings::start_utc.eq(placement.start.naive_utc()),
             meetings::end_utc.eq(end.naive_utc()),
@@ -721,7 +723,7 @@ fn book_on(
             conn,
             &Placement {
                 meeting_type: &meeting_type,
-                request_id: &request.id,
+                request: &request,
                 host_ids: &host_ids,
                 start: input.start,
                 zone: input.zone,

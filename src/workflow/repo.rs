@@ -5,7 +5,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
 use crate::audit::{self, Actor, AuditEntry};
-use crate::db::schema::{meeting_request_hosts, meeting_requests};
+use crate::db::schema::{leads, meeting_request_hosts, meeting_requests};
 use crate::db::{DbConnection, StoreError};
 use crate::values::new_id;
 use crate::workflow::requests::MeetingRequest;
@@ -102,6 +102,57 @@ pub struct NewRequest<'a> {
     pub submit: WorkflowAction,
 }
 
+/// The campaign and source of a lead, which its requests carry for the reports.
+type LeadGroups = (Option<String>, Option<String>);
+
+/// The lead's campaign and source as a new request of it must copy them. On PostgreSQL the
+/// lead's row is share-locked until the caller's transaction ends: a concurrent change of the
+/// lead either committed before (and is read here) or waits, and then finds the new request
+/// when it updates the lead's requests ([`follow_lead`]). SQLite runs one writer at a time.
+fn lead_groups(conn: &mut DbConnection, lead_id: &str) -> Result<LeadGroups, StoreError> {
+    let query = leads::table
+        .find(lead_id)
+        .select((leads::campaign, leads::source));
+    let groups = match conn {
+        DbConnection::Postgres(postgres) => query.for_share().first(postgres),
+        DbConnection::Sqlite(sqlite) => query.first(sqlite),
+    };
+    Ok(groups?)
+}
+
+/// Copies a lead's campaign and source onto its requests, after the lead's row was written in
+/// the same transaction; requests that already agree are not rewritten. A lead has a handful
+/// of requests, so they are compared here rather than with a null-safe SQL comparison, which
+/// the multi-backend query builder does not offer.
+pub fn follow_lead(
+    conn: &mut DbConnection,
+    lead_id: &str,
+    campaign: Option<&str>,
+    source: Option<&str>,
+) -> Result<(), StoreError> {
+    let stale: Vec<String> = meeting_requests::table
+        .filter(meeting_requests::lead_id.eq(lead_id))
+        .select((
+            meeting_requests::id,
+            meeting_requests::lead_campaign,
+            meeting_requests::lead_source,
+        ))
+        .load::<(String, Option<String>, Option<String>)>(conn)?
+        .into_iter()
+        .filter(|(_, c, s)| (c.as_deref(), s.as_deref()) != (campaign, source))
+        .map(|(id, _, _)| id)
+        .collect();
+    if !stale.is_empty() {
+        diesel::update(meeting_requests::table.filter(meeting_requests::id.eq_any(&stale)))
+            .set((
+                meeting_requests::lead_campaign.eq(campaign),
+                meeting_requests::lead_source.eq(source),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
 /// Creates a request and submits it: two audit rows (created, then routed). Runs inside the
 /// caller's transaction.
 pub fn insert(
@@ -111,10 +162,13 @@ pub fn insert(
     now: DateTime<Utc>,
 ) -> Result<MeetingRequest, StoreError> {
     let id = new_id();
+    let (campaign, source) = lead_groups(conn, new.lead_id)?;
     diesel::insert_into(meeting_requests::table)
         .values((
             meeting_requests::id.eq(&id),
             meeting_requests::lead_id.eq(new.lead_id),
+            meeting_requests::lead_campaign.eq(campaign),
+            meeting_requests::lead_source.eq(source),
             meeting_requests::meeting_type_id.eq(new.meeting_type_id),
             meeting_requests::status.eq(new.submitted_status.as_str()),
             meeting_requests::notes.eq(new.notes),
