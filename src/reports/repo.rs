@@ -113,44 +113,38 @@ const COUNT_NO_SHOWS: &str = "COALESCE(SUM(CASE WHEN m.status = 'no_show' THEN 1
 /// cancelled ones.
 const BOOKED: &str = "('scheduled', 'completed', 'no_show')";
 
-fn lead_filters(sql: &mut Sql, filter: &ReportFilter) {
-    if let Some(campaign) = &filter.campaign {
-        sql.push(" AND l.campaign = ").text(campaign);
+/// Where a query reads a lead's campaign and source: the lead's own columns, or the copies
+/// its requests keep.
+type GroupColumns = (&'static str, &'static str);
+const OF_LEAD: GroupColumns = ("l.campaign", "l.source");
+const OF_REQUEST: GroupColumns = ("r.lead_campaign", "r.lead_source");
+
+fn lead_filters(sql: &mut Sql, filter: &ReportFilter, (campaign, source): GroupColumns) {
+    if let Some(value) = &filter.campaign {
+        sql.push(&format!(" AND {campaign} = ")).text(value);
     }
-    if let Some(source) = &filter.source {
-        sql.push(" AND l.source = ").text(source);
+    if let Some(value) = &filter.source {
+        sql.push(&format!(" AND {source} = ")).text(value);
     }
 }
 
-fn needs_leads(filter: &ReportFilter) -> bool {
-    filter.campaign.is_some() || filter.source.is_some()
+/// The `reads_request` argument of [`meetings_in_scope`] for queries that read only the
+/// meeting and what they join to it.
+const MEETING_ONLY: bool = false;
+
+/// Whether a meeting query's filters read the meeting's request (`r`).
+fn filters_read_request(filter: &ReportFilter) -> bool {
+    filter.campaign.is_some() || filter.source.is_some() || filter.meeting_type_id.is_some()
 }
 
-/// The tables a meeting query reads columns of, besides `meetings m`.
-#[derive(Clone, Copy)]
-struct Needs {
-    /// `meeting_requests r`.
-    requests: bool,
-    /// `leads l` (through the request).
-    leads: bool,
-}
-
-const MEETINGS_ONLY: Needs = Needs {
-    requests: false,
-    leads: false,
-};
-
-/// `FROM meetings m …` with the request (`r`) and lead (`l`) only when the query or a filter
-/// reads them (each join is a lookup per meeting), then `joins`, and the WHERE clause of the
-/// period (on the meeting's start) and filters.
-fn meetings_in_scope(sql: &mut Sql, filter: &ReportFilter, needs: Needs, joins: &str) {
-    let leads = needs.leads || needs_leads(filter);
+/// `FROM meetings m …` with the request (`r`) only when the query (`reads_request`) or a
+/// filter reads it (the join is a lookup per meeting), then `joins`, and the WHERE clause of
+/// the period (on the meeting's start) and filters. The lead's campaign and source are read
+/// from the request's copies, so no report joins the leads table, by far the largest.
+fn meetings_in_scope(sql: &mut Sql, filter: &ReportFilter, reads_request: bool, joins: &str) {
     sql.push(" FROM meetings m");
-    if leads || needs.requests || filter.meeting_type_id.is_some() {
+    if reads_request || filters_read_request(filter) {
         sql.push(" JOIN meeting_requests r ON r.id = m.meeting_request_id");
-    }
-    if leads {
-        sql.push(" JOIN leads l ON l.id = r.lead_id");
     }
     sql.push(joins);
     sql.push(" WHERE m.start_utc >= ")
@@ -167,15 +161,12 @@ fn meetings_in_scope(sql: &mut Sql, filter: &ReportFilter, needs: Needs, joins: 
         .text(host_id)
         .push(")");
     }
-    lead_filters(sql, filter);
+    lead_filters(sql, filter, OF_REQUEST);
 }
 
 /// `FROM meeting_requests r …` for requests created in the period.
 fn requests_in_scope(sql: &mut Sql, filter: &ReportFilter, joins: &str) {
     sql.push(" FROM meeting_requests r");
-    if needs_leads(filter) {
-        sql.push(" JOIN leads l ON l.id = r.lead_id");
-    }
     sql.push(joins);
     sql.push(" WHERE r.created_at >= ")
         .time(filter.from)
@@ -189,7 +180,7 @@ fn requests_in_scope(sql: &mut Sql, filter: &ReportFilter, joins: &str) {
             .text(host_id)
             .push(")");
     }
-    lead_filters(sql, filter);
+    lead_filters(sql, filter, OF_REQUEST);
 }
 
 #[derive(Debug, QueryableByName)]
@@ -214,7 +205,7 @@ pub fn lead_counts(
     .time(filter.from)
     .push(" AND l.created_at < ")
     .time(filter.to);
-    lead_filters(&mut sql, filter);
+    lead_filters(&mut sql, filter, OF_LEAD);
     sql.one(conn)
 }
 
@@ -271,7 +262,7 @@ pub fn meeting_counts(
     ))
     .time(now)
     .push(" THEN 1 ELSE 0 END), 0) AS unconfirmed");
-    meetings_in_scope(&mut sql, filter, MEETINGS_ONLY, "");
+    meetings_in_scope(&mut sql, filter, MEETING_ONLY, "");
     sql.one(conn)
 }
 
@@ -304,7 +295,7 @@ pub fn opportunity_totals(
     meetings_in_scope(
         &mut sql,
         filter,
-        MEETINGS_ONLY,
+        MEETING_ONLY,
         " JOIN opportunities o ON o.meeting_id = m.id",
     );
     sql.push(" AND m.status = 'completed' GROUP BY o.currency");
@@ -348,11 +339,7 @@ pub fn median_seconds_request_to_meeting(
     sql.push("WITH d AS (SELECT ")
         .seconds_between("m.start_utc", "r.created_at")
         .push(" AS s");
-    let needs = Needs {
-        requests: true,
-        leads: false,
-    };
-    meetings_in_scope(&mut sql, filter, needs, "");
+    meetings_in_scope(&mut sql, filter, true, "");
     sql.push(&format!(
         " AND m.status IN {BOOKED} AND m.start_utc >= r.created_at"
     ));
@@ -378,18 +365,16 @@ pub fn median_seconds_pending_approval(
     median_of_d(sql, conn)
 }
 
-fn needs_of(group_by: GroupBy) -> Needs {
-    Needs {
-        requests: group_by == GroupBy::MeetingType,
-        leads: matches!(group_by, GroupBy::Campaign | GroupBy::Source),
-    }
+/// Whether grouping reads the meeting's request.
+fn groups_read_request(group_by: GroupBy) -> bool {
+    group_by != GroupBy::Host
 }
 
 /// The SELECT expression naming a group, and the joins it needs.
 fn group_key(group_by: GroupBy) -> (&'static str, &'static str, &'static str) {
     match group_by {
-        GroupBy::Campaign => ("l.campaign", "", "l.campaign"),
-        GroupBy::Source => ("l.source", "", "l.source"),
+        GroupBy::Campaign => ("r.lead_campaign", "", "r.lead_campaign"),
+        GroupBy::Source => ("r.lead_source", "", "r.lead_source"),
         GroupBy::MeetingType => (
             "t.name",
             " JOIN meeting_types t ON t.id = r.meeting_type_id",
@@ -445,7 +430,7 @@ pub fn pipeline_groups(
     let joins = format!(
         "{joins} LEFT JOIN opportunities o ON o.meeting_id = m.id AND m.status = 'completed'"
     );
-    meetings_in_scope(&mut sql, filter, needs_of(group_by), &joins);
+    meetings_in_scope(&mut sql, filter, groups_read_request(group_by), &joins);
     sql.push(&format!(" GROUP BY {group}"));
     sql.load(conn)
 }
@@ -473,7 +458,7 @@ pub fn rating_groups(
         "SELECT {key} AS group_key, COALESCE(SUM(s.rating), 0) AS rating_sum, COUNT(s.rating) AS ratings"
     ));
     let joins = format!("{joins} JOIN survey_responses s ON s.meeting_id = m.id");
-    meetings_in_scope(&mut sql, filter, needs_of(group_by), &joins);
+    meetings_in_scope(&mut sql, filter, groups_read_request(group_by), &joins);
     sql.push(&format!(" GROUP BY {group}"));
     sql.load(conn)
 }
@@ -497,7 +482,7 @@ pub fn outcomes_by_month(
     sql.push("SELECT ").month_of("m.start_utc").push(&format!(
         " AS month, {COUNT_HELD} AS held, {COUNT_NO_SHOWS} AS no_shows"
     ));
-    meetings_in_scope(&mut sql, filter, MEETINGS_ONLY, "");
+    meetings_in_scope(&mut sql, filter, MEETING_ONLY, "");
     sql.push(" GROUP BY 1 ORDER BY 1");
     sql.load(conn)
 }
@@ -524,7 +509,7 @@ pub fn ratings_by_month(
     meetings_in_scope(
         &mut sql,
         filter,
-        MEETINGS_ONLY,
+        MEETING_ONLY,
         " JOIN survey_responses s ON s.meeting_id = m.id",
     );
     sql.push(" GROUP BY 1 ORDER BY 1");
