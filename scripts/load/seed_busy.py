@@ -28,9 +28,11 @@ for host in hosts:
         )
         print(
             "INSERT INTO meetings (id, meeting_request_id, status, start_utc, end_utc, prospect_timezone, ics_uid, sequence, "
-            "location, manage_token_hash, booking_link_id, created_at, updated_at, requested_at) "
-            f"VALUES ('{meeting_id}', '{request_id}', 'held', '{start:%Y-%m-%d %H:%M:%S}', '{end:%Y-%m-%d %H:%M:%S}', 'UTC', "
-            f"'{meeting_id}@load', 0, NULL, NULL, NULL, '{stamp}', '{stamp}', '{stamp}');"
+            "location, manage_token_hash, booking_link_id, created_at, updated_at, requested_at, meeting_type_id, "
+            "lead_campaign, lead_source) "
+            f"SELECT '{meeting_id}', r.id, 'held', '{start:%Y-%m-%d %H:%M:%S}', '{end:%Y-%m-%d %H:%M:%S}', 'UTC', "
+            f"'{meeting_id}@load', 0, NULL, NULL, NULL, '{stamp}', '{stamp}', r.created_at, r.meeting_type_id, "
+            f"r.lead_campaign, r.lead_source FROM meeting_requests r WHERE r.id = '{request_id}';"
         )
         print(f"INSERT INTO meeting_hosts (meeting_id, user_id) VALUES ('{meeting_id}', '{host}');")
 print("COMMIT;")

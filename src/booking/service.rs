@@ -447,8 +447,8 @@ pub struct Placed {
     pub manage_token: String,
 }
 
-/// Inserts the meeting and its hosts and claims the hosts' time. Runs inside the caller's
-/// transaction.
+/// Inserts the meeting, with the copies of its request's and lead's fields that the reports
+/// read, and its hosts, and claims the hosts' time. Runs inside the caller's transaction.
 pub fn place_meeting(
     conn: &mut DbConnection,
     placement: &Placement<'_>,
@@ -460,11 +460,15 @@ pub fn place_meeting(
     let end =
         placement.start + Duration::minutes(i64::from(placement.meeting_type.duration_minutes));
     let now = placement.now.naive_utc();
+    let (campaign, source) = requests_repo::lead_groups(conn, &placement.request.lead_id)?;
     diesel::insert_into(meetings::table)
         .values((
             meetings::id.eq(&meeting_id),
             meetings::meeting_request_id.eq(&placement.request.id),
             meetings::requested_at.eq(Some(placement.request.created_at)),
+            meetings::meeting_type_id.eq(Some(&placement.request.meeting_type_id)),
+            meetings::lead_campaign.eq(campaign),
+            meetings::lead_source.eq(source),
             meetings::status.eq(placement.status),
             meetings::start_utc.eq(placement.start.naive_utc()),
             meetings::end_utc.eq(end.naive_utc()),

@@ -165,6 +165,9 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         requested_at -> Nullable<Timestamp>,
+        meeting_type_id -> Nullable<Text>,
+        lead_campaign -> Nullable<Text>,
+        lead_source -> Nullable<Text>,
     }
 }
 

@@ -114,10 +114,11 @@ const COUNT_NO_SHOWS: &str = "COALESCE(SUM(CASE WHEN m.status = 'no_show' THEN 1
 const BOOKED: &str = "('scheduled', 'completed', 'no_show')";
 
 /// Where a query reads a lead's campaign and source: the lead's own columns, or the copies
-/// its requests keep.
+/// its requests and meetings keep.
 type GroupColumns = (&'static str, &'static str);
 const OF_LEAD: GroupColumns = ("l.campaign", "l.source");
 const OF_REQUEST: GroupColumns = ("r.lead_campaign", "r.lead_source");
+const OF_MEETING: GroupColumns = ("m.lead_campaign", "m.lead_source");
 
 fn lead_filters(sql: &mut Sql, filter: &ReportFilter, (campaign, source): GroupColumns) {
     if let Some(value) = &filter.campaign {
@@ -128,31 +129,19 @@ fn lead_filters(sql: &mut Sql, filter: &ReportFilter, (campaign, source): GroupC
     }
 }
 
-/// The `reads_request` argument of [`meetings_in_scope`] for queries that read only the
-/// meeting and what they join to it.
-const MEETING_ONLY: bool = false;
-
-/// Whether a meeting query's filters read the meeting's request (`r`).
-fn filters_read_request(filter: &ReportFilter) -> bool {
-    filter.campaign.is_some() || filter.source.is_some() || filter.meeting_type_id.is_some()
-}
-
-/// `FROM meetings m …` with the request (`r`) only when the query (`reads_request`) or a
-/// filter reads it (the join is a lookup per meeting), then `joins`, and the WHERE clause of
-/// the period (on the meeting's start) and filters. The lead's campaign and source are read
-/// from the request's copies, so no report joins the leads table, by far the largest.
-fn meetings_in_scope(sql: &mut Sql, filter: &ReportFilter, reads_request: bool, joins: &str) {
+/// `FROM meetings m`, then `joins`, and the WHERE clause of the period (on the meeting's
+/// start) and filters. What the reports read of a meeting's request and lead is copied onto
+/// the meeting, so no meeting report joins the requests or the leads, by far the largest
+/// table.
+fn meetings_in_scope(sql: &mut Sql, filter: &ReportFilter, joins: &str) {
     sql.push(" FROM meetings m");
-    if reads_request || filters_read_request(filter) {
-        sql.push(" JOIN meeting_requests r ON r.id = m.meeting_request_id");
-    }
     sql.push(joins);
     sql.push(" WHERE m.start_utc >= ")
         .time(filter.from)
         .push(" AND m.start_utc < ")
         .time(filter.to);
     if let Some(meeting_type_id) = &filter.meeting_type_id {
-        sql.push(" AND r.meeting_type_id = ").text(meeting_type_id);
+        sql.push(" AND m.meeting_type_id = ").text(meeting_type_id);
     }
     if let Some(host_id) = &filter.host_id {
         sql.push(
@@ -161,7 +150,7 @@ fn meetings_in_scope(sql: &mut Sql, filter: &ReportFilter, reads_request: bool, 
         .text(host_id)
         .push(")");
     }
-    lead_filters(sql, filter, OF_REQUEST);
+    lead_filters(sql, filter, OF_MEETING);
 }
 
 /// `FROM meeting_requests r …` for requests created in the period.
@@ -262,7 +251,7 @@ pub fn meeting_counts(
     ))
     .time(now)
     .push(" THEN 1 ELSE 0 END), 0) AS unconfirmed");
-    meetings_in_scope(&mut sql, filter, MEETING_ONLY, "");
+    meetings_in_scope(&mut sql, filter, "");
     sql.one(conn)
 }
 
@@ -295,7 +284,6 @@ pub fn opportunity_totals(
     meetings_in_scope(
         &mut sql,
         filter,
-        MEETING_ONLY,
         " JOIN opportunities o ON o.meeting_id = m.id",
     );
     sql.push(" AND m.status = 'completed' GROUP BY o.currency");
@@ -346,7 +334,7 @@ pub fn median_seconds_request_to_meeting(
     sql.push("WITH d AS (SELECT ")
         .seconds_between("m.start_utc", "m.requested_at")
         .push(" AS s");
-    meetings_in_scope(&mut sql, filter, MEETING_ONLY, "");
+    meetings_in_scope(&mut sql, filter, "");
     sql.push(&format!(
         " AND m.status IN {BOOKED} AND m.start_utc >= m.requested_at"
     ));
@@ -372,19 +360,14 @@ pub fn median_seconds_pending_approval(
     median_of_d(sql, conn)
 }
 
-/// Whether grouping reads the meeting's request.
-fn groups_read_request(group_by: GroupBy) -> bool {
-    group_by != GroupBy::Host
-}
-
 /// The SELECT expression naming a group, and the joins it needs.
 fn group_key(group_by: GroupBy) -> (&'static str, &'static str, &'static str) {
     match group_by {
-        GroupBy::Campaign => ("r.lead_campaign", "", "r.lead_campaign"),
-        GroupBy::Source => ("r.lead_source", "", "r.lead_source"),
+        GroupBy::Campaign => ("m.lead_campaign", "", "m.lead_campaign"),
+        GroupBy::Source => ("m.lead_source", "", "m.lead_source"),
         GroupBy::MeetingType => (
             "t.name",
-            " JOIN meeting_types t ON t.id = r.meeting_type_id",
+            " JOIN meeting_types t ON t.id = m.meeting_type_id",
             "t.id, t.name",
         ),
         // A meeting with two hosts counts once for each of them.
@@ -437,7 +420,7 @@ pub fn pipeline_groups(
     let joins = format!(
         "{joins} LEFT JOIN opportunities o ON o.meeting_id = m.id AND m.status = 'completed'"
     );
-    meetings_in_scope(&mut sql, filter, groups_read_request(group_by), &joins);
+    meetings_in_scope(&mut sql, filter, &joins);
     sql.push(&format!(" GROUP BY {group}"));
     sql.load(conn)
 }
@@ -465,7 +448,7 @@ pub fn rating_groups(
         "SELECT {key} AS group_key, COALESCE(SUM(s.rating), 0) AS rating_sum, COUNT(s.rating) AS ratings"
     ));
     let joins = format!("{joins} JOIN survey_responses s ON s.meeting_id = m.id");
-    meetings_in_scope(&mut sql, filter, groups_read_request(group_by), &joins);
+    meetings_in_scope(&mut sql, filter, &joins);
     sql.push(&format!(" GROUP BY {group}"));
     sql.load(conn)
 }
@@ -489,7 +472,7 @@ pub fn outcomes_by_month(
     sql.push("SELECT ").month_of("m.start_utc").push(&format!(
         " AS month, {COUNT_HELD} AS held, {COUNT_NO_SHOWS} AS no_shows"
     ));
-    meetings_in_scope(&mut sql, filter, MEETING_ONLY, "");
+    meetings_in_scope(&mut sql, filter, "");
     sql.push(" GROUP BY 1 ORDER BY 1");
     sql.load(conn)
 }
@@ -516,7 +499,6 @@ pub fn ratings_by_month(
     meetings_in_scope(
         &mut sql,
         filter,
-        MEETING_ONLY,
         " JOIN survey_responses s ON s.meeting_id = m.id",
     );
     sql.push(" GROUP BY 1 ORDER BY 1");

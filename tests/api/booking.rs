@@ -403,9 +403,10 @@ fn hold(app: &TestApp, meeting_type: &Value, lead: &Value, host: &str, start: &s
         ),
         format!(
             "INSERT INTO meetings (id, meeting_request_id, status, start_utc, end_utc, prospect_timezone, ics_uid, sequence, \
-             location, manage_token_hash, booking_link_id, created_at, updated_at, requested_at) VALUES ('{meeting_id}', \
-             '{request_id}', 'held', '{start}', '{end}', 'UTC', '{meeting_id}@test', 0, NULL, NULL, NULL, '{start}', '{start}', \
-             '{start}')"
+             location, manage_token_hash, booking_link_id, created_at, updated_at, requested_at, meeting_type_id, \
+             lead_campaign, lead_source) SELECT '{meeting_id}', r.id, 'held', '{start}', '{end}', 'UTC', '{meeting_id}@test', \
+             0, NULL, NULL, NULL, '{start}', '{start}', r.created_at, r.meeting_type_id, r.lead_campaign, r.lead_source \
+             FROM meeting_requests r WHERE r.id = '{request_id}'"
         ),
         format!("INSERT INTO meeting_hosts (meeting_id, user_id) VALUES ('{meeting_id}', '{host}')"),
     ];
