@@ -131,7 +131,7 @@ pub fn update_from_booking(
 }
 
 /// Writes `intake` over `existing` (or as a new lead), scored, with its audit row; an updated
-/// lead's requests take its campaign and source, which the reports read from them.
+/// lead's requests and meetings take its campaign and source, which the reports read from them.
 fn save(
     conn: &mut DbConnection,
     existing: Option<Lead>,

@@ -125,7 +125,9 @@ pub fn lead_groups(conn: &mut DbConnection, lead_id: &str) -> Result<LeadGroups,
 /// Copies a lead's campaign and source onto its requests and their meetings, after the lead's
 /// row was written in the same transaction; rows that already agree are not rewritten. A lead
 /// has a handful of requests, so they are compared here rather than with a null-safe SQL
-/// comparison, which the multi-backend query builder does not offer.
+/// comparison, which the multi-backend query builder does not offer. Rewriting a meeting moves
+/// the availability version like any change of a meeting, which costs the slot caches a
+/// refill when a lead's campaign or source changes, and nothing otherwise.
 pub fn follow_lead(
     conn: &mut DbConnection,
     lead_id: &str,
