@@ -85,10 +85,20 @@ echo "Query plans (one year):"
 from_ts="$year_ago 00:00:00"
 to_ts="$anchor 00:00:00"
 meetings_query="SELECT COALESCE(SUM(CASE WHEN m.status IN ('scheduled', 'completed', 'no_show') THEN 1 ELSE 0 END), 0) AS scheduled, COALESCE(SUM(CASE WHEN m.status = 'completed' THEN 1 ELSE 0 END), 0) AS held FROM meetings m WHERE m.start_utc >= '$from_ts' AND m.start_utc < '$to_ts'"
-pipeline_query="SELECT l.campaign AS group_key, COALESCE(SUM(CASE WHEN m.status = 'completed' THEN 1 ELSE 0 END), 0) AS held, COUNT(o.id) AS opportunities, CAST(COALESCE(SUM(CASE WHEN o.currency = 'EUR' THEN o.amount_minor ELSE 0 END), 0) AS BIGINT) AS pipeline_minor FROM meetings m JOIN meeting_requests r ON r.id = m.meeting_request_id JOIN leads l ON l.id = r.lead_id LEFT JOIN opportunities o ON o.meeting_id = m.id AND m.status = 'completed' WHERE m.start_utc >= '$from_ts' AND m.start_utc < '$to_ts' GROUP BY l.campaign"
+campaign_meetings_query="SELECT COALESCE(SUM(CASE WHEN m.status IN ('scheduled', 'completed', 'no_show') THEN 1 ELSE 0 END), 0) AS scheduled FROM meetings m WHERE m.start_utc >= '$from_ts' AND m.start_utc < '$to_ts' AND m.lead_campaign = 'campaign-7'"
+pipeline_query="SELECT m.lead_campaign AS group_key, COALESCE(SUM(CASE WHEN m.status = 'completed' THEN 1 ELSE 0 END), 0) AS held, COUNT(o.id) AS opportunities, CAST(COALESCE(SUM(CASE WHEN o.currency = 'EUR' THEN o.amount_minor ELSE 0 END), 0) AS BIGINT) AS pipeline_minor FROM meetings m LEFT JOIN opportunities o ON o.meeting_id = m.id AND m.status = 'completed' WHERE m.start_utc >= '$from_ts' AND m.start_utc < '$to_ts' GROUP BY m.lead_campaign"
 leads_query="SELECT COUNT(*) AS leads, COALESCE(SUM(CASE WHEN l.stage IN ('mql', 'sql', 'opportunity', 'customer') THEN 1 ELSE 0 END), 0) AS mqls FROM leads l WHERE l.created_at >= '$from_ts' AND l.created_at < '$to_ts'"
+campaign_leads_query="$leads_query AND l.campaign = 'campaign-7'"
 approved_query="SELECT COUNT(*) AS requested, COUNT(a.entity_id) AS approved FROM meeting_requests r LEFT JOIN audit_log a ON a.entity_id = r.id AND a.to_status = 'approved' AND a.entity_type = 'meeting_request' WHERE r.created_at >= '$from_ts' AND r.created_at < '$to_ts'"
-for name in leads_query approved_query meetings_query pipeline_query; do
+if [ "$backend" = sqlite ]; then
+    seconds="((julianday(m.start_utc) - julianday(m.requested_at)) * 86400.0)"
+    median="), o AS (SELECT s, ROW_NUMBER() OVER (ORDER BY s) AS rn, COUNT(*) OVER () AS n FROM d) SELECT AVG(s) FROM o WHERE rn IN ((n + 1) / 2, (n + 2) / 2)"
+else
+    seconds="CAST(EXTRACT(EPOCH FROM (m.start_utc - m.requested_at)) AS DOUBLE PRECISION)"
+    median=") SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY s) FROM d"
+fi
+median_query="WITH d AS (SELECT $seconds AS s FROM meetings m WHERE m.start_utc >= '$from_ts' AND m.start_utc < '$to_ts' AND m.status IN ('scheduled', 'completed', 'no_show') AND m.start_utc >= m.requested_at$median"
+for name in leads_query campaign_leads_query approved_query meetings_query campaign_meetings_query median_query pipeline_query; do
     echo "  $name:"
     if [ "$backend" = sqlite ]; then
         sqlite3 "$work/bench.db" "EXPLAIN QUERY PLAN ${!name}" | sed 's/^/    /'

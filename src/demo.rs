@@ -495,7 +495,7 @@ fn meeting(
         conn,
         &Placement {
             meeting_type,
-            request_id: &request.id,
+            request: &request,
             host_ids: &host_ids,
             start,
             zone,

@@ -32,6 +32,7 @@ use crate::users::model::User;
 use crate::users::repo as users_repo;
 use crate::values::{new_id, optional_text, TimeZone};
 use crate::workflow::repo::{self as requests_repo, NewRequest, Step};
+use crate::workflow::requests::MeetingRequest;
 use crate::workflow::state::{needs_approval, transition, RequestStatus, WorkflowAction};
 
 /// Host time is claimed in blocks of this many minutes; meeting types keep every time on it.
@@ -476,7 +477,7 @@ pub fn slot_taken() -> AppError {
 /// A new meeting whose request, hosts and time are settled.
 pub struct Placement<'a> {
     pub meeting_type: &'a MeetingType,
-    pub request_id: &'a str,
+    pub request: &'a MeetingRequest,
     pub host_ids: &'a [String],
     pub start: DateTime<Utc>,
     pub zone: TimeZone,
@@ -497,8 +498,8 @@ pub struct Placed {
     pub manage_token: String,
 }
 
-/// Inserts the meeting and its hosts and claims the hosts' time. Runs inside the caller's
-/// transaction.
+/// Inserts the meeting, with the copies of its request's and lead's fields that the reports
+/// read, and its hosts, and claims the hosts' time. Runs inside the caller's transaction.
 pub fn place_meeting(
     conn: &mut DbConnection,
     placement: &Placement<'_>,
@@ -510,10 +511,15 @@ pub fn place_meeting(
     let end =
         placement.start + Duration::minutes(i64::from(placement.meeting_type.duration_minutes));
     let now = placement.now.naive_utc();
+    let (campaign, source) = requests_repo::lead_groups(conn, &placement.request.lead_id)?;
     diesel::insert_into(meetings::table)
         .values((
             meetings::id.eq(&meeting_id),
-            meetings::meeting_request_id.eq(placement.request_id),
+            meetings::meeting_request_id.eq(&placement.request.id),
+            meetings::requested_at.eq(Some(placement.request.created_at)),
+            meetings::meeting_type_id.eq(Some(&placement.request.meeting_type_id)),
+            meetings::lead_campaign.eq(campaign),
+            meetings::lead_source.eq(source),
             meetings::status.eq(placement.status),
             meetings::start_utc.eq(placement.start.naive_utc()),
             meetings::end_utc.eq(end.naive_utc()),
@@ -791,7 +797,7 @@ fn book_on(
             conn,
             &Placement {
                 meeting_type: &meeting_type,
-                request_id: &request.id,
+                request: &request,
                 host_ids: &host_ids,
                 start: input.start,
                 zone: input.zone,

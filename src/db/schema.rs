@@ -122,6 +122,8 @@ diesel::table! {
         created_by -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        lead_campaign -> Nullable<Text>,
+        lead_source -> Nullable<Text>,
     }
 }
 
@@ -162,6 +164,10 @@ diesel::table! {
         booking_link_id -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        requested_at -> Nullable<Timestamp>,
+        meeting_type_id -> Nullable<Text>,
+        lead_campaign -> Nullable<Text>,
+        lead_source -> Nullable<Text>,
     }
 }
 

@@ -130,7 +130,8 @@ pub fn update_from_booking(
     Ok(save(conn, Some(existing), &intake, rules, actor, now)?.0)
 }
 
-/// Writes `intake` over `existing` (or as a new lead), scored, with its audit row.
+/// Writes `intake` over `existing` (or as a new lead), scored, with its audit row; an updated
+/// lead's requests and meetings take its campaign and source, which the reports read from them.
 fn save(
     conn: &mut DbConnection,
     existing: Option<Lead>,
@@ -157,6 +158,12 @@ fn save(
             diesel::update(leads::table.find(&lead.id))
                 .set(&row)
                 .execute(conn)?;
+            crate::workflow::repo::follow_lead(
+                conn,
+                &lead.id,
+                lead.campaign.as_deref(),
+                lead.source.as_deref(),
+            )?;
         }
     }
     let stage_changed = before_stage != Some(lead.stage);

@@ -113,52 +113,35 @@ const COUNT_NO_SHOWS: &str = "COALESCE(SUM(CASE WHEN m.status = 'no_show' THEN 1
 /// cancelled ones.
 const BOOKED: &str = "('scheduled', 'completed', 'no_show')";
 
-fn lead_filters(sql: &mut Sql, filter: &ReportFilter) {
-    if let Some(campaign) = &filter.campaign {
-        sql.push(" AND l.campaign = ").text(campaign);
+/// Where a query reads a lead's campaign and source: the lead's own columns, or the copies
+/// its requests and meetings keep.
+type GroupColumns = (&'static str, &'static str);
+const OF_LEAD: GroupColumns = ("l.campaign", "l.source");
+const OF_REQUEST: GroupColumns = ("r.lead_campaign", "r.lead_source");
+const OF_MEETING: GroupColumns = ("m.lead_campaign", "m.lead_source");
+
+fn lead_filters(sql: &mut Sql, filter: &ReportFilter, (campaign, source): GroupColumns) {
+    if let Some(value) = &filter.campaign {
+        sql.push(&format!(" AND {campaign} = ")).text(value);
     }
-    if let Some(source) = &filter.source {
-        sql.push(" AND l.source = ").text(source);
+    if let Some(value) = &filter.source {
+        sql.push(&format!(" AND {source} = ")).text(value);
     }
 }
 
-fn needs_leads(filter: &ReportFilter) -> bool {
-    filter.campaign.is_some() || filter.source.is_some()
-}
-
-/// The tables a meeting query reads columns of, besides `meetings m`.
-#[derive(Clone, Copy)]
-struct Needs {
-    /// `meeting_requests r`.
-    requests: bool,
-    /// `leads l` (through the request).
-    leads: bool,
-}
-
-const MEETINGS_ONLY: Needs = Needs {
-    requests: false,
-    leads: false,
-};
-
-/// `FROM meetings m …` with the request (`r`) and lead (`l`) only when the query or a filter
-/// reads them (each join is a lookup per meeting), then `joins`, and the WHERE clause of the
-/// period (on the meeting's start) and filters.
-fn meetings_in_scope(sql: &mut Sql, filter: &ReportFilter, needs: Needs, joins: &str) {
-    let leads = needs.leads || needs_leads(filter);
+/// `FROM meetings m`, then `joins`, and the WHERE clause of the period (on the meeting's
+/// start) and filters. What the reports read of a meeting's request and lead is copied onto
+/// the meeting, so no meeting report joins the requests or the leads, by far the largest
+/// table.
+fn meetings_in_scope(sql: &mut Sql, filter: &ReportFilter, joins: &str) {
     sql.push(" FROM meetings m");
-    if leads || needs.requests || filter.meeting_type_id.is_some() {
-        sql.push(" JOIN meeting_requests r ON r.id = m.meeting_request_id");
-    }
-    if leads {
-        sql.push(" JOIN leads l ON l.id = r.lead_id");
-    }
     sql.push(joins);
     sql.push(" WHERE m.start_utc >= ")
         .time(filter.from)
         .push(" AND m.start_utc < ")
         .time(filter.to);
     if let Some(meeting_type_id) = &filter.meeting_type_id {
-        sql.push(" AND r.meeting_type_id = ").text(meeting_type_id);
+        sql.push(" AND m.meeting_type_id = ").text(meeting_type_id);
     }
     if let Some(host_id) = &filter.host_id {
         sql.push(
@@ -167,15 +150,12 @@ fn meetings_in_scope(sql: &mut Sql, filter: &ReportFilter, needs: Needs, joins: 
         .text(host_id)
         .push(")");
     }
-    lead_filters(sql, filter);
+    lead_filters(sql, filter, OF_MEETING);
 }
 
 /// `FROM meeting_requests r …` for requests created in the period.
 fn requests_in_scope(sql: &mut Sql, filter: &ReportFilter, joins: &str) {
     sql.push(" FROM meeting_requests r");
-    if needs_leads(filter) {
-        sql.push(" JOIN leads l ON l.id = r.lead_id");
-    }
     sql.push(joins);
     sql.push(" WHERE r.created_at >= ")
         .time(filter.from)
@@ -189,7 +169,7 @@ fn requests_in_scope(sql: &mut Sql, filter: &ReportFilter, joins: &str) {
             .text(host_id)
             .push(")");
     }
-    lead_filters(sql, filter);
+    lead_filters(sql, filter, OF_REQUEST);
 }
 
 #[derive(Debug, QueryableByName)]
@@ -214,7 +194,7 @@ pub fn lead_counts(
     .time(filter.from)
     .push(" AND l.created_at < ")
     .time(filter.to);
-    lead_filters(&mut sql, filter);
+    lead_filters(&mut sql, filter, OF_LEAD);
     sql.one(conn)
 }
 
@@ -271,7 +251,7 @@ pub fn meeting_counts(
     ))
     .time(now)
     .push(" THEN 1 ELSE 0 END), 0) AS unconfirmed");
-    meetings_in_scope(&mut sql, filter, MEETINGS_ONLY, "");
+    meetings_in_scope(&mut sql, filter, "");
     sql.one(conn)
 }
 
@@ -304,7 +284,6 @@ pub fn opportunity_totals(
     meetings_in_scope(
         &mut sql,
         filter,
-        MEETINGS_ONLY,
         " JOIN opportunities o ON o.meeting_id = m.id",
     );
     sql.push(" AND m.status = 'completed' GROUP BY o.currency");
@@ -328,12 +307,19 @@ struct Median {
 }
 
 /// The median of the `s` column of the `d` CTE written before: the middle value, or the mean
-/// of the two middle ones, found with window functions both backends have.
+/// of the two middle ones. PostgreSQL has the aggregate, `percentile_cont(0.5)`, which sorts
+/// the values once; SQLite has none, so they are numbered with window functions, which on
+/// PostgreSQL cost half as much again (docs/benchmarks.md).
 fn median_of_d(mut sql: Sql, conn: &mut DbConnection) -> Result<Option<f64>, StoreError> {
-    sql.push(
-        "), o AS (SELECT s, ROW_NUMBER() OVER (ORDER BY s) AS rn, COUNT(*) OVER () AS n FROM d) \
-         SELECT AVG(s) AS median FROM o WHERE rn IN ((n + 1) / 2, (n + 2) / 2)",
-    );
+    sql.push(match sql.backend {
+        Backend::Postgres => {
+            ") SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY s) AS median FROM d"
+        }
+        Backend::Sqlite => {
+            "), o AS (SELECT s, ROW_NUMBER() OVER (ORDER BY s) AS rn, COUNT(*) OVER () AS n FROM d) \
+             SELECT AVG(s) AS median FROM o WHERE rn IN ((n + 1) / 2, (n + 2) / 2)"
+        }
+    });
     Ok(sql.one::<Median>(conn)?.median)
 }
 
@@ -346,15 +332,11 @@ pub fn median_seconds_request_to_meeting(
 ) -> Result<Option<f64>, StoreError> {
     let mut sql = Sql::new(conn);
     sql.push("WITH d AS (SELECT ")
-        .seconds_between("m.start_utc", "r.created_at")
+        .seconds_between("m.start_utc", "m.requested_at")
         .push(" AS s");
-    let needs = Needs {
-        requests: true,
-        leads: false,
-    };
-    meetings_in_scope(&mut sql, filter, needs, "");
+    meetings_in_scope(&mut sql, filter, "");
     sql.push(&format!(
-        " AND m.status IN {BOOKED} AND m.start_utc >= r.created_at"
+        " AND m.status IN {BOOKED} AND m.start_utc >= m.requested_at"
     ));
     median_of_d(sql, conn)
 }
@@ -378,21 +360,14 @@ pub fn median_seconds_pending_approval(
     median_of_d(sql, conn)
 }
 
-fn needs_of(group_by: GroupBy) -> Needs {
-    Needs {
-        requests: group_by == GroupBy::MeetingType,
-        leads: matches!(group_by, GroupBy::Campaign | GroupBy::Source),
-    }
-}
-
 /// The SELECT expression naming a group, and the joins it needs.
 fn group_key(group_by: GroupBy) -> (&'static str, &'static str, &'static str) {
     match group_by {
-        GroupBy::Campaign => ("l.campaign", "", "l.campaign"),
-        GroupBy::Source => ("l.source", "", "l.source"),
+        GroupBy::Campaign => ("m.lead_campaign", "", "m.lead_campaign"),
+        GroupBy::Source => ("m.lead_source", "", "m.lead_source"),
         GroupBy::MeetingType => (
             "t.name",
-            " JOIN meeting_types t ON t.id = r.meeting_type_id",
+            " JOIN meeting_types t ON t.id = m.meeting_type_id",
             "t.id, t.name",
         ),
         // A meeting with two hosts counts once for each of them.
@@ -445,7 +420,7 @@ pub fn pipeline_groups(
     let joins = format!(
         "{joins} LEFT JOIN opportunities o ON o.meeting_id = m.id AND m.status = 'completed'"
     );
-    meetings_in_scope(&mut sql, filter, needs_of(group_by), &joins);
+    meetings_in_scope(&mut sql, filter, &joins);
     sql.push(&format!(" GROUP BY {group}"));
     sql.load(conn)
 }
@@ -473,7 +448,7 @@ pub fn rating_groups(
         "SELECT {key} AS group_key, COALESCE(SUM(s.rating), 0) AS rating_sum, COUNT(s.rating) AS ratings"
     ));
     let joins = format!("{joins} JOIN survey_responses s ON s.meeting_id = m.id");
-    meetings_in_scope(&mut sql, filter, needs_of(group_by), &joins);
+    meetings_in_scope(&mut sql, filter, &joins);
     sql.push(&format!(" GROUP BY {group}"));
     sql.load(conn)
 }
@@ -497,7 +472,7 @@ pub fn outcomes_by_month(
     sql.push("SELECT ").month_of("m.start_utc").push(&format!(
         " AS month, {COUNT_HELD} AS held, {COUNT_NO_SHOWS} AS no_shows"
     ));
-    meetings_in_scope(&mut sql, filter, MEETINGS_ONLY, "");
+    meetings_in_scope(&mut sql, filter, "");
     sql.push(" GROUP BY 1 ORDER BY 1");
     sql.load(conn)
 }
@@ -524,7 +499,6 @@ pub fn ratings_by_month(
     meetings_in_scope(
         &mut sql,
         filter,
-        MEETINGS_ONLY,
         " JOIN survey_responses s ON s.meeting_id = m.id",
     );
     sql.push(" GROUP BY 1 ORDER BY 1");

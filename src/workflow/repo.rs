@@ -5,7 +5,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
 use crate::audit::{self, Actor, AuditEntry};
-use crate::db::schema::{meeting_request_hosts, meeting_requests};
+use crate::db::schema::{leads, meeting_request_hosts, meeting_requests, meetings};
 use crate::db::{DbConnection, StoreError};
 use crate::values::new_id;
 use crate::workflow::requests::MeetingRequest;
@@ -102,6 +102,81 @@ pub struct NewRequest<'a> {
     pub submit: WorkflowAction,
 }
 
+/// The campaign and source of a lead, which its requests and their meetings carry for the
+/// reports.
+pub type LeadGroups = (Option<String>, Option<String>);
+
+/// The lead's campaign and source as a new request or meeting of it must copy them. On
+/// PostgreSQL the lead's row is share-locked until the caller's transaction ends: a concurrent
+/// change of the lead either committed before (and is read here) or waits, and then finds the
+/// new row when it updates the lead's requests and meetings ([`follow_lead`]). SQLite runs one
+/// writer at a time.
+pub fn lead_groups(conn: &mut DbConnection, lead_id: &str) -> Result<LeadGroups, StoreError> {
+    let query = leads::table
+        .find(lead_id)
+        .select((leads::campaign, leads::source));
+    let groups = match conn {
+        DbConnection::Postgres(postgres) => query.for_share().first(postgres),
+        DbConnection::Sqlite(sqlite) => query.first(sqlite),
+    };
+    Ok(groups?)
+}
+
+/// Copies a lead's campaign and source onto its requests and their meetings, after the lead's
+/// row was written in the same transaction; rows that already agree are not rewritten. A lead
+/// has a handful of requests, so they are compared here rather than with a null-safe SQL
+/// comparison, which the multi-backend query builder does not offer. Rewriting a meeting moves
+/// the availability version like any change of a meeting, which costs the slot caches a
+/// refill when a lead's campaign or source changes, and nothing otherwise.
+pub fn follow_lead(
+    conn: &mut DbConnection,
+    lead_id: &str,
+    campaign: Option<&str>,
+    source: Option<&str>,
+) -> Result<(), StoreError> {
+    let agrees =
+        |c: &Option<String>, s: &Option<String>| (c.as_deref(), s.as_deref()) == (campaign, source);
+    let requests: Vec<(String, Option<String>, Option<String>)> = meeting_requests::table
+        .filter(meeting_requests::lead_id.eq(lead_id))
+        .select((
+            meeting_requests::id,
+            meeting_requests::lead_campaign,
+            meeting_requests::lead_source,
+        ))
+        .load(conn)?;
+    let stale: Vec<&String> = requests
+        .iter()
+        .filter(|(_, c, s)| !agrees(c, s))
+        .map(|(id, _, _)| id)
+        .collect();
+    if !stale.is_empty() {
+        diesel::update(meeting_requests::table.filter(meeting_requests::id.eq_any(stale)))
+            .set((
+                meeting_requests::lead_campaign.eq(campaign),
+                meeting_requests::lead_source.eq(source),
+            ))
+            .execute(conn)?;
+    }
+    let request_ids: Vec<&String> = requests.iter().map(|(id, _, _)| id).collect();
+    let stale: Vec<String> = meetings::table
+        .filter(meetings::meeting_request_id.eq_any(request_ids))
+        .select((meetings::id, meetings::lead_campaign, meetings::lead_source))
+        .load::<(String, Option<String>, Option<String>)>(conn)?
+        .into_iter()
+        .filter(|(_, c, s)| !agrees(c, s))
+        .map(|(id, _, _)| id)
+        .collect();
+    if !stale.is_empty() {
+        diesel::update(meetings::table.filter(meetings::id.eq_any(stale)))
+            .set((
+                meetings::lead_campaign.eq(campaign),
+                meetings::lead_source.eq(source),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
 /// Creates a request and submits it: two audit rows (created, then routed). Runs inside the
 /// caller's transaction.
 pub fn insert(
@@ -111,10 +186,13 @@ pub fn insert(
     now: DateTime<Utc>,
 ) -> Result<MeetingRequest, StoreError> {
     let id = new_id();
+    let (campaign, source) = lead_groups(conn, new.lead_id)?;
     diesel::insert_into(meeting_requests::table)
         .values((
             meeting_requests::id.eq(&id),
             meeting_requests::lead_id.eq(new.lead_id),
+            meeting_requests::lead_campaign.eq(campaign),
+            meeting_requests::lead_source.eq(source),
             meeting_requests::meeting_type_id.eq(new.meeting_type_id),
             meeting_requests::status.eq(new.submitted_status.as_str()),
             meeting_requests::notes.eq(new.notes),

@@ -173,7 +173,7 @@ pub async fn create(
                     conn,
                     &Placement {
                         meeting_type: &meeting_type,
-                        request_id: &request.id,
+                        request: &request,
                         host_ids: &host_ids,
                         start,
                         zone,
@@ -446,7 +446,7 @@ pub async fn schedule(
                     conn,
                     &Placement {
                         meeting_type: &meeting_type,
-                        request_id: &request.id,
+                        request: &request,
                         host_ids: &hosts,
                         start,
                         zone: lead_zone(&lead)?,

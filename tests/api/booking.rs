@@ -395,15 +395,18 @@ fn hold(app: &TestApp, meeting_type: &Value, lead: &Value, host: &str, start: &s
     let (request_id, meeting_id) = (uuid::Uuid::new_v4(), uuid::Uuid::new_v4());
     let statements = [
         format!(
-            "INSERT INTO meeting_requests (id, lead_id, meeting_type_id, status, notes, created_by, created_at, updated_at) \
-             VALUES ('{request_id}', '{}', '{}', 'pending_approval', NULL, 'system', '{start}', '{start}')",
-            lead["id"].as_str().unwrap(),
-            meeting_type["id"].as_str().unwrap()
+            "INSERT INTO meeting_requests (id, lead_id, meeting_type_id, status, notes, created_by, created_at, updated_at, \
+             lead_campaign, lead_source) SELECT '{request_id}', l.id, '{}', 'pending_approval', NULL, 'system', '{start}', \
+             '{start}', l.campaign, l.source FROM leads l WHERE l.id = '{}'",
+            meeting_type["id"].as_str().unwrap(),
+            lead["id"].as_str().unwrap()
         ),
         format!(
             "INSERT INTO meetings (id, meeting_request_id, status, start_utc, end_utc, prospect_timezone, ics_uid, sequence, \
-             location, manage_token_hash, booking_link_id, created_at, updated_at) VALUES ('{meeting_id}', '{request_id}', \
-             'held', '{start}', '{end}', 'UTC', '{meeting_id}@test', 0, NULL, NULL, NULL, '{start}', '{start}')"
+             location, manage_token_hash, booking_link_id, created_at, updated_at, requested_at, meeting_type_id, \
+             lead_campaign, lead_source) SELECT '{meeting_id}', r.id, 'held', '{start}', '{end}', 'UTC', '{meeting_id}@test', \
+             0, NULL, NULL, NULL, '{start}', '{start}', r.created_at, r.meeting_type_id, r.lead_campaign, r.lead_source \
+             FROM meeting_requests r WHERE r.id = '{request_id}'"
         ),
         format!("INSERT INTO meeting_hosts (meeting_id, user_id) VALUES ('{meeting_id}', '{host}')"),
     ];

@@ -6,7 +6,7 @@ use convene::auth::roles::Role;
 use serde_json::{json, Value};
 
 use crate::admin_ui::sign_in;
-use crate::booking::{first_slot, open_type};
+use crate::booking::{book, booking, first_slot, open_type};
 use crate::helpers::{assert_problem, spawn_app, TestApp, TEST_PASSWORD};
 use crate::outcomes::{log_meeting, meeting_of, put_json};
 use crate::surveys::invite;
@@ -439,6 +439,134 @@ async fn funnel_and_pipeline_count_the_hand_built_data_set() {
     assert!(funnel_csv.starts_with("metric,value\n"));
     assert!(
         funnel_csv.contains("\nleads,5\n") && funnel_csv.contains("\npipeline_amount,15000.50\n")
+    );
+}
+
+/// The rows of a pipeline report as (key, meetings held).
+async fn held_by(app: &TestApp, query: &str) -> Vec<(String, i64)> {
+    report(
+        app,
+        &format!("/api/v1/reports/pipeline?{query}"),
+        &app.admin_key,
+    )
+    .await["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| {
+            (
+                row["key"].as_str().unwrap().to_owned(),
+                row["meetings_held"].as_i64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn meetings_count_under_their_leads_campaign_and_source_as_they_are_now() {
+    let app = spawn_app().await;
+    let (intro, link) = open_type(&app, json!({})).await;
+    let l1 = lead(
+        &app,
+        "moves@bigco.com",
+        Some("spring"),
+        Some("webinar"),
+        json!({}),
+    )
+    .await;
+    let held = log_meeting(
+        &app,
+        &l1["id"],
+        &intro["id"],
+        Utc::now() - Duration::days(2),
+    )
+    .await;
+    outcome(&app, &held, json!({"status": "held"})).await;
+    let now = Utc::now();
+    let period = format!(
+        "from={}&to={}",
+        (now - Duration::days(30)).format("%Y-%m-%d"),
+        (now + Duration::days(2)).format("%Y-%m-%d")
+    );
+    // A request made through the API carries the lead's campaign and source.
+    assert_eq!(
+        held_by(&app, &format!("{period}&group_by=campaign")).await,
+        [("spring".to_owned(), 1)]
+    );
+    assert_eq!(
+        held_by(&app, &format!("{period}&group_by=source")).await,
+        [("webinar".to_owned(), 1)]
+    );
+
+    // Booking on the public link updates the lead (its source becomes the link) and makes a
+    // second request, which carries the updated lead's groups; the first one follows.
+    let start = first_slot(&app, &link).await;
+    let booked = book(&app, &link, &booking(&start, "moves@bigco.com")).await;
+    assert_eq!(booked.status(), 201);
+    let spring = report(
+        &app,
+        &format!("/api/v1/reports/funnel?{period}&campaign=spring"),
+        &app.admin_key,
+    )
+    .await;
+    assert_eq!(
+        (
+            spring["meetings_requested"].as_i64(),
+            spring["meetings_scheduled"].as_i64()
+        ),
+        (Some(2), Some(2))
+    );
+    assert_eq!(
+        held_by(&app, &format!("{period}&group_by=source")).await,
+        [("booking_link".to_owned(), 1)]
+    );
+
+    // A later change of the lead's campaign moves both meetings with it.
+    let moved = app
+        .post_json(
+            "/api/v1/leads",
+            &app.admin_key,
+            &json!({"email": "moves@bigco.com", "name": "Prospect", "campaign": "summer"}),
+        )
+        .await;
+    assert_eq!(moved.status(), 200);
+    assert_eq!(
+        held_by(&app, &format!("{period}&group_by=campaign")).await,
+        [("summer".to_owned(), 1)]
+    );
+    for (campaign, expected) in [("summer", 2), ("spring", 0)] {
+        let funnel = report(
+            &app,
+            &format!("/api/v1/reports/funnel?{period}&campaign={campaign}"),
+            &app.admin_key,
+        )
+        .await;
+        assert_eq!(
+            (
+                funnel["leads"].as_i64(),
+                funnel["meetings_requested"].as_i64(),
+                funnel["meetings_scheduled"].as_i64(),
+                funnel["meetings_held"].as_i64()
+            ),
+            (
+                Some(expected / 2),
+                Some(expected),
+                Some(expected),
+                Some(expected / 2)
+            ),
+            "{campaign}"
+        );
+    }
+    let webinar = report(
+        &app,
+        &format!("/api/v1/reports/pipeline?{period}&group_by=campaign&source=webinar"),
+        &app.admin_key,
+    )
+    .await;
+    assert_eq!(
+        webinar["rows"],
+        json!([]),
+        "no meeting is left under the old source"
     );
 }
 

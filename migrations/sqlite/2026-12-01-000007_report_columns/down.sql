@@ -1,0 +1,14 @@
+DROP INDEX leads_report_campaign;
+DROP INDEX meeting_requests_report;
+DROP INDEX meetings_report;
+CREATE INDEX leads_campaign ON leads (campaign);
+CREATE INDEX leads_report_group ON leads (id, campaign, source);
+CREATE INDEX meeting_requests_report_join ON meeting_requests (id, lead_id, meeting_type_id, created_at);
+CREATE INDEX meeting_requests_report ON meeting_requests (created_at, meeting_type_id, lead_id, id);
+CREATE INDEX meetings_report ON meetings (start_utc, status, meeting_request_id, id);
+ALTER TABLE meetings DROP COLUMN lead_source;
+ALTER TABLE meetings DROP COLUMN lead_campaign;
+ALTER TABLE meetings DROP COLUMN meeting_type_id;
+ALTER TABLE meetings DROP COLUMN requested_at;
+ALTER TABLE meeting_requests DROP COLUMN lead_source;
+ALTER TABLE meeting_requests DROP COLUMN lead_campaign;
