@@ -124,6 +124,8 @@ diesel::table! {
         updated_at -> Timestamp,
         lead_campaign -> Nullable<Text>,
         lead_source -> Nullable<Text>,
+        approved_at -> Nullable<Timestamp>,
+        approved_from_pending -> Bool,
     }
 }
 

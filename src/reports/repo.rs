@@ -213,15 +213,9 @@ pub fn request_counts(
     filter: &ReportFilter,
 ) -> Result<RequestCounts, StoreError> {
     let mut sql = Sql::new(conn);
-    // A request reaches `approved` at most once (from requested or pending approval, to which
-    // it never returns), so the join adds no rows; as a join rather than a correlated EXISTS
-    // PostgreSQL can hash it.
-    sql.push("SELECT COUNT(*) AS requested, COUNT(a.entity_id) AS approved");
-    requests_in_scope(
-        &mut sql,
-        filter,
-        " LEFT JOIN audit_log a ON a.entity_id = r.id AND a.to_status = 'approved' AND a.entity_type = 'meeting_request'",
-    );
+    // A request reaches `approved` at most once, and the step stamps `approved_at`.
+    sql.push("SELECT COUNT(*) AS requested, COUNT(r.approved_at) AS approved");
+    requests_in_scope(&mut sql, filter, "");
     sql.one(conn)
 }
 
@@ -349,14 +343,10 @@ pub fn median_seconds_pending_approval(
 ) -> Result<Option<f64>, StoreError> {
     let mut sql = Sql::new(conn);
     sql.push("WITH d AS (SELECT ")
-        .seconds_between("a.at", "r.created_at")
+        .seconds_between("r.approved_at", "r.created_at")
         .push(" AS s");
-    requests_in_scope(
-        &mut sql,
-        filter,
-        " JOIN audit_log a ON a.to_status = 'approved' AND a.entity_type = 'meeting_request' \
-         AND a.entity_id = r.id AND a.from_status = 'pending_approval'",
-    );
+    requests_in_scope(&mut sql, filter, "");
+    sql.push(" AND r.approved_from_pending = TRUE");
     median_of_d(sql, conn)
 }
 

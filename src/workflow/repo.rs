@@ -92,6 +92,26 @@ fn audit_step(
     )
 }
 
+/// Copies an approval step onto the request for the reports, in the step's transaction.
+fn record_approval(
+    conn: &mut DbConnection,
+    request_id: &str,
+    step: &Step<'_>,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    if step.to != RequestStatus::Approved {
+        return Ok(());
+    }
+    diesel::update(meeting_requests::table.find(request_id))
+        .set((
+            meeting_requests::approved_at.eq(now.naive_utc()),
+            meeting_requests::approved_from_pending
+                .eq(step.from == Some(RequestStatus::PendingApproval)),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
 pub struct NewRequest<'a> {
     pub lead_id: &'a str,
     pub meeting_type_id: &'a str,
@@ -222,6 +242,7 @@ pub fn insert(
         note: None,
     };
     audit_step(conn, &id, &submitted, actor, now)?;
+    record_approval(conn, &id, &submitted, now)?;
     find(conn, &id)?
         .ok_or_else(|| StoreError::Corrupt(format!("request {id} vanished after insert")))
 }
@@ -278,6 +299,7 @@ pub fn transition(
         set_hosts(conn, request_id, hosts)?;
     }
     audit_step(conn, request_id, step, actor, now)?;
+    record_approval(conn, request_id, step, now)?;
     find(conn, request_id)?.ok_or(TransitionError::NotFound)
 }
 
