@@ -74,10 +74,7 @@ async fn funnel_for(
     filter: ReportFilter,
     now: DateTime<Utc>,
 ) -> Result<FunnelReport, AppError> {
-    Ok(state
-        .db
-        .run(move |conn| service::funnel(conn, &filter, now))
-        .await?)
+    Ok(service::funnel(&state.db, &filter, now).await?)
 }
 
 async fn pipeline_for(
@@ -201,14 +198,10 @@ pub async fn dashboard(state: &AppState) -> Result<Vec<Headline>, AppError> {
     let filter = ReportQuery::default()
         .filter(now)
         .map_err(AppError::Validation)?;
-    let (funnel, (_, rating)) = state
+    let funnel = service::funnel(&state.db, &filter, now).await?;
+    let (_, rating) = state
         .db
-        .run(move |conn| {
-            Ok((
-                service::funnel(conn, &filter, now)?,
-                service::trend(conn, &filter)?,
-            ))
-        })
+        .run(move |conn| service::trend(conn, &filter))
         .await?;
     Ok(headlines(&funnel, rating))
 }
@@ -339,11 +332,13 @@ async fn reports_page(
     };
     let last_day = (filter.to - Duration::seconds(1)).date_naive();
     let (from, to) = (filter.from.date_naive().to_string(), last_day.to_string());
-    let (funnel, pipeline, (trend, rating)) = state
+    let funnel = service::funnel(&state.db, &filter, now)
+        .await
+        .map_err(AppError::from)?;
+    let (pipeline, (trend, rating)) = state
         .db
         .run(move |conn| {
             Ok((
-                service::funnel(conn, &filter, now)?,
                 service::pipeline(conn, &filter, group_by)?,
                 service::trend(conn, &filter)?,
             ))

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::db::{DbConnection, StoreError};
+use crate::db::{Database, DbConnection, StoreError};
 use crate::outcomes::money::format_minor;
 use crate::reports::maths::{self, summarise};
 use crate::reports::model::{
@@ -10,20 +10,41 @@ use crate::reports::model::{
 };
 use crate::reports::repo;
 
-pub fn funnel(
-    conn: &mut DbConnection,
+/// The funnel's six aggregates are independent, so they run at once on pooled connections:
+/// the report takes as long as its slowest query, not their sum.
+pub async fn funnel(
+    db: &Database,
     filter: &ReportFilter,
     now: DateTime<Utc>,
 ) -> Result<FunnelReport, StoreError> {
-    let leads = repo::lead_counts(conn, filter)?;
-    let requests = repo::request_counts(conn, filter)?;
-    let meetings = repo::meeting_counts(conn, filter, now)?;
-    let opportunities = summarise(
-        &repo::opportunity_totals(conn, filter)?,
-        filter.currency.as_ref(),
-    );
-    let request_to_meeting = repo::median_seconds_request_to_meeting(conn, filter)?;
-    let pending_approval = repo::median_seconds_pending_approval(conn, filter)?;
+    let each = || filter.clone();
+    let (leads, requests, meetings, totals, request_to_meeting, pending_approval) = tokio::try_join!(
+        db.run({
+            let filter = each();
+            move |conn| repo::lead_counts(conn, &filter)
+        }),
+        db.run({
+            let filter = each();
+            move |conn| repo::request_counts(conn, &filter)
+        }),
+        db.run({
+            let filter = each();
+            move |conn| repo::meeting_counts(conn, &filter, now)
+        }),
+        db.run({
+            let filter = each();
+            move |conn| repo::opportunity_totals(conn, &filter)
+        }),
+        db.run({
+            let filter = each();
+            move |conn| repo::median_seconds_request_to_meeting(conn, &filter)
+        }),
+        db.run({
+            let filter = each();
+            move |conn| repo::median_seconds_pending_approval(conn, &filter)
+        }),
+    )?;
+    let opportunities = summarise(&totals, filter.currency.as_ref());
     let conversion = maths::conversion(
         leads.leads,
         meetings.scheduled,
