@@ -89,7 +89,7 @@ campaign_meetings_query="SELECT COALESCE(SUM(CASE WHEN m.status IN ('scheduled',
 pipeline_query="SELECT m.lead_campaign AS group_key, COALESCE(SUM(CASE WHEN m.status = 'completed' THEN 1 ELSE 0 END), 0) AS held, COUNT(o.id) AS opportunities, CAST(COALESCE(SUM(CASE WHEN o.currency = 'EUR' THEN o.amount_minor ELSE 0 END), 0) AS BIGINT) AS pipeline_minor FROM meetings m LEFT JOIN opportunities o ON o.meeting_id = m.id AND m.status = 'completed' WHERE m.start_utc >= '$from_ts' AND m.start_utc < '$to_ts' GROUP BY m.lead_campaign"
 leads_query="SELECT COUNT(*) AS leads, COALESCE(SUM(CASE WHEN l.stage IN ('mql', 'sql', 'opportunity', 'customer') THEN 1 ELSE 0 END), 0) AS mqls FROM leads l WHERE l.created_at >= '$from_ts' AND l.created_at < '$to_ts'"
 campaign_leads_query="$leads_query AND l.campaign = 'campaign-7'"
-approved_query="SELECT COUNT(*) AS requested, COUNT(a.entity_id) AS approved FROM meeting_requests r LEFT JOIN audit_log a ON a.entity_id = r.id AND a.to_status = 'approved' AND a.entity_type = 'meeting_request' WHERE r.created_at >= '$from_ts' AND r.created_at < '$to_ts'"
+approved_query="SELECT COUNT(*) AS requested, COUNT(r.approved_at) AS approved FROM meeting_requests r WHERE r.created_at >= '$from_ts' AND r.created_at < '$to_ts'"
 if [ "$backend" = sqlite ]; then
     seconds="((julianday(m.start_utc) - julianday(m.requested_at)) * 86400.0)"
     median="), o AS (SELECT s, ROW_NUMBER() OVER (ORDER BY s) AS rn, COUNT(*) OVER () AS n FROM d) SELECT AVG(s) FROM o WHERE rn IN ((n + 1) / 2, (n + 2) / 2)"
