@@ -26,18 +26,40 @@ enum TestDatabase {
     Postgres { server_url: String, name: String },
 }
 
+/// The server URL with `sslmode=disable` unless it says otherwise. The test server is local,
+/// and libpq's TLS (OpenSSL) tears itself down when the test process exits while pooled
+/// connections of finished tests may still be closing on other threads, which can crash the
+/// process after every test has passed.
+fn without_tls(server_url: &str) -> (String, String) {
+    let (path, query) = server_url
+        .split_once('?')
+        .map_or((server_url, ""), |(path, query)| (path, query));
+    let query = if query.contains("sslmode=") {
+        query.to_owned()
+    } else if query.is_empty() {
+        "sslmode=disable".to_owned()
+    } else {
+        format!("{query}&sslmode=disable")
+    };
+    (path.to_owned(), query)
+}
+
 fn create_postgres_database(server_url: &str) -> (String, TestDatabase) {
+    let (server_url, query) = without_tls(server_url);
+    let server_url = format!("{server_url}?{query}");
+    let server_url = server_url.as_str();
     let name = format!("convene_test_{}", uuid::Uuid::new_v4().simple());
     let mut conn = diesel::PgConnection::establish(server_url)
         .unwrap_or_else(|e| panic!("cannot reach PostgreSQL at {server_url}: {e}"));
     diesel::sql_query(format!("CREATE DATABASE \"{name}\""))
         .execute(&mut conn)
         .expect("create test database");
-    let base = server_url
-        .rsplit_once('/')
-        .map_or(server_url, |(base, _)| base);
+    let path = server_url
+        .split_once('?')
+        .map_or(server_url, |(path, _)| path);
+    let base = path.rsplit_once('/').map_or(path, |(base, _)| base);
     (
-        format!("{base}/{name}"),
+        format!("{base}/{name}?{query}"),
         TestDatabase::Postgres {
             server_url: server_url.to_owned(),
             name,
