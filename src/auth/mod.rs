@@ -36,4 +36,17 @@ impl Principal {
     pub fn is_user(&self, user_id: &str) -> bool {
         self.user_id.as_deref() == Some(user_id)
     }
+
+    /// Users may always act on their own record; on anyone else's only with `permission`.
+    pub fn require_self_or(
+        &self,
+        user_id: &str,
+        permission: Permission,
+    ) -> Result<(), crate::error::AppError> {
+        if self.is_user(user_id) {
+            Ok(())
+        } else {
+            self.require(permission)
+        }
+    }
 }

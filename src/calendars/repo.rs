@@ -18,6 +18,12 @@ pub fn find(conn: &mut DbConnection, id: &str) -> Result<Option<ConnectionRow>, 
         .optional()?)
 }
 
+pub fn all(conn: &mut DbConnection) -> Result<Vec<ConnectionRow>, StoreError> {
+    Ok(calendar_connections::table
+        .select(ConnectionRow::as_select())
+        .load(conn)?)
+}
+
 pub fn of_user(conn: &mut DbConnection, user_id: &str) -> Result<Vec<ConnectionRow>, StoreError> {
     Ok(calendar_connections::table
         .filter(calendar_connections::user_id.eq(user_id))

@@ -105,11 +105,9 @@ pub async fn list_connections(
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let user_id = id.into_inner();
-    if !caller.0.is_user(&user_id) {
-        caller
-            .0
-            .require(crate::auth::roles::Permission::ViewUsers)?;
-    }
+    caller
+        .0
+        .require_self_or(&user_id, crate::auth::roles::Permission::ViewUsers)?;
     if !is_id(&user_id) {
         return Err(AppError::NotFound("no user has this id".into()));
     }
@@ -222,11 +220,9 @@ async fn user_page(
     query: web::Query<UserPageQuery>,
 ) -> Result<HttpResponse, PageError> {
     let user_id = id.into_inner();
-    if !session.principal.is_user(&user_id) {
-        session
-            .principal
-            .require(crate::auth::roles::Permission::ViewUsers)?;
-    }
+    session
+        .principal
+        .require_self_or(&user_id, crate::auth::roles::Permission::ViewUsers)?;
     if !is_id(&user_id) {
         return Err(AppError::NotFound("no user has this id".into()).into());
     }

@@ -58,10 +58,10 @@ impl RefreshLocks {
 
 /// Who may see and change `user_id`'s connections: admins, and the user themself.
 pub fn may_manage(principal: &crate::auth::Principal, user_id: &str) -> bool {
-    principal
-        .role
-        .allows(crate::auth::roles::Permission::ManageUsers)
-        || principal.user_id.as_deref() == Some(user_id)
+    principal.is_user(user_id)
+        || principal
+            .role
+            .allows(crate::auth::roles::Permission::ManageUsers)
 }
 
 /// Starts connecting `user_id`'s calendar at `provider`: a connection (new, or the existing
@@ -736,14 +736,7 @@ pub fn reseal_all(
     conn: &mut DbConnection,
     cipher: &super::crypto::TokenCipher,
 ) -> Result<ResealSummary, anyhow::Error> {
-    let connections: Vec<ConnectionRow> = {
-        use crate::db::schema::calendar_connections;
-        use diesel::prelude::*;
-        calendar_connections::table
-            .select(ConnectionRow::as_select())
-            .load(conn)
-            .map_err(StoreError::from)?
-    };
+    let connections = repo::all(conn)?;
     let mut resealed = 0;
     for connection in &connections {
         let fields = [

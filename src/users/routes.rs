@@ -88,14 +88,6 @@ async fn load_user(state: &AppState, id: String) -> Result<User, AppError> {
 }
 
 /// Hosts may read and edit their own record; reading others needs `ViewUsers`.
-fn may_view(caller: &ApiCaller, user_id: &str) -> Result<(), AppError> {
-    if caller.0.is_user(user_id) {
-        Ok(())
-    } else {
-        caller.0.require(Permission::ViewUsers)
-    }
-}
-
 #[utoipa::path(
     tag = "users",
     params(("id" = String, Path, description = "User id")),
@@ -108,7 +100,7 @@ pub async fn get_user(
     caller: ApiCaller,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    may_view(&caller, &id)?;
+    caller.0.require_self_or(&id, Permission::ViewUsers)?;
     let user = load_user(&state, id.into_inner()).await?;
     Ok(HttpResponse::Ok().json(UserView::from(&user)))
 }
