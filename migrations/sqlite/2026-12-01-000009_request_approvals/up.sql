@@ -12,6 +12,10 @@ UPDATE meeting_requests SET
                    WHERE a.entity_type = 'meeting_request' AND a.entity_id = meeting_requests.id
                      AND a.to_status = 'approved' AND a.from_status = 'pending_approval');
 
+-- No query reads the audit log by the status reached any more; the backfill above was its
+-- last use, and every audit row would keep paying for it.
+DROP INDEX audit_log_reached;
+
 DROP INDEX meeting_requests_report;
 CREATE INDEX meeting_requests_report ON meeting_requests
     (created_at, meeting_type_id, lead_campaign, lead_source, approved_at, approved_from_pending, id);
