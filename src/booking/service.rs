@@ -24,7 +24,9 @@ use crate::notifications::service::queue_new_meeting;
 use crate::scheduling::availability::{
     available_slots, booking_window, choose_round_robin_host, Availability, HostMode, Interval,
 };
-use crate::scheduling::host_time::{availability_version, host_calendars, host_loads, rules_of};
+use crate::scheduling::host_time::{
+    availability_version, host_calendars, host_loads, rules_of, CONTEXT,
+};
 use crate::scheduling::meeting_types::MeetingType;
 use crate::scheduling::repo as types_repo;
 use crate::state::AppState;
@@ -209,8 +211,8 @@ fn availability(
     let mut calendars = host_calendars(conn, &hosts, window, ignoring)?;
     let host_ids: Vec<&str> = hosts.iter().map(|host| host.id.as_str()).collect();
     let around = Interval {
-        start: window.start - Duration::days(2),
-        end: window.end + Duration::days(2),
+        start: window.start - CONTEXT,
+        end: window.end + CONTEXT,
     };
     let mut readings = calendar_readings::read(conn, &host_ids, around, now, policy)?;
     for calendar in &mut calendars {

@@ -16,9 +16,9 @@ use crate::users::model::User;
 /// time: an outcome may be recorded as soon as the meeting starts.
 pub const OCCUPYING: [&str; 4] = ["held", "scheduled", "completed", "no_show"];
 
-/// How far around a window meetings still matter: buffers reach at most four hours, and the
+/// How far around a window busy time still matters: buffers reach at most four hours, and the
 /// per-day limit counts meetings on the host's whole local day.
-const CONTEXT: Duration = Duration::days(2);
+pub const CONTEXT: Duration = Duration::days(2);
 
 pub fn rules_of(meeting_type: &MeetingType) -> MeetingRules {
     let minutes = |m: i32| Duration::minutes(i64::from(m));
