@@ -252,6 +252,8 @@ impl LeadSettings {
 #[derive(Debug, Clone, Deserialize)]
 pub struct WorkerSettings {
     pub poll_ms: u64,
+    /// `/healthz` answers 503 when the worker has completed no round for this long.
+    pub stalled_after_secs: u64,
 }
 
 impl Settings {
@@ -345,6 +347,12 @@ impl Settings {
         self.validate_calendars()?;
         if self.worker.poll_ms == 0 {
             return Err(invalid("worker.poll_ms", "must be at least 1"));
+        }
+        if self.worker.stalled_after_secs.saturating_mul(1000) <= self.worker.poll_ms {
+            return Err(invalid(
+                "worker.stalled_after_secs",
+                "must be longer than one poll interval (worker.poll_ms)",
+            ));
         }
         Ok(())
     }

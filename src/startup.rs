@@ -20,11 +20,12 @@ use crate::http::middleware::{
     csrf_cookie, public_rate_limit, request_id_header, security_headers, RouteOnlySpan,
 };
 use crate::http::{assets, fallback, health, openapi};
+use crate::jobs::heartbeat::WorkerHeartbeat;
 use crate::jobs::Worker;
 use crate::notifications::delivery::{Deliverer, OutboxMetrics};
 use crate::notifications::ics::Person;
 use crate::notifications::transport::Transport;
-use crate::state::AppState;
+use crate::state::{AppState, Monitoring};
 
 pub struct Application {
     port: u16,
@@ -53,6 +54,10 @@ impl Application {
         };
         let registry = prometheus::Registry::new();
         let outbox_metrics = OutboxMetrics::register(&registry)?;
+        let worker_heartbeat = Arc::new(WorkerHeartbeat::register(
+            &registry,
+            std::time::Duration::from_secs(settings.worker.stalled_after_secs),
+        )?);
         let listener = TcpListener::bind(settings.server.bind_address()?)?;
         let port = listener.local_addr()?.port();
         let settings = Arc::new(settings);
@@ -63,7 +68,10 @@ impl Application {
             scoring_rules,
             link_key,
             organizer,
-            outbox_metrics,
+            Monitoring {
+                outbox_metrics,
+                worker_heartbeat,
+            },
         ));
         let server = http_server(listener, settings.as_ref(), state.clone(), registry)?;
         let (shutdown, shutdown_rx) = watch::channel(false);

@@ -13,6 +13,7 @@ use crate::calendars::Calendars;
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::db::Database;
+use crate::jobs::heartbeat::WorkerHeartbeat;
 use crate::leads::scoring::ScoringRules;
 use crate::notifications::delivery::OutboxMetrics;
 use crate::notifications::ics::Person;
@@ -31,11 +32,18 @@ pub struct AppState {
     /// Wakes the worker when a change has just written emails, instead of at the next poll.
     pub outbox_wakeup: Arc<Notify>,
     pub outbox_metrics: OutboxMetrics,
+    pub worker_heartbeat: Arc<WorkerHeartbeat>,
     /// Public slots answers, served again until something they depend on changes.
     pub slots_cache: Arc<SlotsCache>,
     /// Connected calendars: providers, token cipher, HTTP client.
     pub calendars: Arc<Calendars>,
     pub calendar_refresh_locks: RefreshLocks,
+}
+
+/// What `/metrics` and `/healthz` read about the background work.
+pub struct Monitoring {
+    pub outbox_metrics: OutboxMetrics,
+    pub worker_heartbeat: Arc<WorkerHeartbeat>,
 }
 
 impl AppState {
@@ -46,8 +54,12 @@ impl AppState {
         scoring_rules: Arc<ScoringRules>,
         link_key: LinkKey,
         organizer: Person,
-        outbox_metrics: OutboxMetrics,
+        monitoring: Monitoring,
     ) -> Self {
+        let Monitoring {
+            outbox_metrics,
+            worker_heartbeat,
+        } = monitoring;
         let login_throttle = LoginThrottle::new(
             settings.security.login_attempts_per_minute_per_ip,
             settings.security.login_attempts_per_minute_per_account,
@@ -67,6 +79,7 @@ impl AppState {
             organizer,
             outbox_wakeup: Arc::new(Notify::new()),
             outbox_metrics,
+            worker_heartbeat,
             slots_cache,
             calendars,
             calendar_refresh_locks: RefreshLocks::default(),

@@ -92,7 +92,18 @@ impl<'de> Deserialize<'de> for TimeZone {
     }
 }
 
-/// Checks a free-text field's length in characters; `None` when absent or blank.
+/// A one-line text (a name, a company, a title, a location): trimmed, not empty, at most
+/// `max_chars` characters, and free of line breaks, control characters and bidirectional
+/// overrides. Such texts end up in email headers, calendar properties, CSV cells and log
+/// lines, where a line break starts a new header or record and an override reverses what the
+/// reader sees.
+pub fn required_text(raw: &str, max_chars: usize) -> Result<String, String> {
+    let text = raw.trim();
+    check_text(text, max_chars, TextShape::SingleLine)?;
+    Ok(text.to_owned())
+}
+
+/// Like [`required_text`] for an optional field; `None` when absent or blank.
 pub fn optional_text(raw: Option<&str>, max_chars: usize) -> Result<Option<String>, String> {
     match raw.map(str::trim) {
         None | Some("") => Ok(None),
@@ -100,22 +111,81 @@ pub fn optional_text(raw: Option<&str>, max_chars: usize) -> Result<Option<Strin
     }
 }
 
-/// A trimmed, non-empty text of at most `max_chars` characters with no control characters.
-pub fn required_text(raw: &str, max_chars: usize) -> Result<String, String> {
-    let text = raw.trim();
+/// A text of several lines (notes, reasons, comments): line breaks and tabs are welcome, with
+/// every `\r\n`, lone `\r` and Unicode line or paragraph separator stored as `\n`; other
+/// control characters and bidirectional overrides are refused. `None` when absent or blank.
+pub fn optional_multiline_text(
+    raw: Option<&str>,
+    max_chars: usize,
+) -> Result<Option<String>, String> {
+    let Some(raw) = raw else { return Ok(None) };
+    let text = raw
+        .replace("\r\n", "\n")
+        .replace(['\r', '\u{2028}', '\u{2029}'], "\n");
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    check_text(text, max_chars, TextShape::MultiLine)?;
+    Ok(Some(text.to_owned()))
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum TextShape {
+    SingleLine,
+    MultiLine,
+}
+
+fn check_text(text: &str, max_chars: usize, shape: TextShape) -> Result<(), String> {
     if text.is_empty() {
         return Err("is required".into());
     }
     if text.chars().count() > max_chars {
         return Err(format!("must be at most {max_chars} characters"));
     }
-    if text
-        .chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\t')
-    {
-        return Err("must not contain control characters".into());
+    for c in text.chars() {
+        let line_break = matches!(c, '\n' | '\r' | '\u{0085}' | '\u{2028}' | '\u{2029}');
+        if line_break && shape == TextShape::SingleLine {
+            return Err("must be on one line (no line breaks)".into());
+        }
+        let allowed_control = shape == TextShape::MultiLine && matches!(c, '\n' | '\t');
+        if c.is_control() && !line_break && !allowed_control {
+            return Err("must not contain control characters".into());
+        }
+        if c == '\t' && shape == TextShape::SingleLine {
+            return Err("must not contain control characters".into());
+        }
+        if is_bidi_control(c) {
+            return Err(
+                "must not contain bidirectional override characters (U+202A–U+202E, U+2066–U+2069)"
+                    .into(),
+            );
+        }
     }
-    Ok(text.to_owned())
+    Ok(())
+}
+
+/// The embedding, override and isolate controls, which reorder how the text around them is
+/// shown. The implicit marks (U+200E, U+200F, U+061C) only nudge neutral characters and are
+/// typed by people writing right-to-left scripts, so they stay allowed.
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// `text` made safe for one line of a header, a calendar parameter or a log: line breaks and
+/// tabs become spaces, other control characters and bidirectional controls are removed, and
+/// the ends are trimmed. For text stored before it was validated, or that comes from elsewhere.
+pub fn one_line(text: &str) -> String {
+    let flat: String = text
+        .replace("\r\n", "\n")
+        .chars()
+        .filter_map(|c| match c {
+            '\n' | '\r' | '\t' | '\u{0085}' | '\u{2028}' | '\u{2029}' => Some(' '),
+            c if c.is_control() || is_bidi_control(c) => None,
+            c => Some(c),
+        })
+        .collect();
+    flat.trim().to_owned()
 }
 
 /// Writes a stored UTC instant as RFC 3339 with a `Z`.
@@ -210,5 +280,81 @@ mod tests {
         assert!(required_text("éééé", 3).is_err());
         assert!(required_text("a\u{0007}b", 10).is_err());
         assert_eq!(optional_text(Some("   "), 5).unwrap(), None);
+    }
+
+    #[test]
+    fn one_line_texts_refuse_breaks_controls_and_overrides() {
+        for bad in [
+            "Eve\nX",
+            "Eve\rX",
+            "Eve\r\nBcc: x@y.z",
+            "Eve\u{0}X",
+            "Eve\tX",
+            "Eve\u{2028}X",
+            "Eve\u{85}X",
+            "Eve\u{1b}[31mX",
+            "Eve\u{202E}gnp.exe",
+            "Eve\u{2066}X",
+        ] {
+            assert!(
+                required_text(bad, 200).is_err(),
+                "{bad:?} should be refused"
+            );
+            assert!(
+                optional_text(Some(bad), 200).is_err(),
+                "{bad:?} should be refused"
+            );
+        }
+        for good in [
+            "Zoë O'Brien-Łukasiewicz",
+            "李小龍",
+            "محمد\u{200F} علي",
+            "👩🏽‍💻 Dev",
+            "Ana (Acme, Inc.)",
+        ] {
+            assert_eq!(required_text(good, 200).unwrap(), good);
+        }
+        assert_eq!(
+            required_text(&"x".repeat(10_000), 200).unwrap_err(),
+            "must be at most 200 characters"
+        );
+    }
+
+    #[test]
+    fn multi_line_texts_keep_lines_as_newlines_only() {
+        assert_eq!(
+            optional_multiline_text(Some(" one\r\ntwo\rthree\u{2028}four\n\tfive "), 100)
+                .unwrap()
+                .unwrap(),
+            "one\ntwo\nthree\nfour\n\tfive"
+        );
+        assert!(optional_multiline_text(Some("a\u{0}b"), 100).is_err());
+        assert!(optional_multiline_text(Some("a\u{202E}b"), 100).is_err());
+        assert_eq!(optional_multiline_text(Some(" \r\n "), 100).unwrap(), None);
+        assert_eq!(optional_multiline_text(None, 100).unwrap(), None);
+    }
+
+    #[test]
+    fn one_line_flattens_anything() {
+        assert_eq!(one_line("Eve\r\nBcc: x@y.z"), "Eve Bcc: x@y.z");
+        assert_eq!(one_line("a\u{0}b\u{202E}c\td "), "abc d");
+        assert_eq!(one_line("\n\n"), "");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn what_validation_accepts_one_line_keeps(text in "\\PC{0,40}") {
+            if let Ok(accepted) = required_text(&text, 100) {
+                proptest::prop_assert_eq!(one_line(&accepted), accepted);
+            }
+        }
+
+        #[test]
+        fn one_line_never_leaves_a_break_or_control(text in proptest::prelude::any::<String>()) {
+            let flat = one_line(&text);
+            proptest::prop_assert!(!flat.chars().any(|c| c.is_control() || is_bidi_control(c)));
+            let separators = ['\u{2028}', '\u{2029}'];
+            proptest::prop_assert!(!flat.contains(separators), "a line separator is left");
+        }
     }
 }

@@ -545,3 +545,89 @@ fn calendars_reseal_moves_every_token_to_the_new_key() {
         .unwrap();
     assert!(String::from_utf8_lossy(&again.stderr).contains("resealed 0 of 1"));
 }
+
+/// `(status, last_error, attempts)` of every email in the SQLite database at `url`.
+fn email_outcomes(url: &str) -> Vec<(String, Option<String>, i32)> {
+    use convene::db::schema::emails;
+    use diesel::prelude::*;
+    let settings = convene::config::DatabaseSettings {
+        url: url.to_owned(),
+        pool_size: 1,
+        connect_timeout_secs: 5,
+    };
+    let db = convene::db::Database::connect(&settings).unwrap();
+    let mut conn = db.connection().unwrap();
+    emails::table
+        .select((emails::status, emails::last_error, emails::attempts))
+        .load(&mut *conn)
+        .unwrap()
+}
+
+#[test]
+fn an_email_whose_sending_never_ends_is_failed_after_its_last_attempt_not_claimed_forever() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = sqlite_url(&dir);
+    queue_emails(&url, 1);
+    let mail = tempfile::tempdir().unwrap();
+    let port = smtp::free_port();
+    // The sink never confirms the message in time: every process handling it is killed while
+    // it holds the row, as a process that crashes on a row would be.
+    let hanging_sink = smtp::SmtpSink::start(port, mail.path(), &["--delay-data", "60"]);
+    let env = [
+        ("CONVENE__EMAIL__TRANSPORT", "smtp".to_owned()),
+        ("CONVENE__EMAIL__SMTP__PORT", port.to_string()),
+        ("CONVENE__EMAIL__SMTP__TIMEOUT_SECS", "60".to_owned()),
+        ("CONVENE__EMAIL__MAX_ATTEMPTS", "2".to_owned()),
+        ("CONVENE__EMAIL__LEASE_SECS", "5".to_owned()),
+        ("CONVENE__WORKER__POLL_MS", "100".to_owned()),
+    ];
+    for attempt in 1..=2 {
+        let (mut server, _) = start_server_with(&url, &env);
+        let started = Instant::now();
+        while smtp::received(mail.path()).len() < attempt {
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "attempt {attempt} never reached the SMTP server"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        server.kill().unwrap();
+        server.wait().unwrap();
+        assert_eq!(emails_by_status(&url, "pending"), 1);
+        // Let the dead process's lease run out.
+        std::thread::sleep(Duration::from_millis(5100));
+    }
+    hanging_sink.stop();
+
+    let sink = smtp::SmtpSink::start(port, mail.path(), &[]);
+    let (mut server, _) = start_server_with(&url, &env);
+    let started = Instant::now();
+    while emails_by_status(&url, "failed") < 1 {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the row was not given up on: {:?}",
+            email_outcomes(&url)
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    server.kill().unwrap();
+    sink.stop();
+    let outcomes = email_outcomes(&url);
+    assert_eq!(outcomes.len(), 1);
+    let (status, last_error, attempts) = &outcomes[0];
+    assert_eq!(status, "failed");
+    assert_eq!(*attempts, 2, "no third claim");
+    assert!(
+        last_error
+            .as_deref()
+            .unwrap_or("")
+            .contains("gave up after 2 attempts"),
+        "{last_error:?}"
+    );
+    assert_eq!(
+        smtp::received(mail.path()).len(),
+        2,
+        "never sent a third time"
+    );
+}

@@ -275,7 +275,7 @@ pub async fn cancel(
     caller.0.require(Permission::DecideMeetingRequests)?;
     let managed = load_visible(&state, &caller.0, id.into_inner()).await?;
     let reason = body.and_then(|b| b.into_inner().reason);
-    let reason = crate::values::optional_text(reason.as_deref(), 2000)
+    let reason = crate::values::optional_multiline_text(reason.as_deref(), 2000)
         .map_err(|m| AppError::validation("reason", m))?;
     let cancelled = manage::cancel(&state, managed, reason, caller.0.actor).await?;
     Ok(HttpResponse::Ok().json(view_with_events(&state, &cancelled).await?))

@@ -620,7 +620,7 @@ fn parse_start(raw: &str) -> Result<DateTime<Utc>, AppError> {
 }
 
 fn parse_reason(raw: Option<&str>) -> Result<Option<String>, AppError> {
-    crate::values::optional_text(raw, 2000).map_err(|m| AppError::validation("reason", m))
+    crate::values::optional_multiline_text(raw, 2000).map_err(|m| AppError::validation("reason", m))
 }
 
 #[utoipa::path(

@@ -32,7 +32,7 @@ use crate::scheduling::repo as types_repo;
 use crate::state::AppState;
 use crate::users::model::User;
 use crate::users::repo as users_repo;
-use crate::values::{new_id, optional_text, TimeZone};
+use crate::values::{new_id, optional_multiline_text, TimeZone};
 use crate::workflow::repo::{self as requests_repo, NewRequest, Step};
 use crate::workflow::requests::MeetingRequest;
 use crate::workflow::state::{needs_approval, transition, RequestStatus, WorkflowAction};
@@ -396,7 +396,7 @@ fn parse_booking(body: &BookingRequest) -> Result<BookingInput, FieldErrors> {
     let zone = TimeZone::parse(&body.timezone)
         .map_err(|m| errors.add("timezone", m))
         .ok();
-    let notes = optional_text(body.notes.as_deref(), 2000)
+    let notes = optional_multiline_text(body.notes.as_deref(), 2000)
         .map_err(|m| errors.add("notes", m))
         .ok()
         .flatten();

@@ -141,12 +141,31 @@ struct EventRow {
 }
 
 /// Claims due rows: each is taken by a conditional update, so two workers never hold one.
+/// Every claim counts as an attempt, so a row whose write kills the process still reaches
+/// `max_attempts`; such a row, claimed for the last time and never settled, is parked.
 fn claim(
     conn: &mut DbConnection,
     worker: &str,
     now: DateTime<Utc>,
+    max_attempts: i32,
 ) -> Result<Vec<EventRow>, StoreError> {
     let now_naive = now.naive_utc();
+    diesel::update(
+        calendar_events::table
+            .filter(calendar_events::next_attempt_at.le(now_naive))
+            .filter(calendar_events::locked_until.lt(now_naive))
+            .filter(calendar_events::attempts.ge(max_attempts)),
+    )
+    .set((
+        calendar_events::next_attempt_at.eq(None::<NaiveDateTime>),
+        calendar_events::last_error.eq(format!(
+            "gave up after {max_attempts} attempts: each ended without a result \
+             (the writing process stopped while handling it)"
+        )),
+        calendar_events::locked_by.eq(None::<String>),
+        calendar_events::locked_until.eq(None::<NaiveDateTime>),
+    ))
+    .execute(conn)?;
     let due: Vec<String> = calendar_events::table
         .filter(calendar_events::next_attempt_at.le(now_naive))
         .filter(
@@ -170,6 +189,7 @@ fn claim(
         .set((
             calendar_events::locked_by.eq(worker),
             calendar_events::locked_until.eq(now_naive + Duration::seconds(LEASE_SECONDS)),
+            calendar_events::attempts.eq(calendar_events::attempts + 1),
         ))
         .execute(conn)?;
         if taken == 1 {
@@ -205,9 +225,11 @@ pub async fn run(state: &AppState, worker: &str) -> Result<usize, AppError> {
     }
     let now = state.clock.now();
     let worker_id = worker.to_owned();
+    let max_attempts =
+        i32::try_from(state.calendars.settings.sync_max_attempts).unwrap_or(i32::MAX);
     let rows = state
         .db
-        .run(move |conn| claim(conn, &worker_id, now))
+        .run(move |conn| claim(conn, &worker_id, now, max_attempts))
         .await?;
     let count = rows.len();
     for row in rows {
@@ -222,16 +244,11 @@ pub async fn run(state: &AppState, worker: &str) -> Result<usize, AppError> {
             })
             .await?;
         let written = write(state, &row, managed.as_ref()).await;
-        let attempts = row.attempts + 1;
-        let settings = &state.calendars.settings;
+        let attempts = row.attempts;
         let written = match written {
-            Written::Later { error, .. }
-                if attempts >= i32::try_from(settings.sync_max_attempts).unwrap_or(i32::MAX) =>
-            {
-                Written::Parked {
-                    error: format!("gave up after {attempts} attempts: {error}"),
-                }
-            }
+            Written::Later { error, .. } if attempts >= max_attempts => Written::Parked {
+                error: format!("gave up after {attempts} attempts: {error}"),
+            },
             other => other,
         };
         if let Written::Later { error, .. } | Written::Parked { error } = &written {
@@ -340,7 +357,7 @@ fn retry_or_park(
     let settings = &state.calendars.settings;
     let backoff = || {
         let base = settings.sync_retry_base_secs.max(1) as f64;
-        let exponent = row.attempts.clamp(0, 20);
+        let exponent = (row.attempts - 1).clamp(0, 20);
         let capped = (base * 2f64.powi(exponent)).min(settings.sync_retry_max_secs.max(1) as f64);
         let jittered = capped * rand::thread_rng().gen_range(0.5..=1.0);
         Duration::milliseconds((jittered * 1000.0) as i64)

@@ -1,11 +1,19 @@
 //! The background worker inside `convene serve`: outbox delivery (woken early when a change
 //! queues emails), the workflow's expiries and escalations, follow-ups after meetings, and
 //! periodic upkeep. It stops between batches when the server shuts down.
+//!
+//! It supervises itself: a task that panics is logged with its name and the loop goes on, so
+//! one bad row can delay only itself, never every other email, reminder and calendar write.
 
+pub mod heartbeat;
+
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use futures_util::FutureExt;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
@@ -43,14 +51,17 @@ impl Worker {
             loop {
                 tokio::select! {
                     _ = shutdown.changed() => break,
-                    _ = upkeep.tick() => run_upkeep(&state).await,
+                    _ = upkeep.tick() => supervise("upkeep", run_upkeep(&state)).await,
                     _ = due.tick() => {
-                        run_workflow_upkeep(&state).await;
-                        run_follow_ups(&state).await;
-                        deliver_all_due(&state, &deliverer, &shutdown).await;
-                        sync_calendars(&state, &worker_id, &shutdown).await;
+                        supervise("workflow upkeep", run_workflow_upkeep(&state)).await;
+                        supervise("meeting follow-ups", run_follow_ups(&state)).await;
+                        supervise("email delivery", deliver_all_due(&state, &deliverer, &shutdown)).await;
+                        supervise("calendar sync", sync_calendars(&state, &worker_id, &shutdown)).await;
+                        state.worker_heartbeat.round_completed(state.clock.now().timestamp());
                     }
-                    _ = wakeup.notified() => deliver_all_due(&state, &deliverer, &shutdown).await,
+                    _ = wakeup.notified() => {
+                        supervise("email delivery", deliver_all_due(&state, &deliverer, &shutdown)).await;
+                    }
                 }
             }
             tracing::info!("worker stopped");
@@ -63,6 +74,26 @@ impl Worker {
             tracing::error!(%error, "worker ended abnormally");
         }
     }
+}
+
+/// Runs one task of a round; a panic inside it is logged and ends only that task.
+async fn supervise(task: &'static str, work: impl Future<Output = ()>) {
+    if let Err(panic) = AssertUnwindSafe(work).catch_unwind().await {
+        tracing::error!(
+            task,
+            panic = panic_message(panic.as_ref()),
+            "a worker task panicked; the worker goes on"
+        );
+    }
+}
+
+/// The text a panic carried, when it carried one.
+pub fn panic_message(panic: &(dyn std::any::Any + Send)) -> &str {
+    panic
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("(no message)")
 }
 
 /// Batch after batch while full ones keep coming, checking for shutdown between them.

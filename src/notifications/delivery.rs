@@ -8,14 +8,18 @@
 
 use std::time::Duration as StdDuration;
 
+use std::panic::AssertUnwindSafe;
+
 use chrono::Duration;
 use futures_util::stream::{self, StreamExt};
+use futures_util::FutureExt;
 use lettre::message::Mailbox;
 use prometheus::{IntCounter, IntGauge, Registry};
 use rand::Rng;
 
 use crate::config::EmailSettings;
 use crate::db::StoreError;
+use crate::jobs::panic_message;
 use crate::notifications::outbox::{self, retry_delay, AfterFailure, EmailRecord};
 use crate::notifications::transport::{build_message, SendError, Transport};
 use crate::state::AppState;
@@ -25,7 +29,10 @@ use crate::values::new_id;
 /// gave up on since it started.
 #[derive(Clone)]
 pub struct OutboxMetrics {
+    /// Emails due now (or overdue) and not yet sent.
     pub pending: IntGauge,
+    /// Emails waiting for a later `send_after`: reminders, digests, retries.
+    pub scheduled: IntGauge,
     pub sent: IntCounter,
     pub failed: IntCounter,
 }
@@ -33,7 +40,14 @@ pub struct OutboxMetrics {
 impl OutboxMetrics {
     pub fn register(registry: &Registry) -> prometheus::Result<Self> {
         let metrics = Self {
-            pending: IntGauge::new("convene_outbox_pending", "Emails waiting to be sent")?,
+            pending: IntGauge::new(
+                "convene_outbox_pending",
+                "Emails due to be sent now and not yet sent",
+            )?,
+            scheduled: IntGauge::new(
+                "convene_outbox_scheduled",
+                "Emails waiting for a later send time (reminders, retries)",
+            )?,
             sent: IntCounter::new(
                 "convene_emails_sent_total",
                 "Emails handed to the transport",
@@ -44,6 +58,7 @@ impl OutboxMetrics {
             )?,
         };
         registry.register(Box::new(metrics.pending.clone()))?;
+        registry.register(Box::new(metrics.scheduled.clone()))?;
         registry.register(Box::new(metrics.sent.clone()))?;
         registry.register(Box::new(metrics.failed.clone()))?;
         Ok(metrics)
@@ -81,10 +96,19 @@ impl Deliverer {
         let worker = self.worker_id.clone();
         let lease = Duration::seconds(i64::try_from(self.settings.lease_secs).unwrap_or(120));
         let limit = i64::from(self.settings.batch_size);
-        let claimed = state
+        let max_attempts = i32::try_from(self.settings.max_attempts).unwrap_or(i32::MAX);
+        let (abandoned, claimed) = state
             .db
-            .run(move |conn| outbox::claim_due(conn, &worker, now, lease, limit))
+            .run(move |conn| {
+                let abandoned = outbox::give_up_abandoned(conn, max_attempts, now)?;
+                let claimed = outbox::claim_due(conn, &worker, now, lease, limit)?;
+                Ok((abandoned, claimed))
+            })
             .await?;
+        for id in &abandoned {
+            state.outbox_metrics.failed.inc();
+            tracing::warn!(email_id = %id, max_attempts, "email failed for good: every attempt ended without an answer");
+        }
         let count = claimed.len();
         let parallelism = self.transport.parallelism();
         let results: Vec<Result<(), StoreError>> = stream::iter(claimed)
@@ -93,8 +117,10 @@ impl Deliverer {
             .collect()
             .await;
         results.into_iter().collect::<Result<Vec<()>, _>>()?;
-        let pending = state.db.run(outbox::pending_count).await?;
-        state.outbox_metrics.pending.set(pending);
+        let now = state.clock.now();
+        let depth = state.db.run(move |conn| outbox::depth(conn, now)).await?;
+        state.outbox_metrics.pending.set(depth.due);
+        state.outbox_metrics.scheduled.set(depth.scheduled);
         Ok(count)
     }
 
@@ -109,10 +135,19 @@ impl Deliverer {
                 .run(move |conn| outbox::mark_dropped(conn, &id, &worker))
                 .await;
         }
-        let sent = match build_message(&email, &self.from, &self.message_id_domain) {
-            Ok(message) => self.transport.send(&email.id, &message).await,
-            Err(error) => Err(error),
+        let sending = async {
+            let message = build_message(&email, &self.from, &self.message_id_domain)?;
+            self.transport.send(&email.id, &message).await
         };
+        let sent = AssertUnwindSafe(sending)
+            .catch_unwind()
+            .await
+            .unwrap_or_else(|panic| {
+                Err(SendError::Permanent(format!(
+                    "the email could not be sent: {}",
+                    panic_message(panic.as_ref())
+                )))
+            });
         let now = state.clock.now();
         match sent {
             Ok(()) => {

@@ -258,6 +258,41 @@ pub fn drop_pending(
     .execute(conn)?)
 }
 
+/// Gives up on emails whose last allowed attempt was claimed but never settled: the process
+/// handling them died (perhaps because of them), so claiming them again would repeat that.
+/// Marks them failed and answers their ids.
+pub fn give_up_abandoned(
+    conn: &mut DbConnection,
+    max_attempts: i32,
+    now: DateTime<Utc>,
+) -> Result<Vec<String>, StoreError> {
+    let now = now.naive_utc();
+    let abandoned = || {
+        emails::table
+            .filter(emails::status.eq(EmailStatus::Pending.as_str()))
+            .filter(emails::attempts.ge(max_attempts))
+            .filter(emails::locked_until.lt(now))
+    };
+    write_transaction(conn, |conn| {
+        let ids: Vec<String> = abandoned().select(emails::id).load(conn)?;
+        if ids.is_empty() {
+            return Ok(ids);
+        }
+        diesel::update(abandoned().filter(emails::id.eq_any(&ids)))
+            .set((
+                emails::status.eq(EmailStatus::Failed.as_str()),
+                emails::last_error.eq(Some(format!(
+                    "gave up after {max_attempts} attempts: each ended without a result \
+                     (the sending process stopped while handling it)"
+                ))),
+                emails::locked_by.eq(None::<String>),
+                emails::locked_until.eq(None::<NaiveDateTime>),
+            ))
+            .execute(conn)?;
+        Ok(ids)
+    })
+}
+
 /// Takes up to `limit` due emails for `worker` until `now + lease`. On PostgreSQL the rows are
 /// picked with `FOR UPDATE SKIP LOCKED`, so instances claiming at once get disjoint batches
 /// without waiting on each other; SQLite has one writer at a time, so a plain read and update
@@ -475,12 +510,25 @@ pub fn find(conn: &mut DbConnection, id: &str) -> Result<Option<EmailRecord>, St
         .optional()?)
 }
 
-/// How many emails wait to be sent (for `/metrics`).
-pub fn pending_count(conn: &mut DbConnection) -> Result<i64, StoreError> {
-    Ok(emails::table
-        .filter(emails::status.eq(EmailStatus::Pending.as_str()))
+/// Pending emails, split by whether they are due (for `/metrics`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OutboxDepth {
+    pub due: i64,
+    pub scheduled: i64,
+}
+
+pub fn depth(conn: &mut DbConnection, now: DateTime<Utc>) -> Result<OutboxDepth, StoreError> {
+    let now = now.naive_utc();
+    let pending = || emails::table.filter(emails::status.eq(EmailStatus::Pending.as_str()));
+    let due = pending()
+        .filter(emails::send_after.le(now))
         .count()
-        .get_result(conn)?)
+        .get_result(conn)?;
+    let scheduled = pending()
+        .filter(emails::send_after.gt(now))
+        .count()
+        .get_result(conn)?;
+    Ok(OutboxDepth { due, scheduled })
 }
 
 #[cfg(test)]

@@ -17,6 +17,7 @@ use tokio::net::TcpStream;
 use crate::auth::tokens::sha256_hex;
 use crate::config::{EmailSettings, EmailTransportKind, SmtpSettings, SmtpTls};
 use crate::notifications::outbox::EmailRecord;
+use crate::values::one_line;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SendError {
@@ -241,7 +242,25 @@ pub fn message_id(email: &EmailRecord, domain: &str) -> String {
     format!("<{}@{domain}>", &sha256_hex(&email.dedupe_key)[..32])
 }
 
-/// The email as RFC 5322 bytes. Invitations are iMIP (RFC 6047): the text and HTML bodies and
+/// Longer names and subjects are shortened in headers: an unbroken run of text longer than a
+/// mail line (998 octets) cannot be folded, and mail servers refuse such a message.
+const MAX_NAME_CHARS: usize = 100;
+const MAX_SUBJECT_CHARS: usize = 200;
+
+/// `text` on one line and at most `max_chars` characters, marked with an ellipsis when cut.
+fn header_text(text: &str, max_chars: usize) -> String {
+    let flat = one_line(text);
+    if flat.chars().count() <= max_chars {
+        return flat;
+    }
+    let mut cut: String = flat.chars().take(max_chars - 1).collect();
+    cut.truncate(cut.trim_end().len());
+    cut.push('…');
+    cut
+}
+
+/// The email as RFC 5322 bytes. Names and subjects are flattened to one line first, so text a
+/// person typed can never start a header of its own nor trip the header encoder. Invitations are iMIP (RFC 6047): the text and HTML bodies and
 /// the `text/calendar` part as alternatives, plus the same calendar as an `invite.ics`
 /// attachment for clients that only offer attachments.
 pub fn build_message(
@@ -250,7 +269,8 @@ pub fn build_message(
     message_id_domain: &str,
 ) -> Result<Message, SendError> {
     let refused = |e: String| SendError::Permanent(format!("the email cannot be built: {e}"));
-    let name = (!email.recipient_name.trim().is_empty()).then(|| email.recipient_name.clone());
+    let name = header_text(&email.recipient_name, MAX_NAME_CHARS);
+    let name = (!name.is_empty()).then_some(name);
     let to = Mailbox::new(
         name,
         email
@@ -261,7 +281,7 @@ pub fn build_message(
     let builder = Message::builder()
         .from(from.clone())
         .to(to)
-        .subject(email.subject.clone())
+        .subject(header_text(&email.subject, MAX_SUBJECT_CHARS))
         .message_id(Some(message_id(email, message_id_domain)));
     let text = SinglePart::plain(email.body_text.clone());
     let html = SinglePart::html(email.body_html.clone());

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::FieldErrors;
 use crate::outcomes::money::{Currency, Money};
-use crate::values::optional_text;
+use crate::values::optional_multiline_text;
 
 pub const MAX_NOTES_CHARS: usize = 4000;
 pub const MAX_NEXT_STEP_CHARS: usize = 500;
@@ -127,11 +127,11 @@ impl OutcomeInput {
         let status = OutcomeStatus::parse(&self.status)
             .map_err(|m| errors.add("status", m))
             .ok();
-        let notes = optional_text(self.notes.as_deref(), MAX_NOTES_CHARS)
+        let notes = optional_multiline_text(self.notes.as_deref(), MAX_NOTES_CHARS)
             .map_err(|m| errors.add("notes", m))
             .ok()
             .flatten();
-        let next_step = optional_text(self.next_step.as_deref(), MAX_NEXT_STEP_CHARS)
+        let next_step = optional_multiline_text(self.next_step.as_deref(), MAX_NEXT_STEP_CHARS)
             .map_err(|m| errors.add("next_step", m))
             .ok()
             .flatten();

@@ -10,7 +10,7 @@ use crate::db::schema::{
 };
 use crate::db::{DbConnection, StoreError};
 use crate::error::{AppError, FieldErrors};
-use crate::values::{new_id, optional_text, Email};
+use crate::values::{new_id, optional_multiline_text, Email};
 
 /// How long a survey link can be answered.
 pub const SURVEY_VALID_FOR: Duration = Duration::days(30);
@@ -92,7 +92,7 @@ impl SurveyAnswer {
         let buyer_intent = BuyerIntent::parse(buyer_intent)
             .map_err(|m| errors.add("buyer_intent", m))
             .ok();
-        let comments = optional_text(comments, MAX_COMMENTS_CHARS)
+        let comments = optional_multiline_text(comments, MAX_COMMENTS_CHARS)
             .map_err(|m| errors.add("comments", m))
             .ok()
             .flatten();

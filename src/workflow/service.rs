@@ -19,7 +19,7 @@ use crate::scheduling::host_time::host_loads;
 use crate::scheduling::meeting_types::MeetingType;
 use crate::scheduling::{repo as types_repo, service::check_hosts};
 use crate::state::AppState;
-use crate::values::{is_id, optional_text, TimeZone};
+use crate::values::{is_id, optional_multiline_text, TimeZone};
 use crate::workflow::repo::{self, NewRequest, Step, TransitionError};
 use crate::workflow::requests::{
     ApproveRequest, CreateMeetingRequest, MeetingRequest, RejectRequest,
@@ -71,7 +71,7 @@ pub async fn create(
     may_log_past: bool,
 ) -> Result<MeetingRequest, AppError> {
     let mut errors = FieldErrors::new();
-    let notes = optional_text(body.notes.as_deref(), MAX_NOTE_CHARS)
+    let notes = optional_multiline_text(body.notes.as_deref(), MAX_NOTE_CHARS)
         .map_err(|m| errors.add("notes", m))
         .ok()
         .flatten();
@@ -356,7 +356,7 @@ pub async fn approve(
     actor: Actor,
 ) -> Result<MeetingRequest, AppError> {
     let mut errors = FieldErrors::new();
-    let note = optional_text(body.note.as_deref(), MAX_NOTE_CHARS)
+    let note = optional_multiline_text(body.note.as_deref(), MAX_NOTE_CHARS)
         .map_err(|m| errors.add("note", m))
         .ok()
         .flatten();
@@ -371,7 +371,7 @@ pub async fn reject(
     body: RejectRequest,
     actor: Actor,
 ) -> Result<MeetingRequest, AppError> {
-    let reason = match optional_text(body.reason.as_deref(), MAX_NOTE_CHARS) {
+    let reason = match optional_multiline_text(body.reason.as_deref(), MAX_NOTE_CHARS) {
         Ok(Some(reason)) => reason,
         Ok(None) => {
             return Err(AppError::validation(

@@ -1,4 +1,4 @@
-use crate::helpers::spawn_app;
+use crate::helpers::{spawn_app, spawn_app_with};
 
 #[tokio::test]
 async fn healthz_reports_service_and_database() {
@@ -7,7 +7,60 @@ async fn healthz_reports_service_and_database() {
     assert_eq!(response.status(), 200);
     assert!(response.headers().contains_key("x-request-id"));
     let body: serde_json::Value = response.json().await.unwrap();
-    assert_eq!(body, serde_json::json!({"status": "ok", "database": "ok"}));
+    assert_eq!(body["status"], "ok", "{body}");
+    assert_eq!(body["database"], "ok", "{body}");
+    assert!(
+        ["ok", "starting"].contains(&body["worker"].as_str().unwrap()),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn healthz_reports_a_stalled_worker_with_its_reason() {
+    // The worker's first round runs at once; the next would come only after an hour.
+    let app = spawn_app_with(|settings| {
+        settings.worker.poll_ms = 3_600_000;
+        settings.worker.stalled_after_secs = 1;
+    })
+    .await;
+    let started = std::time::Instant::now();
+    let body = loop {
+        let response = app.client.get(app.url("/healthz")).send().await.unwrap();
+        if response.status() == 503 {
+            break response.json::<serde_json::Value>().await.unwrap();
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "never reported stalled"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    assert_eq!(body["status"], "degraded", "{body}");
+    assert_eq!(body["database"], "ok", "{body}");
+    assert_eq!(body["worker"], "stalled", "{body}");
+    assert!(
+        body["reasons"][0]
+            .as_str()
+            .unwrap()
+            .contains("has not completed a round"),
+        "{body}"
+    );
+    let metrics = app
+        .client
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let last_round = metrics
+        .lines()
+        .find_map(|line| line.strip_prefix("convene_worker_last_round_timestamp "))
+        .expect("the worker gauge is exported");
+    let last_round: i64 = last_round.trim().parse().unwrap();
+    assert!((chrono::Utc::now().timestamp() - last_round).abs() < 60);
+    assert!(metrics.contains("convene_outbox_scheduled "), "{metrics}");
 }
 
 #[tokio::test]

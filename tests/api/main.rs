@@ -10,6 +10,7 @@ mod fake_providers;
 mod followups;
 mod health;
 mod helpers;
+mod hostile_text;
 mod http_errors;
 mod leads;
 mod manage;

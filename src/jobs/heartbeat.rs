@@ -1,0 +1,134 @@
+//! What the worker tells `/healthz` and `/metrics` about itself: when it last completed a round.
+
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use prometheus::{IntGauge, Registry};
+
+/// The worker's pulse. Measured on the monotonic clock, not the injected one, so a fixed clock
+/// in tests or a jump of the wall clock cannot make a stalled worker look alive.
+pub struct WorkerHeartbeat {
+    started: Instant,
+    last_round: Mutex<Option<Instant>>,
+    stalled_after: Duration,
+    last_round_timestamp: IntGauge,
+}
+
+/// The worker as `/healthz` reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WorkerState {
+    /// A round completed within the allowed time; seconds since.
+    Running {
+        seconds_since_round: u64,
+    },
+    /// Still within its first allowed time after start, no round completed yet.
+    Starting,
+    Stalled {
+        reason: String,
+    },
+}
+
+impl WorkerHeartbeat {
+    pub fn register(registry: &Registry, stalled_after: Duration) -> prometheus::Result<Self> {
+        let last_round_timestamp = IntGauge::new(
+            "convene_worker_last_round_timestamp",
+            "Unix time (seconds) when the background worker last completed a round",
+        )?;
+        registry.register(Box::new(last_round_timestamp.clone()))?;
+        Ok(Self {
+            started: Instant::now(),
+            last_round: Mutex::new(None),
+            stalled_after,
+            last_round_timestamp,
+        })
+    }
+
+    pub fn round_completed(&self, wall_clock_unix_secs: i64) {
+        *self
+            .last_round
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(Instant::now());
+        self.last_round_timestamp.set(wall_clock_unix_secs);
+    }
+
+    pub fn state(&self) -> WorkerState {
+        let last_round = *self
+            .last_round
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        assess(
+            self.started.elapsed(),
+            last_round.map(|at| at.elapsed()),
+            self.stalled_after,
+        )
+    }
+}
+
+/// Whether a worker started `since_start` ago, whose last round ended `since_round` ago, is
+/// alive when it must complete a round at least every `stalled_after`.
+fn assess(
+    since_start: Duration,
+    since_round: Option<Duration>,
+    stalled_after: Duration,
+) -> WorkerState {
+    match since_round {
+        Some(since) if since <= stalled_after => WorkerState::Running {
+            seconds_since_round: since.as_secs(),
+        },
+        Some(since) => WorkerState::Stalled {
+            reason: format!(
+                "the background worker has not completed a round for {} s (allowed: {} s)",
+                since.as_secs(),
+                stalled_after.as_secs()
+            ),
+        },
+        None if since_start <= stalled_after => WorkerState::Starting,
+        None => WorkerState::Stalled {
+            reason: format!(
+                "the background worker has not completed a round since it started {} s ago",
+                since_start.as_secs()
+            ),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LIMIT: Duration = Duration::from_secs(60);
+
+    #[test]
+    fn a_recent_round_is_running() {
+        assert_eq!(
+            assess(
+                Duration::from_secs(500),
+                Some(Duration::from_secs(3)),
+                LIMIT
+            ),
+            WorkerState::Running {
+                seconds_since_round: 3
+            }
+        );
+    }
+
+    #[test]
+    fn an_old_round_is_stalled() {
+        assert!(matches!(
+            assess(Duration::from_secs(500), Some(Duration::from_secs(61)), LIMIT),
+            WorkerState::Stalled { reason } if reason.contains("61 s")
+        ));
+    }
+
+    #[test]
+    fn no_round_yet_is_starting_then_stalled() {
+        assert_eq!(
+            assess(Duration::from_secs(10), None, LIMIT),
+            WorkerState::Starting
+        );
+        assert!(matches!(
+            assess(Duration::from_secs(61), None, LIMIT),
+            WorkerState::Stalled { .. }
+        ));
+    }
+}
