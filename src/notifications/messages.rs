@@ -116,7 +116,7 @@ macro_rules! mail_templates {
                     $module::Html { m }.render()?,
                 ),)*
             };
-            Ok((one_line(&subject), text, html))
+            Ok((subject_line(&subject), text, html))
         }
     };
 }
@@ -148,9 +148,13 @@ pub struct CalendarNotice<'a> {
     pub incident: &'a str,
 }
 
-/// A subject is one header line: line breaks from names or templates would end it early.
-fn one_line(subject: &str) -> String {
-    subject.split_whitespace().collect::<Vec<_>>().join(" ")
+/// A subject is one header line: line breaks from names or templates would end it early, and
+/// the templates' own line breaks and indentation become single spaces.
+fn subject_line(subject: &str) -> String {
+    crate::values::one_line(subject)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// `Tue 2026-12-08, 14:00–14:30 Europe/Berlin (UTC+01:00)`: dates and a 24-hour clock read
@@ -663,6 +667,7 @@ impl Composer {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::notifications::outbox::EmailRecord;
     use chrono::TimeZone as _;
 
     #[test]
@@ -712,8 +717,94 @@ mod tests {
     #[test]
     fn subjects_are_one_line() {
         assert_eq!(
-            one_line("  Invite:\r\n Ada\tLovelace \n"),
+            subject_line("  Invite:\r\n Ada\tLovelace \u{202E}\u{0}\n"),
             "Invite: Ada Lovelace"
         );
+    }
+
+    fn view(text: &str) -> MailView {
+        MailView {
+            brand_name: text.into(),
+            logo_url: String::new(),
+            color: "#1f6feb".into(),
+            recipient_name: text.into(),
+            meeting_name: text.into(),
+            when: "Tue 2026-12-08, 14:00–14:30 Europe/Berlin (UTC+01:00)".into(),
+            previous_when: String::new(),
+            duration_minutes: 30,
+            location: text.into(),
+            with_names: text.into(),
+            manage_url: "https://convene.test/m/token".into(),
+            context: vec![text.into()],
+            reason: text.into(),
+            action_url: "https://convene.test/a".into(),
+            queue_url: "https://convene.test/q".into(),
+            reminder: false,
+            reminder_lead: "24 h".into(),
+        }
+    }
+
+    fn record(
+        kind: EmailKind,
+        name: &str,
+        subject: String,
+        text: String,
+        html: String,
+    ) -> EmailRecord {
+        let now = chrono::Utc::now().naive_utc();
+        EmailRecord {
+            id: "e1".into(),
+            kind: kind.as_str().into(),
+            dedupe_key: "k".into(),
+            meeting_id: None,
+            meeting_request_id: None,
+            recipient_email: "ana@example.com".into(),
+            recipient_name: name.into(),
+            subject,
+            body_text: text,
+            body_html: html,
+            ics_method: None,
+            ics: None,
+            status: "pending".into(),
+            send_after: now,
+            not_after: None,
+            attempts: 0,
+            last_error: None,
+            locked_by: None,
+            locked_until: None,
+            created_at: now,
+            sent_at: None,
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+        /// Any text in every place a template reads, for every kind of email: the message
+        /// builds, every header stays one line within the mail line limit, and a mail parser
+        /// reads back the recipient and subject flattened, never a header more.
+        #[test]
+        fn every_kind_of_email_carries_any_text_safely(
+            text in "(\\PC|[\n\r\t\x00\x1b\u{202E}\u{2028} ]){0,40}",
+            long in proptest::option::of(1usize..3000),
+        ) {
+            let text = match long { Some(n) => text.repeat(n.min(3000 / text.len().max(1)).max(1)), None => text };
+            let from: lettre::message::Mailbox = "Convene <meetings@convene.test>".parse().unwrap();
+            for kind in EmailKind::ALL {
+                let (subject, body_text, body_html) = render(kind, &view(&text)).unwrap();
+                let email = record(kind, &text, subject, body_text, body_html);
+                let message = crate::notifications::transport::build_message(&email, &from, "convene.test").unwrap();
+                let raw = message.formatted();
+                let head_end = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+                for line in raw[..head_end].split(|&b| b == b'\n') {
+                    proptest::prop_assert!(line.len() <= 998, "a header line of {} octets", line.len());
+                }
+                let parsed = mail_parser::MessageParser::default().parse(&raw).unwrap();
+                proptest::prop_assert!(parsed.bcc().is_none());
+                proptest::prop_assert_eq!(parsed.to().and_then(|to| to.first()).and_then(|to| to.address()), Some("ana@example.com"));
+                let parsed_subject = parsed.subject().unwrap_or_default();
+                proptest::prop_assert!(!parsed_subject.contains(['\r', '\n']));
+            }
+        }
     }
 }

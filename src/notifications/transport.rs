@@ -244,7 +244,7 @@ pub fn message_id(email: &EmailRecord, domain: &str) -> String {
 
 /// Longer names and subjects are shortened in headers: an unbroken run of text longer than a
 /// mail line (998 octets) cannot be folded, and mail servers refuse such a message.
-const MAX_NAME_CHARS: usize = 100;
+const MAX_NAME_CHARS: usize = 200;
 const MAX_SUBJECT_CHARS: usize = 200;
 
 /// `text` on one line and at most `max_chars` characters, marked with an ellipsis when cut.

@@ -33,11 +33,23 @@ fn accept(req: &HttpRequest) -> Option<&str> {
         .and_then(|value| value.to_str().ok())
 }
 
+/// A cell a spreadsheet shows as text. Campaign, source, meeting type and host names come from
+/// outside; one starting with `=`, `+`, `-` or `@` (or a tab or carriage return) would be read
+/// as a formula, so it is led by an apostrophe. Numbers, negative amounts included, stay numbers.
+fn spreadsheet_safe(cell: String) -> String {
+    let formula_like = cell.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    if formula_like && cell.parse::<f64>().is_err() {
+        format!("'{cell}")
+    } else {
+        cell
+    }
+}
+
 fn csv_response(name: &str, records: Vec<Vec<String>>) -> Result<HttpResponse, AppError> {
     let mut writer = csv::Writer::from_writer(Vec::new());
     for record in records {
         writer
-            .write_record(&record)
+            .write_record(record.into_iter().map(spreadsheet_safe))
             .map_err(|e| AppError::Internal(format!("csv: {e}")))?;
     }
     let body = writer
@@ -407,4 +419,29 @@ async fn pipeline_csv_download(
     Ok(pipeline_csv(
         &pipeline_for(&state, filter, group_by).await?,
     )?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::spreadsheet_safe;
+
+    #[test]
+    fn formulas_become_text_and_numbers_stay_numbers() {
+        for (cell, shown) in [
+            (
+                "=HYPERLINK(\"http://evil\")",
+                "'=HYPERLINK(\"http://evil\")",
+            ),
+            ("+1+1", "'+1+1"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("-cmd", "'-cmd"),
+            ("\t=1", "'\t=1"),
+            ("-1250.50", "-1250.50"),
+            ("+44", "+44"),
+            ("spring-launch", "spring-launch"),
+            ("", ""),
+        ] {
+            assert_eq!(spreadsheet_safe(cell.to_owned()), shown, "{cell}");
+        }
+    }
 }
