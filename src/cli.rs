@@ -14,7 +14,7 @@ use crate::auth::passwords::hash_password;
 use crate::auth::roles::Role;
 use crate::clock::{Clock, SystemClock};
 use crate::config::Settings;
-use crate::db::Database;
+use crate::db::{backup, Database};
 use crate::demo::{self, DemoSummary};
 use crate::leads::import::{self, ImportSettings, ImportSummary};
 use crate::startup::Application;
@@ -60,6 +60,13 @@ pub enum Command {
     /// Work with hosts' calendar connections.
     #[command(subcommand)]
     Calendars(CalendarsCommand),
+    /// Write a consistent copy of the SQLite database to FILE while the server keeps serving.
+    /// FILE must not exist; its folder is created. For PostgreSQL use pg_dump
+    /// (docs/operations.md).
+    Backup {
+        /// Where to write the copy.
+        file: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -199,6 +206,17 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             eprintln!(
                 "resealed {} of {} calendar connections",
                 summary.resealed, summary.connections
+            );
+            Ok(())
+        }
+        Command::Backup { file } => {
+            let url = settings.database.url.clone();
+            let target = file.clone();
+            let bytes =
+                tokio::task::spawn_blocking(move || backup::sqlite_backup(&url, &target)).await??;
+            eprintln!(
+                "backed up the database to {} ({bytes} bytes)",
+                file.display()
             );
             Ok(())
         }

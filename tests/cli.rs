@@ -1,5 +1,5 @@
-//! The `convene` binary itself: API key creation, user creation, serve and SIGTERM, and
-//! email delivery surviving a killed process.
+//! The `convene` binary itself: API key creation, user creation, serve and SIGTERM, email
+//! delivery surviving a killed process, and backups of a database under write load.
 
 #[path = "support/smtp.rs"]
 #[allow(dead_code)]
@@ -630,4 +630,210 @@ fn an_email_whose_sending_never_ends_is_failed_after_its_last_attempt_not_claime
         2,
         "never sent a third time"
     );
+}
+
+/// A new admin API key for the database at `database_url`, made by `convene api-key create`.
+fn admin_api_key(database_url: &str) -> String {
+    let output = convene(database_url)
+        .args(["api-key", "create", "--name", "load", "--role", "admin"])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap().trim().to_owned()
+}
+
+/// A lead created over the API: its id, when the request left and when the 201 came back.
+struct AnsweredLead {
+    id: String,
+    sent: Instant,
+    answered: Instant,
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backup_under_write_load_holds_every_answered_lead_and_restores() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{Arc, Mutex};
+
+    let dir = tempfile::tempdir().unwrap();
+    let url = sqlite_url(&dir);
+    let key = admin_api_key(&url);
+    let (mut server, port) = start_server(&url);
+    let stop = Arc::new(AtomicBool::new(false));
+    let answered: Arc<Mutex<Vec<AnsweredLead>>> = Arc::default();
+    let writers: Vec<_> = (0..8)
+        .map(|writer| {
+            let (stop, answered, key) = (stop.clone(), answered.clone(), key.clone());
+            let client = reqwest::Client::new();
+            let leads = format!("http://127.0.0.1:{port}/api/v1/leads");
+            tokio::spawn(async move {
+                let mut n = 0;
+                while !stop.load(Ordering::Relaxed) {
+                    let sent = Instant::now();
+                    let response = client
+                        .post(&leads)
+                        .bearer_auth(&key)
+                        .json(&serde_json::json!({
+                            "email": format!("lead-{writer}-{n}@example.com"),
+                            "name": format!("Lead {writer}-{n}"),
+                        }))
+                        .send()
+                        .await
+                        .unwrap();
+                    assert_eq!(response.status(), 201);
+                    let lead: serde_json::Value = response.json().await.unwrap();
+                    answered.lock().unwrap().push(AnsweredLead {
+                        id: lead["id"].as_str().unwrap().to_owned(),
+                        sent,
+                        answered: Instant::now(),
+                    });
+                    n += 1;
+                }
+            })
+        })
+        .collect();
+    let answered_count = || answered.lock().unwrap().len();
+    // The server's writes stay in the write-ahead log until it holds 1,000 pages (SQLite's
+    // automatic checkpoint; a lead takes about 15), so these leads are only in the log: a copy of
+    // the main file alone would have none of them.
+    wait_for(|| answered_count() >= 30).await;
+
+    let backup = dir.path().join("backups").join("it's a copy.db");
+    let backup_started = Instant::now();
+    let output = tokio::process::Command::from(convene(&url))
+        .arg("backup")
+        .arg(&backup)
+        .output()
+        .await
+        .unwrap();
+    let backup_finished = Instant::now();
+    let at_finish = answered_count();
+    wait_for(|| answered_count() >= at_finish + 50).await;
+    stop.store(true, Ordering::Relaxed);
+    for writer in writers {
+        writer.await.unwrap();
+    }
+    server.kill().unwrap();
+    server.wait().unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+
+    let answered = std::mem::take(&mut *answered.lock().unwrap());
+    let during = answered
+        .iter()
+        .filter(|lead| lead.answered > backup_started && lead.answered < backup_finished)
+        .count();
+    assert!(
+        during > 0,
+        "the server kept creating leads during the backup"
+    );
+    assert_eq!(integrity_check(&backup), "ok");
+    let in_backup = lead_ids(&backup);
+    let before: Vec<&AnsweredLead> = answered
+        .iter()
+        .filter(|lead| lead.answered < backup_started)
+        .collect();
+    let missing = before
+        .iter()
+        .filter(|lead| !in_backup.contains(&lead.id))
+        .count();
+    assert_eq!(
+        missing,
+        0,
+        "leads answered before the backup but missing from it, of {}",
+        before.len()
+    );
+    assert!(
+        answered
+            .iter()
+            .filter(|lead| lead.sent > backup_finished)
+            .all(|lead| !in_backup.contains(&lead.id)),
+        "the backup is one snapshot taken while the command ran"
+    );
+
+    // Restore as docs/operations.md says: the copy becomes the database of a new server.
+    let restored = dir.path().join("restored").join("convene.db");
+    std::fs::create_dir_all(restored.parent().unwrap()).unwrap();
+    std::fs::copy(&backup, &restored).unwrap();
+    let restored_url = format!("sqlite://{}", restored.display());
+    let (mut server, port) = start_server(&restored_url);
+    let client = reqwest::Client::new();
+    let mut statuses = Vec::new();
+    for lead in &before {
+        let response = client
+            .get(format!("http://127.0.0.1:{port}/api/v1/leads/{}", lead.id))
+            .bearer_auth(&key)
+            .send()
+            .await
+            .unwrap();
+        statuses.push(response.status().as_u16());
+    }
+    server.kill().unwrap();
+    server.wait().unwrap();
+    assert_eq!(statuses, vec![200; before.len()]);
+}
+
+async fn wait_for(mut done: impl FnMut() -> bool) {
+    let started = Instant::now();
+    while !done() {
+        assert!(started.elapsed() < Duration::from_secs(60), "timed out");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+fn integrity_check(path: &std::path::Path) -> String {
+    use diesel::{Connection, QueryableByName, RunQueryDsl};
+    #[derive(QueryableByName)]
+    struct Check {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        integrity_check: String,
+    }
+    let mut conn = diesel::SqliteConnection::establish(path.to_str().unwrap()).unwrap();
+    diesel::sql_query("PRAGMA integrity_check")
+        .load::<Check>(&mut conn)
+        .unwrap()
+        .into_iter()
+        .map(|row| row.integrity_check)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn lead_ids(path: &std::path::Path) -> std::collections::HashSet<String> {
+    use convene::db::schema::leads;
+    use diesel::prelude::*;
+    let mut conn = diesel::SqliteConnection::establish(path.to_str().unwrap()).unwrap();
+    leads::table
+        .select(leads::id)
+        .load::<String>(&mut conn)
+        .unwrap()
+        .into_iter()
+        .collect()
+}
+
+#[test]
+fn backup_refuses_an_existing_file_and_a_postgres_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = sqlite_url(&dir);
+    assert!(convene(&url).arg("migrate").status().unwrap().success());
+    let taken = dir.path().join("taken.db");
+    std::fs::write(&taken, "keep me").unwrap();
+    let refused = convene(&url).arg("backup").arg(&taken).output().unwrap();
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("already exists"));
+    assert_eq!(std::fs::read_to_string(&taken).unwrap(), "keep me");
+
+    let postgres = convene("postgres://convene@127.0.0.1:1/convene")
+        .arg("backup")
+        .arg(dir.path().join("pg.db"))
+        .output()
+        .unwrap();
+    assert!(!postgres.status.success());
+    assert!(String::from_utf8_lossy(&postgres.stderr).contains("pg_dump"));
+    assert!(!dir.path().join("pg.db").exists());
 }

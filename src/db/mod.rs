@@ -1,6 +1,7 @@
 //! All multi-backend plumbing: the connection enum, the pool, embedded migrations per backend,
 //! SQLite PRAGMAs, and `Database::run`, which moves blocking diesel work off the async threads.
 
+pub mod backup;
 pub mod schema;
 
 use std::time::Duration;
