@@ -219,15 +219,20 @@ fn status_of(url: &str, api_key: Option<&str>) -> u16 {
     })
 }
 
-/// `count` emails waiting in the outbox of the SQLite database at `url`.
-fn queue_emails(url: &str, count: usize) {
-    use convene::notifications::outbox::{enqueue, EmailKind, NewEmail};
+/// The SQLite database at `url`, opened beside the server as an operator's tool would.
+fn database(url: &str) -> convene::db::Database {
     let settings = convene::config::DatabaseSettings {
         url: url.to_owned(),
         pool_size: 1,
         connect_timeout_secs: 5,
     };
-    let db = convene::db::Database::connect(&settings).unwrap();
+    convene::db::Database::connect(&settings).unwrap()
+}
+
+/// `count` emails waiting in the outbox of the SQLite database at `url`.
+fn queue_emails(url: &str, count: usize) {
+    use convene::notifications::outbox::{enqueue, EmailKind, NewEmail};
+    let db = database(url);
     db.migrate().unwrap();
     let mut conn = db.connection().unwrap();
     let now = chrono::Utc::now();
@@ -258,12 +263,7 @@ fn queue_emails(url: &str, count: usize) {
 fn emails_by_status(url: &str, status: &str) -> i64 {
     use convene::db::schema::emails;
     use diesel::prelude::*;
-    let settings = convene::config::DatabaseSettings {
-        url: url.to_owned(),
-        pool_size: 1,
-        connect_timeout_secs: 5,
-    };
-    let db = convene::db::Database::connect(&settings).unwrap();
+    let db = database(url);
     let mut conn = db.connection().unwrap();
     emails::table
         .filter(emails::status.eq(status))
@@ -550,12 +550,7 @@ fn calendars_reseal_moves_every_token_to_the_new_key() {
 fn email_outcomes(url: &str) -> Vec<(String, Option<String>, i32)> {
     use convene::db::schema::emails;
     use diesel::prelude::*;
-    let settings = convene::config::DatabaseSettings {
-        url: url.to_owned(),
-        pool_size: 1,
-        connect_timeout_secs: 5,
-    };
-    let db = convene::db::Database::connect(&settings).unwrap();
+    let db = database(url);
     let mut conn = db.connection().unwrap();
     emails::table
         .select((emails::status, emails::last_error, emails::attempts))

@@ -18,7 +18,7 @@ use crate::smtp::{free_port, wait_for_messages, SmtpSink};
 
 const WAIT: Duration = Duration::from_secs(20);
 
-fn smtp_to(port: u16) -> impl FnOnce(&mut Settings) {
+pub fn smtp_to(port: u16) -> impl FnOnce(&mut Settings) {
     move |settings: &mut Settings| {
         settings.email.transport = EmailTransportKind::Smtp;
         settings.email.smtp.port = port;

@@ -189,6 +189,16 @@ impl TestApp {
             .expect("request")
     }
 
+    pub async fn patch_json(&self, path: &str, key: &str, body: &Value) -> reqwest::Response {
+        self.client
+            .patch(self.url(path))
+            .bearer_auth(key)
+            .json(body)
+            .send()
+            .await
+            .expect("request")
+    }
+
     pub async fn create_user(&self, body: Value) -> Value {
         let response = self
             .post_json("/api/v1/users", &self.admin_key, &body)

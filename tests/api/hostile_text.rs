@@ -4,12 +4,12 @@
 
 use std::time::Duration;
 
-use convene::config::{EmailTransportKind, Settings};
 use convene::notifications::outbox::{self, EmailKind, NewEmail};
 use mail_parser::MessageParser;
 use serde_json::{json, Value};
 
 use crate::booking::{link_for, open_type, slots, tomorrow};
+use crate::emails::smtp_to;
 use crate::helpers::{assert_problem, csrf_token_in, spawn_app_with, TestApp};
 use crate::smtp::{free_port, wait_for_messages, SmtpSink};
 
@@ -26,16 +26,6 @@ fn hostile_names() -> Vec<(&'static str, String)> {
         ("escape sequence", "Eve\u{1b}[2J".to_owned()),
         ("10,000 characters", "E".repeat(10_000)),
     ]
-}
-
-fn smtp_to(port: u16) -> impl FnOnce(&mut Settings) {
-    move |settings: &mut Settings| {
-        settings.email.transport = EmailTransportKind::Smtp;
-        settings.email.smtp.port = port;
-        settings.email.smtp.timeout_secs = 5;
-        settings.email.retry_base_secs = 1;
-        settings.email.retry_max_secs = 2;
-    }
 }
 
 /// Every free start tomorrow, in UTC.
@@ -169,14 +159,7 @@ async fn hosts_and_meeting_types_with_hostile_names_are_refused_and_kind_ones_ge
             (&type_path, json!({"name": name})),
             (&type_path, json!({"location": name})),
         ] {
-            let response = app
-                .client
-                .patch(app.url(path))
-                .bearer_auth(&app.admin_key)
-                .json(&body)
-                .send()
-                .await
-                .unwrap();
+            let response = app.patch_json(path, &app.admin_key, &body).await;
             assert_problem(response, 422).await;
         }
     }
@@ -185,14 +168,7 @@ async fn hosts_and_meeting_types_with_hostile_names_are_refused_and_kind_ones_ge
         (&user_path, json!({"name": "Dana 🚀 Østergård"})),
         (&type_path, json!({"name": "Intro ☕ with Dana — «ÜBER»"})),
     ] {
-        let response = app
-            .client
-            .patch(app.url(path))
-            .bearer_auth(&app.admin_key)
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
+        let response = app.patch_json(path, &app.admin_key, &body).await;
         assert_eq!(response.status(), 200, "{body}");
     }
     let link = link_for(&app, &meeting_type, json!({})).await;

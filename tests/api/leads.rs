@@ -343,7 +343,7 @@ async fn csv_import_keeps_good_rows_and_reports_bad_ones_by_line() {
     let response = import_csv(&app, csv).await;
     assert_eq!(response.status(), 200);
     let summary: Value = response.json().await.unwrap();
-    assert_eq!(summary["created"], 2, "{summary}");
+    assert_eq!(summary["created"], 1, "{summary}");
     assert_eq!(summary["updated"], 1, "{summary}");
     let lines: Vec<u64> = summary["rejected"]
         .as_array()
@@ -351,9 +351,13 @@ async fn csv_import_keeps_good_rows_and_reports_bad_ones_by_line() {
         .iter()
         .map(|r| r["line"].as_u64().unwrap())
         .collect();
-    assert_eq!(lines, [3, 6, 7], "{summary}");
+    assert_eq!(lines, [3, 4, 6, 7], "{summary}");
     assert!(summary["rejected"][0]["errors"]["email"].is_array());
-    assert!(summary["rejected"][2]["errors"]["bant_budget"].is_array());
+    assert!(
+        summary["rejected"][1]["errors"]["company"].is_array(),
+        "a company is one line: {summary}"
+    );
+    assert!(summary["rejected"][3]["errors"]["bant_budget"].is_array());
     let list: Value = app
         .get_json("/api/v1/leads?q=zo", &app.admin_key)
         .await
@@ -365,14 +369,6 @@ async fn csv_import_keeps_good_rows_and_reports_bad_ones_by_line() {
     assert_eq!(zoe["company"], "Smith, Jones & Co");
     assert_eq!(zoe["attributes"]["industry"], "fintech");
     assert_eq!(zoe["stage"], "sql");
-    let li: Value = app
-        .get_json("/api/v1/leads?q=closer", &app.admin_key)
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(li["items"][0]["name"], "Li \"The Closer\" Wei");
-    assert_eq!(li["items"][0]["company"], "Multi\nLine Ltd");
 }
 
 #[tokio::test]
