@@ -271,7 +271,12 @@ async fn stored_hostile_rows_are_sent_safely_or_failed_and_the_worker_goes_on() 
             "eve@example.com",
             "Booked\r\nBcc: victim@example.com",
         ),
-        email("nul", "Eve\u{0}\u{202E}X", "nul@example.com", "Hi \u{0}"),
+        email(
+            "control",
+            "Eve\u{7}\u{202E}X",
+            "bell@example.com",
+            "Hi \u{7}",
+        ),
         email(
             "long",
             &"E".repeat(10_000),
