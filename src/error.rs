@@ -143,6 +143,7 @@ impl AppError {
                 ("service-unavailable", "Service temporarily unavailable")
             }
             Self::Store(e) if e.is_unique_violation() => ("conflict", "Conflict"),
+            Self::Store(e) if e.is_unstorable_text() => ("bad-request", "Bad request"),
             Self::Store(_) | Self::Internal(_) => ("internal-error", "Internal server error"),
         }
     }
@@ -155,6 +156,9 @@ impl AppError {
             }
             Self::Store(e) if e.is_unique_violation() => {
                 "a record with these values already exists".into()
+            }
+            Self::Store(e) if e.is_unstorable_text() => {
+                "the request contains a NUL character, which no field accepts".into()
             }
             Self::Store(_) | Self::Internal(_) => {
                 "something went wrong on our side; it has been logged".into()
@@ -216,6 +220,7 @@ impl ResponseError for AppError {
             Self::Upstream(_) => StatusCode::BAD_GATEWAY,
             Self::Store(StoreError::Unavailable(_)) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Store(e) if e.is_unique_violation() => StatusCode::CONFLICT,
+            Self::Store(e) if e.is_unstorable_text() => StatusCode::BAD_REQUEST,
             Self::Store(_) | Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

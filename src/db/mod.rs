@@ -49,6 +49,16 @@ impl From<diesel::r2d2::PoolError> for StoreError {
 }
 
 impl StoreError {
+    /// True when the database refused text it cannot hold: PostgreSQL stores no NUL
+    /// character. Such text always came from the caller, so it is their error to fix.
+    pub fn is_unstorable_text(&self) -> bool {
+        matches!(
+            self,
+            Self::Query(diesel::result::Error::DatabaseError(_, info))
+                if info.message().contains("invalid byte sequence")
+        )
+    }
+
     /// True when the failure is a unique-constraint violation (a duplicate insert).
     pub fn is_unique_violation(&self) -> bool {
         matches!(

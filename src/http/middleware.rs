@@ -95,6 +95,22 @@ impl RootSpanBuilder for RouteOnlySpan {
     }
 }
 
+/// Refuses a NUL character (`%00`) in the path or query at once: no route, id, filter or
+/// cursor can contain one, and PostgreSQL could not even compare with it.
+pub async fn refuse_nul_in_address(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    let address = req.uri().path_and_query().map_or("", |pq| pq.as_str());
+    if address.to_ascii_lowercase().contains("%00") {
+        return Err(AppError::BadRequest(
+            "the address contains a NUL character (%00), which no path or parameter accepts".into(),
+        )
+        .into());
+    }
+    next.call(req).await
+}
+
 /// Echoes the request id so a person reporting a problem can quote it.
 pub async fn request_id_header(
     req: ServiceRequest,

@@ -132,3 +132,57 @@ async fn bad_query_parameters_are_422() {
         assert_problem(response, 422).await;
     }
 }
+
+/// PostgreSQL cannot store or compare a NUL character; SQLite can. Either way a NUL in a filter,
+/// a cursor, an id or a body is the caller's mistake, answered with a 4xx, never a 500.
+#[tokio::test]
+async fn a_nul_anywhere_is_a_client_error_on_every_backend() {
+    let app = spawn_app().await;
+    for path in [
+        "/api/v1/leads?q=%00",
+        "/api/v1/leads?campaign=a%00b",
+        "/api/v1/leads?cursor=%00",
+        "/api/v1/users?cursor=%00",
+        "/api/v1/meeting-requests?cursor=%00",
+        "/api/v1/meetings?cursor=%00",
+        "/api/v1/emails?cursor=%00",
+        "/api/v1/booking-links?cursor=%00",
+        "/api/v1/meeting-types?cursor=%00",
+        "/api/v1/leads/%00",
+        "/api/v1/users/a%00b",
+    ] {
+        let response = app.get_json(path, &app.admin_key).await;
+        let status = response.status().as_u16();
+        assert!(
+            (400..500).contains(&status) || status == 200,
+            "{path}: {status}"
+        );
+    }
+    for (path, body) in [
+        (
+            "/api/v1/leads",
+            json!({"email": "a@example.com", "name": "A", "attributes": {"k\u{0}": "v\u{0}"}}),
+        ),
+        (
+            "/api/v1/leads",
+            json!({"email": "a@example.com", "name": "A", "external_id": "x\u{0}"}),
+        ),
+        (
+            "/api/v1/leads",
+            json!({"email": "a\u{0}@example.com", "name": "A"}),
+        ),
+        (
+            "/api/v1/users",
+            json!({"email": "u@example.com", "name": "U", "role": "host", "timezone": "UTC\u{0}"}),
+        ),
+    ] {
+        let response = app.post_json(path, &app.admin_key, &body).await;
+        let status = response.status().as_u16();
+        assert!(
+            (200..300).contains(&status) || (400..500).contains(&status),
+            "{path} {body}: {status}"
+        );
+    }
+    let slug = app.client.get(app.url("/book/a%00b")).send().await.unwrap();
+    assert!(slug.status().is_client_error(), "{}", slug.status());
+}
