@@ -16,6 +16,7 @@ mod manage;
 mod meeting_requests;
 mod meeting_types;
 mod meetings;
+mod no_store;
 mod outcomes;
 mod reports;
 mod slots_cache;
