@@ -6,5 +6,6 @@ pub mod meetings_api;
 pub mod meetings_page;
 pub mod public;
 pub mod routes;
+pub mod rules;
 pub mod service;
 pub mod slots_cache;

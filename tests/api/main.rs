@@ -18,6 +18,7 @@ mod meeting_types;
 mod meetings;
 mod no_store;
 mod outcomes;
+mod past_meetings;
 mod reports;
 mod slots_cache;
 #[path = "../support/smtp.rs"]
