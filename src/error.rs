@@ -9,7 +9,7 @@ use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use askama::Template;
 use serde::Serialize;
 
-use crate::booking::rules::MeetingStarted;
+use crate::booking::rules::{LimitReached, LiveBookingLimit, MeetingStarted};
 use crate::db::StoreError;
 
 /// Field name → messages, as sent in a problem document's `errors` member.
@@ -114,6 +114,19 @@ impl From<MeetingStarted> for AppError {
         Self::ConflictOf {
             kind: "meeting-started",
             title: "The meeting has already started",
+            detail: refusal.to_string(),
+        }
+    }
+}
+
+impl From<LimitReached> for AppError {
+    fn from(refusal: LimitReached) -> Self {
+        Self::ConflictOf {
+            kind: match refusal.limit {
+                LiveBookingLimit::PerEmail => "booking-limit-per-email",
+                LiveBookingLimit::PerEmailPerLink => "booking-limit-per-link",
+            },
+            title: "Booking limit reached",
             detail: refusal.to_string(),
         }
     }

@@ -209,7 +209,7 @@ fn manage_url(state: &AppState, token: &str) -> String {
     responses(
         (status = 201, body = BookingConfirmation),
         (status = 403, description = "The lead's score is under the meeting type's minimum", body = crate::error::Problem),
-        (status = 409, description = "The slot is no longer free", body = crate::error::Problem),
+        (status = 409, description = "The slot is no longer free, or the prospect already holds as many live bookings as allowed (`/problems/booking-limit-per-link`, `/problems/booking-limit-per-email`)", body = crate::error::Problem),
         (status = 410, description = "The link expired or is used up", body = crate::error::Problem),
         (status = 422, body = crate::error::Problem),
     )
@@ -375,7 +375,10 @@ async fn refused_booking(
 ) -> Result<HttpResponse, PageError> {
     let message = match &error {
         AppError::Validation(fields) => fields.for_people(),
-        AppError::Conflict(_) | AppError::Forbidden(_) | AppError::Gone(_) => error.to_string(),
+        AppError::Conflict(_)
+        | AppError::ConflictOf { .. }
+        | AppError::Forbidden(_)
+        | AppError::Gone(_) => error.to_string(),
         _ => return Err(PageError(error)),
     };
     let status = actix_web::ResponseError::status_code(&error);

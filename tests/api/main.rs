@@ -2,6 +2,7 @@ mod admin_pages;
 mod admin_ui;
 mod approvals;
 mod booking;
+mod booking_limits;
 mod calendars;
 mod emails;
 #[path = "../support/fake_providers.rs"]
