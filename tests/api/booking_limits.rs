@@ -1,10 +1,16 @@
 //! Live-booking limits: one prospect holds only so many upcoming bookings, per link and in
 //! all, whatever the case of their email or a +tag, and however many requests they send at once.
 
+use std::sync::Arc;
+
+use chrono::{Duration, Utc};
+use convene::clock::{Clock, FixedClock};
 use serde_json::{json, Value};
 
 use crate::booking::{always_available_host, book, booking, link_for, slots, tomorrow};
-use crate::helpers::{assert_problem, csrf_token_in, spawn_app, spawn_app_with, TestApp};
+use crate::helpers::{
+    assert_problem, csrf_token_in, spawn_app, spawn_app_with, spawn_app_with_clock, TestApp,
+};
 
 /// A meeting type bookable all day by anyone, and `links` booking links to it.
 async fn open_links(app: &TestApp, overrides: Value, links: usize) -> Vec<Value> {
@@ -264,4 +270,61 @@ async fn concurrent_bookings_by_one_prospect_share_one_allowance() {
         .await
         .unwrap();
     assert_eq!(booked["items"].as_array().unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn a_link_made_for_a_lead_counts_that_lead_whatever_the_form_says() {
+    let app = spawn_app().await;
+    let links = open_links(&app, json!({}), 1).await;
+    let lead = app.create_lead("lee@bigco.com", true).await;
+    let meeting_type_id = links[0]["meeting_type_id"].clone();
+    let response = app
+        .post_json(
+            "/api/v1/booking-links",
+            &app.admin_key,
+            &json!({"meeting_type_id": meeting_type_id, "lead_id": lead["id"]}),
+        )
+        .await;
+    assert_eq!(response.status(), 201);
+    let for_lee: Value = response.json().await.unwrap();
+    let starts = free_starts(&app, &links[0]).await;
+    assert_eq!(
+        book_as(&app, &for_lee, &starts[0], "assistant@bigco.com")
+            .await
+            .status(),
+        201
+    );
+    assert_limit(
+        book_as(&app, &for_lee, &starts[2], "someone.else@bigco.com").await,
+        "booking-limit-per-link",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_meeting_that_has_taken_place_no_longer_counts() {
+    let clock = Arc::new(FixedClock::new(Utc::now()));
+    let app = spawn_app_with_clock(clock.clone()).await;
+    let links = open_links(&app, json!({}), 1).await;
+    let starts = free_starts(&app, &links[0]).await;
+    assert_eq!(
+        book_as(&app, &links[0], &starts[0], "pat@bigco.com")
+            .await
+            .status(),
+        201
+    );
+    clock.advance(Duration::days(2));
+    let day = (clock.now() + Duration::days(1)).format("%Y-%m-%d");
+    let offered: Value = slots(&app, &links[0], &format!("from={day}&to={day}&tz=UTC"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let later = offered["slots"][0]["start"].as_str().unwrap();
+    assert_eq!(
+        book_as(&app, &links[0], later, "pat@bigco.com")
+            .await
+            .status(),
+        201
+    );
 }
