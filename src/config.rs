@@ -26,6 +26,7 @@ pub struct Settings {
     pub worker: WorkerSettings,
     pub leads: LeadSettings,
     pub public: PublicSettings,
+    pub booking: BookingSettings,
     pub email: EmailSettings,
     pub workflow: WorkflowSettings,
     pub google: ProviderSettings,
@@ -184,6 +185,25 @@ pub struct PublicSettings {
     /// in milliseconds; it bounds how late minimum notice and the booking horizon catch up with
     /// the clock. 0 turns the cache off.
     pub slots_cache_ms: u64,
+}
+
+/// Abuse limits of public booking, on top of the per-IP request limit.
+#[derive(Debug, Clone, Deserialize)]
+pub struct BookingSettings {
+    /// Live bookings (upcoming, scheduled or awaiting approval) one email address may hold
+    /// across all booking links; 0 turns the limit off.
+    pub max_live_bookings_per_email: u32,
+    /// Live bookings one email address may hold through one booking link; 0 turns it off.
+    pub max_live_bookings_per_email_per_link: u32,
+}
+
+impl BookingSettings {
+    pub fn live_booking_limits(&self) -> crate::booking::rules::LiveBookingLimits {
+        crate::booking::rules::LiveBookingLimits {
+            per_email: self.max_live_bookings_per_email,
+            per_email_per_link: self.max_live_bookings_per_email_per_link,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]

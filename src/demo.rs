@@ -501,6 +501,7 @@ fn meeting(
             zone,
             status: "scheduled",
             booking_link_id: None,
+            prospect_key: None,
             uid_domain: "demo.convene.example",
             link_key: world.link_key,
             // Generated times may overlap; the availability engine still sees these meetings

@@ -9,6 +9,7 @@ use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use askama::Template;
 use serde::Serialize;
 
+use crate::booking::rules::{LimitReached, LiveBookingLimit, MeetingStarted};
 use crate::db::StoreError;
 
 /// Field name → messages, as sent in a problem document's `errors` member.
@@ -84,6 +85,13 @@ pub enum AppError {
     MethodNotAllowed(String),
     #[error("{0}")]
     Conflict(String),
+    /// A conflict whose problem type, `/problems/{kind}`, lets clients tell it from others.
+    #[error("{detail}")]
+    ConflictOf {
+        kind: &'static str,
+        title: &'static str,
+        detail: String,
+    },
     #[error("{0}")]
     Gone(String),
     #[error("the request body is larger than {limit} bytes")]
@@ -99,6 +107,29 @@ pub enum AppError {
     Store(#[from] StoreError),
     #[error("{0}")]
     Internal(String),
+}
+
+impl From<MeetingStarted> for AppError {
+    fn from(refusal: MeetingStarted) -> Self {
+        Self::ConflictOf {
+            kind: "meeting-started",
+            title: "The meeting has already started",
+            detail: refusal.to_string(),
+        }
+    }
+}
+
+impl From<LimitReached> for AppError {
+    fn from(refusal: LimitReached) -> Self {
+        Self::ConflictOf {
+            kind: match refusal.limit {
+                LiveBookingLimit::PerEmail => "booking-limit-per-email",
+                LiveBookingLimit::PerEmailPerLink => "booking-limit-per-link",
+            },
+            title: "Booking limit reached",
+            detail: refusal.to_string(),
+        }
+    }
 }
 
 impl From<diesel::result::Error> for AppError {
@@ -134,6 +165,7 @@ impl AppError {
             Self::NotFound(_) => ("not-found", "Not found"),
             Self::MethodNotAllowed(_) => ("method-not-allowed", "Method not allowed"),
             Self::Conflict(_) => ("conflict", "Conflict"),
+            Self::ConflictOf { kind, title, .. } => (kind, title),
             Self::Gone(_) => ("gone", "No longer available"),
             Self::PayloadTooLarge { .. } => ("payload-too-large", "Request body too large"),
             Self::UnsupportedMediaType(_) => ("unsupported-media-type", "Unsupported media type"),
@@ -212,7 +244,7 @@ impl ResponseError for AppError {
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
-            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::Conflict(_) | Self::ConflictOf { .. } => StatusCode::CONFLICT,
             Self::Gone(_) => StatusCode::GONE,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,

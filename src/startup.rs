@@ -17,8 +17,8 @@ use crate::config::Settings;
 use crate::db::Database;
 use crate::error::{json_error, path_error, query_error};
 use crate::http::middleware::{
-    csrf_cookie, public_rate_limit, refuse_nul_in_address, request_id_header, security_headers,
-    RouteOnlySpan,
+    csrf_cookie, no_store_private, public_rate_limit, refuse_nul_in_address, request_id_header,
+    security_headers, RouteOnlySpan,
 };
 use crate::http::{assets, fallback, health, openapi};
 use crate::jobs::heartbeat::WorkerHeartbeat;
@@ -134,6 +134,7 @@ fn http_server(
             .wrap(from_fn(public_rate_limit))
             .wrap(from_fn(csrf_cookie))
             .wrap(from_fn(request_id_header))
+            .wrap(from_fn(no_store_private))
             .wrap(security_headers(https))
             .wrap(prometheus.clone())
             .wrap(TracingLogger::<RouteOnlySpan>::new())

@@ -127,6 +127,8 @@ pub enum Permission {
     RecordAnyOutcome,
     /// Read the funnel and pipeline reports.
     ViewReports,
+    /// Move or cancel a meeting that has already started, to correct the record.
+    ChangePastMeetings,
 }
 
 #[cfg(test)]

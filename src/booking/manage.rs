@@ -7,6 +7,7 @@ use diesel::prelude::*;
 
 use crate::audit::Actor;
 use crate::auth::tokens::sha256_hex;
+use crate::booking::rules::{ensure_not_started, PastMeetings};
 use crate::booking::service::{bookable, claim_time, OpenSlot};
 use crate::db::schema::{host_time_blocks, meeting_hosts, meetings};
 use crate::db::{write_transaction, DbConnection, StoreError};
@@ -192,13 +193,17 @@ fn release_time(conn: &mut DbConnection, meeting_id: &str) -> Result<(), StoreEr
     Ok(())
 }
 
-/// Moves a scheduled meeting to `start`, keeping its hosts, UID and request.
+/// Moves a scheduled meeting to `start`, keeping its hosts, UID and request; once it has
+/// started, only when `past` allows.
 pub async fn reschedule(
     state: &AppState,
     managed: Managed,
     start: DateTime<Utc>,
     actor: Actor,
+    past: PastMeetings,
 ) -> Result<Managed, AppError> {
+    let now = state.clock.now();
+    ensure_not_started(managed.start(), now, past)?;
     if managed.meeting.status != "scheduled" {
         return Err(AppError::Conflict(match managed.meeting.status.as_str() {
             "held" => {
@@ -213,7 +218,6 @@ pub async fn reschedule(
         ));
     }
     refresh_readings(state, managed.meeting_type.host_ids.clone()).await;
-    let now = state.clock.now();
     let policy = state.read_policy();
     let composer = state.composer();
     let moved = state
@@ -298,20 +302,23 @@ pub async fn reschedule(
     Ok(moved)
 }
 
-/// Cancels a scheduled meeting or a held slot and frees the hosts' time.
+/// Cancels a scheduled meeting or a held slot and frees the hosts' time; once it has started,
+/// only when `past` allows.
 pub async fn cancel(
     state: &AppState,
     managed: Managed,
     reason: Option<String>,
     actor: Actor,
+    past: PastMeetings,
 ) -> Result<Managed, AppError> {
+    let now = state.clock.now();
+    ensure_not_started(managed.start(), now, past)?;
     if !matches!(managed.meeting.status.as_str(), "scheduled" | "held") {
         return Err(AppError::Conflict(format!(
             "a {} meeting cannot be cancelled",
             managed.meeting.status
         )));
     }
-    let now = state.clock.now();
     let composer = state.composer();
     let cancelled = state
         .db

@@ -8,6 +8,7 @@ use crate::auth::roles::Permission;
 use crate::auth::Principal;
 use crate::booking::manage::{self, Managed, MeetingQuery};
 use crate::booking::routes::{CancelRequest, RescheduleRequest};
+use crate::booking::rules::PastMeetings;
 use crate::error::{AppError, FieldErrors};
 use crate::http::extractors::ApiCaller;
 use crate::http::{Page, PageQuery};
@@ -235,11 +236,20 @@ pub async fn get_meeting(
     }))
 }
 
+/// Only admins change meetings that have started; for everyone else they stay as they were.
+fn past_meetings(caller: &Principal) -> PastMeetings {
+    if caller.role.allows(Permission::ChangePastMeetings) {
+        PastMeetings::Editable
+    } else {
+        PastMeetings::Locked
+    }
+}
+
 #[utoipa::path(
     tag = "meetings",
     params(("id" = String, Path, description = "Meeting id")),
     request_body = RescheduleRequest,
-    responses((status = 200, body = MeetingView), (status = 409, description = "Not free, or not a scheduled meeting", body = crate::error::Problem)),
+    responses((status = 200, body = MeetingView), (status = 409, description = "Not free, not a scheduled meeting, or already started (only admins change those)", body = crate::error::Problem)),
     security(("api_key" = []))
 )]
 #[post("/api/v1/meetings/{id}/reschedule")]
@@ -254,7 +264,8 @@ pub async fn reschedule(
     let start = DateTime::parse_from_rfc3339(body.start.trim())
         .map(|at| at.with_timezone(&Utc))
         .map_err(|_| AppError::validation("start", "must be an RFC 3339 time with an offset"))?;
-    let moved = manage::reschedule(&state, managed, start, caller.0.actor).await?;
+    let past = past_meetings(&caller.0);
+    let moved = manage::reschedule(&state, managed, start, caller.0.actor, past).await?;
     Ok(HttpResponse::Ok().json(view_with_events(&state, &moved).await?))
 }
 
@@ -262,7 +273,7 @@ pub async fn reschedule(
     tag = "meetings",
     params(("id" = String, Path, description = "Meeting id")),
     request_body = CancelRequest,
-    responses((status = 200, body = MeetingView), (status = 409, body = crate::error::Problem)),
+    responses((status = 200, body = MeetingView), (status = 409, description = "Not scheduled or held, or already started (only admins change those)", body = crate::error::Problem)),
     security(("api_key" = []))
 )]
 #[post("/api/v1/meetings/{id}/cancel")]
@@ -277,6 +288,7 @@ pub async fn cancel(
     let reason = body.and_then(|b| b.into_inner().reason);
     let reason = crate::values::optional_multiline_text(reason.as_deref(), 2000)
         .map_err(|m| AppError::validation("reason", m))?;
-    let cancelled = manage::cancel(&state, managed, reason, caller.0.actor).await?;
+    let past = past_meetings(&caller.0);
+    let cancelled = manage::cancel(&state, managed, reason, caller.0.actor, past).await?;
     Ok(HttpResponse::Ok().json(view_with_events(&state, &cancelled).await?))
 }

@@ -1,10 +1,12 @@
 //! Booking: shareable links, the public booking and manage pages, held slots.
 
+pub mod limits;
 pub mod links;
 pub mod manage;
 pub mod meetings_api;
 pub mod meetings_page;
 pub mod public;
 pub mod routes;
+pub mod rules;
 pub mod service;
 pub mod slots_cache;

@@ -12,6 +12,7 @@ use crate::auth::roles::Permission;
 use crate::booking::links::{self, BookingLinkView, CreateBookingLink, NewLink, UpdateBookingLink};
 use crate::booking::manage::{self, Managed};
 use crate::booking::public::{week_of, zone_names, BookingForm, WeekPicker};
+use crate::booking::rules::{has_started, PastMeetings};
 use crate::booking::service::{
     self, BookingConfirmation, BookingRequest, OpenLink, SlotsQuery, SlotsView,
 };
@@ -208,7 +209,7 @@ fn manage_url(state: &AppState, token: &str) -> String {
     responses(
         (status = 201, body = BookingConfirmation),
         (status = 403, description = "The lead's score is under the meeting type's minimum", body = crate::error::Problem),
-        (status = 409, description = "The slot is no longer free", body = crate::error::Problem),
+        (status = 409, description = "The slot is no longer free, or the prospect already holds as many live bookings as allowed (`/problems/booking-limit-per-link`, `/problems/booking-limit-per-email`)", body = crate::error::Problem),
         (status = 410, description = "The link expired or is used up", body = crate::error::Problem),
         (status = 422, body = crate::error::Problem),
     )
@@ -374,7 +375,10 @@ async fn refused_booking(
 ) -> Result<HttpResponse, PageError> {
     let message = match &error {
         AppError::Validation(fields) => fields.for_people(),
-        AppError::Conflict(_) | AppError::Forbidden(_) | AppError::Gone(_) => error.to_string(),
+        AppError::Conflict(_)
+        | AppError::ConflictOf { .. }
+        | AppError::Forbidden(_)
+        | AppError::Gone(_) => error.to_string(),
         _ => return Err(PageError(error)),
     };
     let status = actix_web::ResponseError::status_code(&error);
@@ -423,6 +427,8 @@ struct ManagePage {
     error: Option<String>,
     can_reschedule: bool,
     can_cancel: bool,
+    /// A live meeting has started: it stays as it is, and the page says so.
+    started: bool,
     picker: WeekPicker,
     csrf_token: String,
 }
@@ -448,9 +454,11 @@ async fn manage_page_response(
     error: Option<(StatusCode, String)>,
 ) -> Result<HttpResponse, PageError> {
     let zone = managed.zone();
-    let today = state.clock.now().with_timezone(&zone.tz()).date_naive();
+    let now = state.clock.now();
+    let today = now.with_timezone(&zone.tz()).date_naive();
     let (from, to) = week_of(today, from);
-    let can_reschedule = managed.meeting.status == "scheduled";
+    let started = has_started(managed.start(), now);
+    let can_reschedule = managed.meeting.status == "scheduled" && !started;
     let times = if can_reschedule {
         let window = window_for_dates(from, to, zone.tz());
         service::slot_times(
@@ -496,8 +504,9 @@ async fn manage_page_response(
         location: managed.meeting.location.clone(),
         notice,
         error,
-        can_cancel: manage::changeable(&managed.request),
+        can_cancel: manage::changeable(&managed.request) && !started,
         can_reschedule,
+        started: started && matches!(managed.meeting.status.as_str(), "scheduled" | "held"),
         picker,
         csrf_token: csrf.0.clone(),
         token,
@@ -627,7 +636,7 @@ fn parse_reason(raw: Option<&str>) -> Result<Option<String>, AppError> {
     tag = "public booking",
     params(("token" = String, Path, description = "The manage token from manage_url")),
     request_body = RescheduleRequest,
-    responses((status = 200, body = ManagedMeetingView), (status = 404, body = crate::error::Problem), (status = 409, body = crate::error::Problem)),
+    responses((status = 200, body = ManagedMeetingView), (status = 404, body = crate::error::Problem), (status = 409, description = "The meeting cannot change now; `/problems/meeting-started` once it has started", body = crate::error::Problem)),
 )]
 #[post("/m/{token}/reschedule")]
 pub async fn reschedule_meeting(
@@ -640,9 +649,14 @@ pub async fn reschedule_meeting(
     match body {
         JsonOrForm::Json(body) => {
             let managed = manage::find(&state, token).await?;
-            let moved =
-                manage::reschedule(&state, managed, parse_start(&body.start)?, Actor::Prospect)
-                    .await?;
+            let moved = manage::reschedule(
+                &state,
+                managed,
+                parse_start(&body.start)?,
+                Actor::Prospect,
+                PastMeetings::Locked,
+            )
+            .await?;
             Ok(HttpResponse::Ok().json(ManagedMeetingView::from(&moved)))
         }
         JsonOrForm::Form(form) => {
@@ -651,28 +665,29 @@ pub async fn reschedule_meeting(
                 .map_err(PageError)?;
             let outcome = match parse_start(&form.start) {
                 Ok(start) => {
-                    manage::reschedule(&state, managed.clone(), start, Actor::Prospect).await
+                    manage::reschedule(
+                        &state,
+                        managed.clone(),
+                        start,
+                        Actor::Prospect,
+                        PastMeetings::Locked,
+                    )
+                    .await
                 }
                 Err(error) => Err(error),
             };
             match outcome {
                 Ok(_) => Ok(see_other(&format!("/m/{token}?rescheduled=1"))),
-                Err(error @ (AppError::Conflict(_) | AppError::Validation(_))) => {
-                    let status = actix_web::ResponseError::status_code(&error);
+                Err(
+                    error @ (AppError::Conflict(_)
+                    | AppError::ConflictOf { .. }
+                    | AppError::Validation(_)),
+                ) => {
                     let message = match &error {
                         AppError::Validation(_) => "Please pick a new time first.".to_owned(),
                         other => other.to_string(),
                     };
-                    Ok(manage_page_response(
-                        &state,
-                        token,
-                        managed,
-                        None,
-                        &csrf,
-                        None,
-                        Some((status, message)),
-                    )
-                    .await?)
+                    Ok(refused_change(&state, token, managed, &csrf, &error, message).await?)
                 }
                 Err(other) => Err(PageError(other).into()),
             }
@@ -684,12 +699,13 @@ pub async fn reschedule_meeting(
     tag = "public booking",
     params(("token" = String, Path, description = "The manage token from manage_url")),
     request_body = CancelRequest,
-    responses((status = 200, body = ManagedMeetingView), (status = 404, body = crate::error::Problem), (status = 409, body = crate::error::Problem)),
+    responses((status = 200, body = ManagedMeetingView), (status = 404, body = crate::error::Problem), (status = 409, description = "The meeting cannot change now; `/problems/meeting-started` once it has started", body = crate::error::Problem)),
 )]
 #[post("/m/{token}/cancel")]
 pub async fn cancel_meeting(
     state: web::Data<AppState>,
     token: web::Path<String>,
+    csrf: CsrfToken,
     body: JsonOrForm<CancelRequest, CancelForm>,
 ) -> Result<HttpResponse, actix_web::Error> {
     let token = token.into_inner();
@@ -697,7 +713,14 @@ pub async fn cancel_meeting(
         JsonOrForm::Json(body) => {
             let managed = manage::find(&state, token).await?;
             let reason = parse_reason(body.reason.as_deref())?;
-            let cancelled = manage::cancel(&state, managed, reason, Actor::Prospect).await?;
+            let cancelled = manage::cancel(
+                &state,
+                managed,
+                reason,
+                Actor::Prospect,
+                PastMeetings::Locked,
+            )
+            .await?;
             Ok(HttpResponse::Ok().json(ManagedMeetingView::from(&cancelled)))
         }
         JsonOrForm::Form(form) => {
@@ -705,10 +728,44 @@ pub async fn cancel_meeting(
                 .await
                 .map_err(PageError)?;
             let reason = parse_reason(Some(&form.reason)).map_err(PageError)?;
-            manage::cancel(&state, managed, reason, Actor::Prospect)
-                .await
-                .map_err(PageError)?;
-            Ok(see_other(&format!("/m/{token}?cancelled=1")))
+            let outcome = manage::cancel(
+                &state,
+                managed.clone(),
+                reason,
+                Actor::Prospect,
+                PastMeetings::Locked,
+            )
+            .await;
+            match outcome {
+                Ok(_) => Ok(see_other(&format!("/m/{token}?cancelled=1"))),
+                Err(error @ (AppError::Conflict(_) | AppError::ConflictOf { .. })) => {
+                    let message = error.to_string();
+                    Ok(refused_change(&state, token, managed, &csrf, &error, message).await?)
+                }
+                Err(other) => Err(PageError(other).into()),
+            }
         }
     }
+}
+
+/// A refused reschedule or cancel from the manage page's forms: the page again, with why.
+async fn refused_change(
+    state: &AppState,
+    token: String,
+    managed: Managed,
+    csrf: &CsrfToken,
+    error: &AppError,
+    message: String,
+) -> Result<HttpResponse, PageError> {
+    let status = actix_web::ResponseError::status_code(error);
+    manage_page_response(
+        state,
+        token,
+        managed,
+        None,
+        csrf,
+        None,
+        Some((status, message)),
+    )
+    .await
 }

@@ -9,7 +9,9 @@ use serde::{Deserialize, Serialize};
 use crate::audit::Actor;
 use crate::auth::link_keys::{LinkKey, LinkPurpose};
 use crate::auth::tokens::sha256_hex;
+use crate::booking::limits as booking_limits;
 use crate::booking::links::{self, BookingLink};
+use crate::booking::rules::{LiveBookingLimits, ProspectKey};
 use crate::booking::slots_cache::{CachedSlots, SlotsKey};
 use crate::calendars::readings::{self as calendar_readings, ReadPolicy};
 use crate::calendars::service::{refresh_readings, refresh_readings_where};
@@ -486,6 +488,8 @@ pub struct Placement<'a> {
     /// `held` while its request awaits approval, `scheduled` otherwise.
     pub status: &'static str,
     pub booking_link_id: Option<&'a str>,
+    /// Who a booking through a link is for, as the live-booking limits count it.
+    pub prospect_key: Option<&'a ProspectKey>,
     pub uid_domain: &'a str,
     pub link_key: &'a LinkKey,
     /// Whether the meeting occupies its hosts' time; false only for meetings logged after
@@ -531,6 +535,7 @@ pub fn place_meeting(
             meetings::location.eq(placement.meeting_type.location.clone()),
             meetings::manage_token_hash.eq(sha256_hex(&manage_token)),
             meetings::booking_link_id.eq(placement.booking_link_id),
+            meetings::prospect_key.eq(placement.prospect_key.map(ProspectKey::as_str)),
             meetings::created_at.eq(now),
             meetings::updated_at.eq(now),
         ))
@@ -662,6 +667,7 @@ struct BookingContext {
     uid_domain: String,
     now: DateTime<Utc>,
     policy: ReadPolicy,
+    limits: LiveBookingLimits,
 }
 
 impl BookingContext {
@@ -672,6 +678,7 @@ impl BookingContext {
             uid_domain: uid_domain(state),
             now,
             policy: state.read_policy(),
+            limits: state.settings.booking.live_booking_limits(),
         }
     }
 }
@@ -730,11 +737,14 @@ fn book_on(
         uid_domain,
         now,
         policy,
+        limits,
     } = context;
     let now = *now;
     let OpenLink { link, meeting_type } = open;
     let ParsedBooking { input, intake } = parsed;
     let outcome = write_transaction(conn, |conn| {
+        let prospect = booking_limits::prospect_of(conn, &link, &intake)?;
+        booking_limits::admit_booking(conn, &prospect, &link.id, *limits, now)?;
         let Some(free_hosts) = free_hosts_at(conn, &meeting_type, input.start, now, policy)? else {
             return Err(slot_taken());
         };
@@ -805,6 +815,7 @@ fn book_on(
                 zone: input.zone,
                 status: meeting_status,
                 booking_link_id: Some(&link.id),
+                prospect_key: Some(&prospect),
                 uid_domain,
                 link_key: &composer.link_key,
                 claim_time: true,

@@ -170,6 +170,7 @@ diesel::table! {
         meeting_type_id -> Nullable<Text>,
         lead_campaign -> Nullable<Text>,
         lead_source -> Nullable<Text>,
+        prospect_key -> Nullable<Text>,
     }
 }
 

@@ -6,7 +6,7 @@ use std::time::Instant;
 use actix_web::body::MessageBody;
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::http::header::{HeaderName, HeaderValue, CACHE_CONTROL};
 use actix_web::middleware::{DefaultHeaders, Next};
 use actix_web::{web, Error, HttpMessage};
 use tracing::Span;
@@ -152,6 +152,45 @@ pub async fn csrf_cookie(
     Ok(response)
 }
 
+/// Where answers carry a secret token or private data: the manage, survey, outcome and
+/// approval-decision links from emails, booking (its answers carry the manage link), OAuth
+/// callbacks, the admin UI and the API.
+const PRIVATE_PREFIXES: [&str; 8] = [
+    "/m/",
+    "/survey/",
+    "/outcome/",
+    "/decide/",
+    "/book/",
+    "/oauth/",
+    "/admin/",
+    "/api/v1/",
+];
+
+/// Whether answers to requests for `path` must not be kept by browsers or proxies.
+fn is_private(path: &str) -> bool {
+    path == "/admin"
+        || PRIVATE_PREFIXES
+            .iter()
+            .any(|prefix| path.starts_with(prefix))
+}
+
+/// Marks every answer under the private paths `Cache-Control: no-store`, whatever the handler
+/// set, so that no cache (a shared computer's browser, a proxy) keeps a token or a person's
+/// data. Static assets, health and metrics keep their own caching.
+pub async fn no_store_private(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    let private = is_private(req.path());
+    let mut response = next.call(req).await?;
+    if private {
+        response
+            .headers_mut()
+            .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    Ok(response)
+}
+
 /// Limits each client IP on the public pages (booking, manage and survey links), which anyone on
 /// the internet can reach.
 pub async fn public_rate_limit(
@@ -174,4 +213,43 @@ pub async fn public_rate_limit(
         }
     }
     Ok(next.call(req).await?.map_into_left_body())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_private;
+
+    #[test]
+    fn token_and_private_paths_are_private() {
+        for path in [
+            "/m/abc",
+            "/m/abc/invite.ics",
+            "/survey/abc",
+            "/outcome/abc",
+            "/decide/abc",
+            "/book/slug",
+            "/book/slug/slots",
+            "/oauth/google/callback",
+            "/admin",
+            "/admin/login",
+            "/api/v1/meetings",
+        ] {
+            assert!(is_private(path), "{path}");
+        }
+    }
+
+    #[test]
+    fn public_resources_keep_their_caching() {
+        for path in [
+            "/static/app.css",
+            "/healthz",
+            "/metrics",
+            "/api/openapi.json",
+            "/",
+            "/administrator",
+            "/mx",
+        ] {
+            assert!(!is_private(path), "{path}");
+        }
+    }
 }

@@ -183,6 +183,7 @@ pub async fn create(
                             "held"
                         },
                         booking_link_id: None,
+                        prospect_key: None,
                         uid_domain: &uid_domain,
                         link_key: &composer.link_key,
                         claim_time: !logged_after_the_fact,
@@ -452,6 +453,7 @@ pub async fn schedule(
                         zone: lead_zone(&lead)?,
                         status: "scheduled",
                         booking_link_id: None,
+                        prospect_key: None,
                         uid_domain: &uid_domain,
                         link_key: &composer.link_key,
                         claim_time: true,

@@ -8,7 +8,7 @@ use convene::audit::Actor;
 use convene::auth::api_keys;
 use convene::auth::passwords::hash_password;
 use convene::auth::roles::Role;
-use convene::clock::{Clock, SystemClock};
+use convene::clock::{Clock, FixedClock, SystemClock};
 use convene::config::Settings;
 use convene::db::Database;
 use convene::startup::Application;
@@ -112,6 +112,15 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> TestApp {
+    spawn_app_on(Arc::new(SystemClock), customize).await
+}
+
+/// An app whose clock stands still at `clock`'s time until the test moves it.
+pub async fn spawn_app_with_clock(clock: Arc<FixedClock>) -> TestApp {
+    spawn_app_on(clock, |_| {}).await
+}
+
+async fn spawn_app_on(clock: Arc<dyn Clock>, customize: impl FnOnce(&mut Settings)) -> TestApp {
     let (database_url, guard) = fresh_database();
     let mut settings = Settings::load(Path::new("config"), Some(&database_url)).expect("settings");
     settings.server.bind = "127.0.0.1:0".into();
@@ -123,7 +132,6 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> TestApp {
     settings.email.file_dir = mail_dir.path().to_path_buf();
     settings.worker.poll_ms = 100;
     customize(&mut settings);
-    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let db = Database::connect(&settings.database).expect("database");
     let app = Application::build(settings, clock)
         .await

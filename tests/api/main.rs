@@ -2,6 +2,7 @@ mod admin_pages;
 mod admin_ui;
 mod approvals;
 mod booking;
+mod booking_limits;
 mod calendars;
 mod emails;
 #[path = "../support/fake_providers.rs"]
@@ -17,7 +18,9 @@ mod manage;
 mod meeting_requests;
 mod meeting_types;
 mod meetings;
+mod no_store;
 mod outcomes;
+mod past_meetings;
 mod reports;
 mod slots_cache;
 #[path = "../support/smtp.rs"]
