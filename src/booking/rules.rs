@@ -97,18 +97,21 @@ impl std::fmt::Display for LimitReached {
             }
         };
         match self.limit {
+            LiveBookingLimit::PerEmailPerLink if self.max == 1 => f.write_str(
+                "You already have an upcoming meeting booked through this link. To reschedule \
+                 it, use the link in your confirmation email.",
+            ),
             LiveBookingLimit::PerEmailPerLink => write!(
                 f,
-                "this email address already has {} booked through this link (the most one \
-                 person may hold here); to change the time, use the link in your confirmation \
-                 email to reschedule",
+                "You already have {} booked through this link, the most one person can hold \
+                 here. To reschedule one, use the link in its confirmation email.",
                 meetings(self.max)
             ),
             LiveBookingLimit::PerEmail => write!(
                 f,
-                "this email address already has {} booked with us (the most one person may \
-                 hold); cancel or reschedule one from its confirmation email, or book again \
-                 once one has taken place",
+                "You already have {} booked with us, the most one person can hold. Cancel or \
+                 reschedule one from its confirmation email, or book again once one has taken \
+                 place.",
                 meetings(self.max)
             ),
         }

@@ -222,7 +222,7 @@ async fn the_booking_page_says_which_limit_was_reached() {
     assert_eq!(refused.status(), 409);
     let html = refused.text().await.unwrap();
     assert!(
-        html.contains("already has an upcoming meeting booked through this link")
+        html.contains("already have an upcoming meeting booked through this link")
             && html.contains("Form Person"),
         "the page says why and keeps the form: {html}"
     );

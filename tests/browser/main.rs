@@ -14,4 +14,5 @@ mod approvals;
 mod booking_flow;
 mod calendars;
 mod leads_and_types;
+mod prospect_limits;
 mod reports_page;
