@@ -121,6 +121,7 @@ fn http_server(
             .app_data(web::QueryConfig::default().error_handler(query_error))
             .app_data(web::PathConfig::default().error_handler(path_error))
             .app_data(web::PayloadConfig::new(max_body))
+            .wrap(from_fn(fallback::explain_unrouted))
             .wrap(from_fn(public_rate_limit))
             .wrap(from_fn(csrf_cookie))
             .wrap(from_fn(request_id_header))
@@ -155,7 +156,8 @@ fn http_server(
                     .configure(crate::booking::meetings_page::configure_admin)
                     .configure(crate::outcomes::routes::configure_admin)
                     .configure(crate::reports::routes::configure_admin)
-                    .configure(crate::calendars::routes::configure_admin),
+                    .configure(crate::calendars::routes::configure_admin)
+                    .service(fallback::unrouted()),
             )
             .route(
                 "/",
@@ -165,7 +167,7 @@ fn http_server(
                         .finish()
                 }),
             )
-            .default_service(web::to(fallback::not_found))
+            .service(fallback::unrouted())
     })
     .shutdown_timeout(settings.server.shutdown_timeout_secs);
     if settings.server.workers > 0 {

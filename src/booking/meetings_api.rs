@@ -9,7 +9,7 @@ use crate::auth::Principal;
 use crate::booking::manage::{self, Managed, MeetingQuery};
 use crate::booking::routes::{CancelRequest, RescheduleRequest};
 use crate::error::{AppError, FieldErrors};
-use crate::http::extractors::ApiCaller;
+use crate::http::extractors::{ApiCaller, ApiJson, ApiQuery};
 use crate::http::{Page, PageQuery};
 use crate::state::AppState;
 
@@ -166,9 +166,10 @@ fn visible_to(caller: &Principal, managed: &Managed) -> bool {
 pub async fn list_meetings(
     state: web::Data<AppState>,
     caller: ApiCaller,
-    filter: web::Query<MeetingFilter>,
-    page: web::Query<PageQuery>,
+    filter: ApiQuery<MeetingFilter>,
+    page: ApiQuery<PageQuery>,
 ) -> Result<HttpResponse, AppError> {
+    let (filter, page) = (filter.take()?, page.take()?);
     let mut errors = FieldErrors::new();
     let from = instant("from", filter.from.as_deref(), &mut errors);
     let to = instant("to", filter.to.as_deref(), &mut errors);
@@ -247,9 +248,10 @@ pub async fn reschedule(
     state: web::Data<AppState>,
     caller: ApiCaller,
     id: web::Path<String>,
-    body: web::Json<RescheduleRequest>,
+    body: ApiJson<RescheduleRequest>,
 ) -> Result<HttpResponse, AppError> {
     caller.0.require(Permission::DecideMeetingRequests)?;
+    let body = body.take()?;
     let managed = load_visible(&state, &caller.0, id.into_inner()).await?;
     let start = DateTime::parse_from_rfc3339(body.start.trim())
         .map(|at| at.with_timezone(&Utc))
@@ -270,11 +272,11 @@ pub async fn cancel(
     state: web::Data<AppState>,
     caller: ApiCaller,
     id: web::Path<String>,
-    body: Option<web::Json<CancelRequest>>,
+    body: ApiJson<CancelRequest>,
 ) -> Result<HttpResponse, AppError> {
     caller.0.require(Permission::DecideMeetingRequests)?;
+    let reason = body.take_optional()?.and_then(|b| b.reason);
     let managed = load_visible(&state, &caller.0, id.into_inner()).await?;
-    let reason = body.and_then(|b| b.into_inner().reason);
     let reason = crate::values::optional_text(reason.as_deref(), 2000)
         .map_err(|m| AppError::validation("reason", m))?;
     let cancelled = manage::cancel(&state, managed, reason, caller.0.actor).await?;

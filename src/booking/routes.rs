@@ -17,7 +17,7 @@ use crate::booking::service::{
 };
 use crate::db::write_transaction;
 use crate::error::{AppError, FieldErrors, PageError};
-use crate::http::extractors::{ApiCaller, CsrfProtected, CsrfToken, JsonOrForm};
+use crate::http::extractors::{ApiCaller, ApiJson, ApiQuery, CsrfProtected, CsrfToken, JsonOrForm};
 use crate::http::pages::{render, see_other};
 use crate::http::Page;
 use crate::scheduling::availability::window_for_dates;
@@ -41,9 +41,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 pub async fn create_booking_link(
     state: web::Data<AppState>,
     caller: ApiCaller,
-    body: web::Json<CreateBookingLink>,
+    body: ApiJson<CreateBookingLink>,
 ) -> Result<HttpResponse, AppError> {
     caller.0.require(Permission::ManageBookingLinks)?;
+    let body = body.take()?;
     let now = state.clock.now();
     let mut errors = FieldErrors::new();
     let expires_at = match body.expires_at.as_deref() {
@@ -76,7 +77,6 @@ pub async fn create_booking_link(
         errors.add("lead_id", "is not a known lead");
     }
     errors.into_result()?;
-    let body = body.into_inner();
     let actor = caller.0.actor;
     let link = state
         .db
@@ -123,10 +123,10 @@ pub struct LinkFilter {
 pub async fn list_booking_links(
     state: web::Data<AppState>,
     caller: ApiCaller,
-    filter: web::Query<LinkFilter>,
+    filter: ApiQuery<LinkFilter>,
 ) -> Result<HttpResponse, AppError> {
     caller.0.require(Permission::ManageBookingLinks)?;
-    let type_id = filter.into_inner().meeting_type_id;
+    let type_id = filter.take()?.meeting_type_id;
     let found = state
         .db
         .run(move |conn| links::list(conn, type_id.as_deref()))
@@ -153,9 +153,10 @@ pub async fn update_booking_link(
     state: web::Data<AppState>,
     caller: ApiCaller,
     id: web::Path<String>,
-    body: web::Json<UpdateBookingLink>,
+    body: ApiJson<UpdateBookingLink>,
 ) -> Result<HttpResponse, AppError> {
     caller.0.require(Permission::ManageBookingLinks)?;
+    let body = body.take()?;
     let id = id.into_inner();
     if !is_id(&id) {
         return Err(AppError::NotFound("no booking link with that id".into()));

@@ -8,7 +8,9 @@ use serde::{Deserialize, Serialize};
 use crate::auth::roles::Permission;
 use crate::error::{AppError, FieldErrors, PageError};
 use crate::http::body_reader::{self, Upload};
-use crate::http::extractors::{AdminSession, ApiCaller, CsrfForm, CsrfProtected, CsrfToken};
+use crate::http::extractors::{
+    AdminSession, ApiCaller, ApiJson, ApiQuery, CsrfForm, CsrfProtected, CsrfToken,
+};
 use crate::http::pages::{render, see_other, Chrome};
 use crate::http::MAX_PAGE_SIZE;
 use crate::http::{Page, PageQuery};
@@ -45,10 +47,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 pub async fn create_lead(
     state: web::Data<AppState>,
     caller: ApiCaller,
-    body: web::Json<LeadInput>,
+    body: ApiJson<LeadInput>,
 ) -> Result<HttpResponse, AppError> {
     caller.0.require(Permission::ManageLeads)?;
-    let intake = body.parse().map_err(AppError::Validation)?;
+    let intake = body.take()?.parse().map_err(AppError::Validation)?;
     let (lead, outcome) = service::intake(&state, intake, caller.0.actor).await?;
     let mut response = match outcome {
         Intake::Created => HttpResponse::Created(),
@@ -144,10 +146,11 @@ impl From<ImportError> for AppError {
 pub async fn list_leads(
     state: web::Data<AppState>,
     caller: ApiCaller,
-    filter: web::Query<LeadFilter>,
-    page: web::Query<PageQuery>,
+    filter: ApiQuery<LeadFilter>,
+    page: ApiQuery<PageQuery>,
 ) -> Result<HttpResponse, AppError> {
     caller.0.require(Permission::ViewLeads)?;
+    let (filter, page) = (filter.take()?, page.take()?);
     let query = filter.parse().map_err(AppError::Validation)?;
     let limit = page.limit()?;
     let cursor = page.cursor.clone();

@@ -7,7 +7,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::auth::roles::Permission;
 use crate::error::{AppError, FieldErrors, PageError};
-use crate::http::extractors::{AdminSession, ApiCaller, CsrfForm, CsrfProtected, CsrfToken};
+use crate::http::extractors::{
+    AdminSession, ApiCaller, ApiQuery, CsrfForm, CsrfProtected, CsrfToken,
+};
 use crate::http::pages::{render, see_other, Chrome};
 use crate::http::{Page, PageQuery};
 use crate::notifications::outbox::{self, EmailFilter, EmailKind, EmailRecord, EmailStatus};
@@ -150,10 +152,11 @@ async fn page_of(
 pub async fn list_emails(
     state: web::Data<AppState>,
     caller: ApiCaller,
-    query: web::Query<EmailQuery>,
-    page: web::Query<PageQuery>,
+    query: ApiQuery<EmailQuery>,
+    page: ApiQuery<PageQuery>,
 ) -> Result<HttpResponse, AppError> {
     caller.0.require(Permission::ViewEmails)?;
+    let (query, page) = (query.take()?, page.take()?);
     let filter = query.parse().map_err(AppError::Validation)?;
     let limit = page.limit()?;
     let found = page_of(&state, filter, page.cursor.clone(), limit).await?;

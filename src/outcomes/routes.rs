@@ -10,7 +10,7 @@ use crate::auth::roles::Permission;
 use crate::booking::manage::Managed;
 use crate::error::{AppError, PageError};
 use crate::http::extractors::{
-    AdminSession, ApiCaller, CsrfForm, CsrfProtected, CsrfToken, JsonOrForm,
+    AdminSession, ApiCaller, ApiJson, CsrfForm, CsrfProtected, CsrfToken, JsonOrForm,
 };
 use crate::http::pages::{render, see_other, Chrome};
 use crate::outcomes::model::{OpportunityInput, OpportunityStage, OutcomeInput, OutcomeView};
@@ -51,10 +51,10 @@ pub async fn record_outcome(
     state: web::Data<AppState>,
     caller: ApiCaller,
     id: web::Path<String>,
-    body: web::Json<OutcomeInput>,
+    body: ApiJson<OutcomeInput>,
 ) -> Result<HttpResponse, AppError> {
     caller.0.require(Permission::RecordOutcomes)?;
-    let outcome = body.parse().map_err(AppError::Validation)?;
+    let outcome = body.take()?.parse().map_err(AppError::Validation)?;
     let managed = service::meeting(&state, id.into_inner()).await?;
     let recorded = service::record(&state, managed, outcome, &caller.0).await?;
     Ok(HttpResponse::Ok().json(recorded))

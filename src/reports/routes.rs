@@ -7,7 +7,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use crate::auth::roles::Permission;
 use crate::error::{AppError, PageError};
-use crate::http::extractors::{AdminSession, ApiCaller, CsrfToken};
+use crate::http::extractors::{AdminSession, ApiCaller, ApiQuery, CsrfToken};
 use crate::http::pages::{render, Chrome};
 use crate::reports::charts::{bar_chart, line_chart, Bar, Point};
 use crate::reports::model::{
@@ -103,9 +103,10 @@ pub async fn funnel_report(
     req: HttpRequest,
     state: web::Data<AppState>,
     caller: ApiCaller,
-    query: web::Query<ReportQuery>,
+    query: ApiQuery<ReportQuery>,
 ) -> Result<HttpResponse, AppError> {
     caller.0.require(Permission::ViewReports)?;
+    let query = query.take()?;
     let now = state.clock.now();
     let filter = query.filter(now).map_err(AppError::Validation)?;
     let csv = query
@@ -134,9 +135,10 @@ pub async fn pipeline_report(
     req: HttpRequest,
     state: web::Data<AppState>,
     caller: ApiCaller,
-    query: web::Query<ReportQuery>,
+    query: ApiQuery<ReportQuery>,
 ) -> Result<HttpResponse, AppError> {
     caller.0.require(Permission::ViewReports)?;
+    let query = query.take()?;
     let filter = query
         .filter(state.clock.now())
         .map_err(AppError::Validation)?;
