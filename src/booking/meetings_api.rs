@@ -129,12 +129,16 @@ pub struct MeetingDetail {
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct MeetingFilter {
-    /// Meetings ending after this instant (RFC 3339).
+    /// Meetings ending after this instant.
+    #[param(value_type = Option<crate::http::schemas::Instant>)]
     pub from: Option<String>,
-    /// Meetings starting before this instant (RFC 3339).
+    /// Meetings starting before this instant.
+    #[param(value_type = Option<crate::http::schemas::Instant>)]
     pub to: Option<String>,
-    /// held, scheduled, cancelled, completed or no_show; all but held when absent.
+    /// All but held when absent.
+    #[param(value_type = Option<crate::http::schemas::MeetingStatusName>)]
     pub status: Option<String>,
     pub host_id: Option<String>,
 }

@@ -108,6 +108,7 @@ pub async fn create_booking_link(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct LinkFilter {
     /// Only links of this meeting type.
     pub meeting_type_id: Option<String>,
@@ -337,8 +338,22 @@ async fn booking_page_response(
     Ok(response)
 }
 
+/// The booking page people open from a link (HTML; not an API for integrations).
+#[utoipa::path(
+    tag = "public booking",
+    params(
+        ("slug" = String, Path, description = "Booking link slug"),
+        ("tz" = Option<String>, Query, description = "IANA zone to show times in; UTC when absent or unknown"),
+        ("from" = Option<String>, Query, description = "A day (YYYY-MM-DD) of the week to show; this week when absent or not a day"),
+    ),
+    responses(
+        (status = 200, description = "The page", content_type = "text/html", body = String),
+        (status = 404, description = "Unknown link", content_type = "text/html", body = String),
+        (status = 410, description = "The link expired or is used up", content_type = "text/html", body = String),
+    )
+)]
 #[get("/book/{slug}")]
-async fn booking_page(
+pub async fn booking_page(
     state: web::Data<AppState>,
     slug: web::Path<String>,
     query: web::Query<BookingPageQuery>,
@@ -577,7 +592,8 @@ impl From<&Managed> for ManagedMeetingView {
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct RescheduleRequest {
-    /// The new start, RFC 3339 with an offset.
+    /// The new start.
+    #[schema(value_type = crate::http::schemas::Instant)]
     pub start: String,
 }
 
@@ -597,6 +613,7 @@ impl CsrfProtected for RescheduleForm {
 
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct CancelRequest {
+    #[schema(value_type = Option<crate::http::schemas::Note>)]
     pub reason: Option<String>,
 }
 

@@ -36,8 +36,9 @@ pub fn configure_admin(cfg: &mut web::ServiceConfig) {
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct CreateConnectionRequest {
+    #[schema(value_type = crate::http::schemas::Id)]
     pub user_id: String,
-    /// `google` or `microsoft`.
+    #[schema(value_type = crate::http::schemas::ProviderName)]
     pub provider: String,
 }
 

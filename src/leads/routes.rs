@@ -65,7 +65,9 @@ pub async fn create_lead(
         description = "Header row of lead fields (email, name, external_id, company, title, phone, source, campaign, timezone, bant_budget, bant_authority, bant_need, bant_timing); other columns become attributes"),
     responses(
         (status = 200, description = "Counts, and every rejected row with its line and reasons", body = ImportSummary),
+        (status = 400, description = "The file is not readable CSV, or the upload broke off", body = crate::error::Problem),
         (status = 413, body = crate::error::Problem), (status = 415, body = crate::error::Problem),
+        (status = 422, description = "The header row lacks a required column", body = crate::error::Problem),
     ),
     security(("api_key" = []))
 )]
@@ -193,7 +195,7 @@ pub async fn load_lead(state: &AppState, id: String) -> Result<Lead, AppError> {
     responses((status = 200, body = LeadDetail), (status = 404, body = crate::error::Problem)),
     security(("api_key" = []))
 )]
-#[get("/api/v1/leads/{id}")]
+#[get("/api/v1/leads/{id:[0-9a-fA-F-]+}")]
 pub async fn get_lead(
     state: web::Data<AppState>,
     caller: ApiCaller,

@@ -71,13 +71,15 @@ impl From<&EmailRecord> for EmailView {
 
 /// The bodies, which carry the recipient's private links, are for the admin page only.
 #[derive(Debug, Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct EmailQuery {
+    #[param(value_type = Option<crate::http::schemas::IdFilter>)]
     pub meeting_id: Option<String>,
+    #[param(value_type = Option<crate::http::schemas::IdFilter>)]
     pub meeting_request_id: Option<String>,
-    /// invite, update, cancel, reminder, confirmation, approval_request, rejection,
-    /// outcome_request or survey.
+    #[param(value_type = Option<crate::http::schemas::EmailKindName>)]
     pub kind: Option<String>,
-    /// pending, sent, failed or dropped.
+    #[param(value_type = Option<crate::http::schemas::EmailStatusName>)]
     pub status: Option<String>,
 }
 

@@ -83,22 +83,23 @@ impl OpportunityStage {
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct OpportunityInput {
-    /// A decimal string with at most the currency's decimals, e.g. "25000.00".
-    #[schema(example = "25000.00")]
+    /// A non-negative decimal string with at most the currency's decimals, e.g. "25000.00".
+    #[schema(pattern = r"^\s*[0-9]+(\.[0-9]+)?\s*$", example = "25000.00")]
     pub amount: String,
-    #[schema(example = "EUR")]
+    /// ISO 4217 code.
+    #[schema(pattern = r"^\s*[A-Z]{3}\s*$", example = "EUR")]
     pub currency: String,
-    /// qualification, proposal, negotiation, closed_won or closed_lost.
-    #[schema(example = "proposal")]
+    #[schema(value_type = crate::http::schemas::OpportunityStageName)]
     pub stage: String,
 }
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct OutcomeInput {
-    /// held or no_show.
-    #[schema(example = "held")]
+    #[schema(value_type = crate::http::schemas::OutcomeStatusName)]
     pub status: String,
+    #[schema(value_type = Option<crate::http::schemas::LongNote>)]
     pub notes: Option<String>,
+    #[schema(value_type = Option<crate::http::schemas::MediumText>)]
     pub next_step: Option<String>,
     /// Sent to create the meeting's opportunity or move it on; when absent an existing
     /// opportunity stays as it is.

@@ -160,8 +160,19 @@ fn survey_message(error: AppError) -> Result<HttpResponse, PageError> {
     Ok(response)
 }
 
+/// The survey page a prospect opens from the email (HTML; not an API for integrations).
+#[utoipa::path(
+    tag = "public booking",
+    params(("token" = String, Path, description = "The survey link's token")),
+    responses(
+        (status = 200, description = "The form", content_type = "text/html", body = String),
+        (status = 404, description = "Unknown or forged token", content_type = "text/html", body = String),
+        (status = 409, description = "Already answered", content_type = "text/html", body = String),
+        (status = 410, description = "Expired", content_type = "text/html", body = String),
+    )
+)]
 #[get("/survey/{token}")]
-async fn survey_page(
+pub async fn survey_page(
     state: web::Data<AppState>,
     token: web::Path<String>,
     csrf: CsrfToken,

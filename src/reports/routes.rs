@@ -92,7 +92,10 @@ async fn pipeline_for(
     tag = "reports",
     params(ReportQuery),
     responses(
-        (status = 200, description = "The funnel as JSON, or as `metric,value` CSV", body = FunnelReport),
+        (status = 200, description = "The funnel as JSON, or as `metric,value` CSV", content(
+            (FunnelReport = "application/json"),
+            (String = "text/csv"),
+        )),
         (status = 403, body = crate::error::Problem),
         (status = 422, body = crate::error::Problem),
     ),
@@ -109,6 +112,8 @@ pub async fn funnel_report(
     let query = query.take()?;
     let now = state.clock.now();
     let filter = query.filter(now).map_err(AppError::Validation)?;
+    // Both reports take the same parameters and check them alike; the funnel has no groups.
+    query.group_by().map_err(AppError::Validation)?;
     let csv = query
         .wants_csv(accept(&req))
         .map_err(AppError::Validation)?;
@@ -124,7 +129,10 @@ pub async fn funnel_report(
     tag = "reports",
     params(ReportQuery),
     responses(
-        (status = 200, description = "Pipeline per group as JSON, or as CSV with the row fields as columns", body = PipelineReport),
+        (status = 200, description = "Pipeline per group as JSON, or as CSV with the row fields as columns", content(
+            (PipelineReport = "application/json"),
+            (String = "text/csv"),
+        )),
         (status = 403, body = crate::error::Problem),
         (status = 422, body = crate::error::Problem),
     ),

@@ -229,7 +229,8 @@ pub async fn request_slots(
 
 #[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
 pub struct ScheduleRequest {
-    /// RFC 3339 with an offset; one of the request's slots.
+    /// One of the request's slots.
+    #[schema(value_type = crate::http::schemas::Instant)]
     pub start: String,
 }
 

@@ -187,7 +187,11 @@ async fn a_method_a_route_does_not_take_is_405_with_allow() {
     let app = spawn_app().await;
     let cases = [
         (reqwest::Method::DELETE, "/api/v1/users", "GET, POST"),
-        (reqwest::Method::PUT, "/api/v1/leads/some-id", "GET"),
+        (
+            reqwest::Method::PUT,
+            "/api/v1/leads/0190c0de-0000-7000-8000-000000000000",
+            "GET",
+        ),
         (
             reqwest::Method::GET,
             "/api/v1/meetings/some-id/cancel",
