@@ -163,7 +163,7 @@ fn visible_to(caller: &Principal, managed: &Managed) -> bool {
 #[utoipa::path(
     tag = "meetings",
     params(MeetingFilter, PageQuery),
-    responses((status = 200, description = "By start: {items: [meeting], next_cursor}"), (status = 422, body = crate::error::Problem)),
+    responses((status = 200, description = "By start", body = crate::http::Page<MeetingView>), (status = 422, body = crate::error::Problem)),
     security(("api_key" = []))
 )]
 #[get("/api/v1/meetings")]

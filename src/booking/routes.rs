@@ -117,7 +117,7 @@ pub struct LinkFilter {
 #[utoipa::path(
     tag = "booking links",
     params(LinkFilter),
-    responses((status = 200, description = "Newest first: {items, next_cursor}")),
+    responses((status = 200, description = "Newest first", body = crate::http::Page<BookingLinkView>)),
     security(("api_key" = []))
 )]
 #[get("/api/v1/booking-links")]

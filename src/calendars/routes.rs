@@ -104,7 +104,7 @@ pub async fn create_connection(
 #[utoipa::path(
     tag = "calendars",
     params(("id" = String, Path, description = "User id")),
-    responses((status = 200, description = "{items: [connection], next_cursor: null}; never tokens"), (status = 404, body = crate::error::Problem)),
+    responses((status = 200, description = "Every connection; never tokens", body = crate::http::Page<ConnectionView>), (status = 404, body = crate::error::Problem)),
     security(("api_key" = []))
 )]
 #[get("/api/v1/users/{id}/calendar-connections")]

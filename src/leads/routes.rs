@@ -141,7 +141,7 @@ impl From<ImportError> for AppError {
 #[utoipa::path(
     tag = "leads",
     params(LeadFilter, PageQuery),
-    responses((status = 200, description = "Newest first: {items: [lead], next_cursor}")),
+    responses((status = 200, description = "Newest first", body = crate::http::Page<LeadView>)),
     security(("api_key" = []))
 )]
 #[get("/api/v1/leads")]

@@ -147,7 +147,7 @@ async fn page_of(
 #[utoipa::path(
     tag = "emails",
     params(EmailQuery, PageQuery),
-    responses((status = 200, description = "Newest first: {items: [email], next_cursor}"), (status = 422, body = crate::error::Problem)),
+    responses((status = 200, description = "Newest first", body = crate::http::Page<EmailView>), (status = 422, body = crate::error::Problem)),
     security(("api_key" = []))
 )]
 #[get("/api/v1/emails")]

@@ -47,7 +47,7 @@ pub async fn create_meeting_type(
 
 #[utoipa::path(
     tag = "meeting types",
-    responses((status = 200, description = "Every meeting type, by name: {items, next_cursor}")),
+    responses((status = 200, description = "Every meeting type, by name", body = crate::http::Page<MeetingTypeView>)),
     security(("api_key" = []))
 )]
 #[get("/api/v1/meeting-types")]

@@ -54,7 +54,7 @@ pub async fn create_user(
 #[utoipa::path(
     tag = "users",
     params(PageQuery),
-    responses((status = 200, description = "A page of users ordered by email: {items, next_cursor}")),
+    responses((status = 200, description = "A page of users ordered by email", body = crate::http::Page<UserView>)),
     security(("api_key" = []))
 )]
 #[get("/api/v1/users")]

@@ -67,7 +67,7 @@ pub async fn create_request(
 #[utoipa::path(
     tag = "meeting requests",
     params(RequestFilter, PageQuery),
-    responses((status = 200, description = "Oldest first: {items, next_cursor}")),
+    responses((status = 200, description = "Oldest first", body = crate::http::Page<MeetingRequestView>)),
     security(("api_key" = []))
 )]
 #[get("/api/v1/meeting-requests")]
