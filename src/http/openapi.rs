@@ -155,17 +155,19 @@ impl CommonProblems {
             .as_ref()
             .is_some_and(|body| body.content.contains_key("application/json"));
         if secured {
-            add(operation, "401", || {
-                problem("No API key, or one that is not valid")
-                    .header(
-                        "WWW-Authenticate",
-                        HeaderBuilder::new()
-                            .schema(ObjectBuilder::new().schema_type(Type::String))
-                            .description(Some("`Bearer`"))
-                            .build(),
-                    )
-                    .build()
-            });
+            let unauthorized = problem("No API key, or one that is not valid")
+                .header(
+                    "WWW-Authenticate",
+                    HeaderBuilder::new()
+                        .schema(ObjectBuilder::new().schema_type(Type::String))
+                        .description(Some("`Bearer`"))
+                        .build(),
+                )
+                .build();
+            operation
+                .responses
+                .responses
+                .insert("401".to_owned(), RefOr::T(unauthorized));
         }
         if json_body {
             add(operation, "400", || problem("The body is not JSON").build());
