@@ -312,30 +312,41 @@ impl ResponseError for PageError {
     }
 }
 
+impl From<actix_web::error::JsonPayloadError> for AppError {
+    fn from(error: actix_web::error::JsonPayloadError) -> Self {
+        use actix_web::error::JsonPayloadError as E;
+        match error {
+            E::OverflowKnownLength { limit, .. } | E::Overflow { limit } => {
+                AppError::PayloadTooLarge { limit }
+            }
+            E::ContentType => {
+                AppError::UnsupportedMediaType("send the body as application/json".into())
+            }
+            E::Deserialize(e) if e.is_data() => {
+                AppError::Validation(FieldErrors::single("body", e.to_string()))
+            }
+            E::Deserialize(e) => AppError::BadRequest(format!("the body is not valid JSON: {e}")),
+            other => AppError::BadRequest(format!("the body could not be read: {other}")),
+        }
+    }
+}
+
+impl From<actix_web::error::QueryPayloadError> for AppError {
+    fn from(error: actix_web::error::QueryPayloadError) -> Self {
+        AppError::Validation(FieldErrors::single("query", error.to_string()))
+    }
+}
+
 /// Turns the JSON extractor's failures into problem documents.
 pub fn json_error(error: actix_web::error::JsonPayloadError, _: &HttpRequest) -> actix_web::Error {
-    use actix_web::error::JsonPayloadError as E;
-    let app_error = match error {
-        E::OverflowKnownLength { limit, .. } | E::Overflow { limit } => {
-            AppError::PayloadTooLarge { limit }
-        }
-        E::ContentType => {
-            AppError::UnsupportedMediaType("send the body as application/json".into())
-        }
-        E::Deserialize(e) if e.is_data() => {
-            AppError::Validation(FieldErrors::single("body", e.to_string()))
-        }
-        E::Deserialize(e) => AppError::BadRequest(format!("the body is not valid JSON: {e}")),
-        other => AppError::BadRequest(format!("the body could not be read: {other}")),
-    };
-    app_error.into()
+    AppError::from(error).into()
 }
 
 pub fn query_error(
     error: actix_web::error::QueryPayloadError,
     _: &HttpRequest,
 ) -> actix_web::Error {
-    AppError::Validation(FieldErrors::single("query", error.to_string())).into()
+    AppError::from(error).into()
 }
 
 pub fn path_error(_: actix_web::error::PathError, req: &HttpRequest) -> actix_web::Error {

@@ -131,6 +131,7 @@ fn http_server(
             .app_data(web::PathConfig::default().error_handler(path_error))
             .app_data(web::PayloadConfig::new(max_body))
             .wrap(from_fn(refuse_nul_in_address))
+            .wrap(from_fn(fallback::explain_unrouted))
             .wrap(from_fn(public_rate_limit))
             .wrap(from_fn(csrf_cookie))
             .wrap(from_fn(request_id_header))
@@ -166,7 +167,8 @@ fn http_server(
                     .configure(crate::booking::meetings_page::configure_admin)
                     .configure(crate::outcomes::routes::configure_admin)
                     .configure(crate::reports::routes::configure_admin)
-                    .configure(crate::calendars::routes::configure_admin),
+                    .configure(crate::calendars::routes::configure_admin)
+                    .service(fallback::unrouted()),
             )
             .route(
                 "/",
@@ -176,7 +178,7 @@ fn http_server(
                         .finish()
                 }),
             )
-            .default_service(web::to(fallback::not_found))
+            .service(fallback::unrouted())
     })
     .shutdown_timeout(settings.server.shutdown_timeout_secs);
     if settings.server.workers > 0 {

@@ -112,7 +112,7 @@ pub fn optional_text(raw: Option<&str>, max_chars: usize) -> Result<Option<Strin
 }
 
 /// A text of several lines (notes, reasons, comments): line breaks and tabs are welcome, with
-/// every `\r\n`, lone `\r` and Unicode line or paragraph separator stored as `\n`; other
+/// every `\r\n`, lone `\r`, NEL and Unicode line or paragraph separator stored as `\n`; other
 /// control characters and bidirectional overrides are refused. `None` when absent or blank.
 pub fn optional_multiline_text(
     raw: Option<&str>,
@@ -121,7 +121,7 @@ pub fn optional_multiline_text(
     let Some(raw) = raw else { return Ok(None) };
     let text = raw
         .replace("\r\n", "\n")
-        .replace(['\r', '\u{2028}', '\u{2029}'], "\n");
+        .replace(['\r', '\u{0085}', '\u{2028}', '\u{2029}'], "\n");
     let text = text.trim();
     if text.is_empty() {
         return Ok(None);

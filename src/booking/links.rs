@@ -102,11 +102,17 @@ impl BookingLinkView {
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct CreateBookingLink {
+    /// An active meeting type.
+    #[schema(value_type = crate::http::schemas::Id)]
     pub meeting_type_id: String,
     /// Ties the link to one lead: bookings through it update that lead.
+    #[schema(value_type = Option<crate::http::schemas::Id>)]
     pub lead_id: Option<String>,
-    /// RFC 3339; the link stops working then.
+    /// In the future; the link stops working then.
+    #[schema(value_type = Option<crate::http::schemas::Instant>)]
     pub expires_at: Option<String>,
+    #[schema(minimum = 1, maximum = 100000)]
+    #[serde(default, deserialize_with = "crate::http::numbers::optional_whole")]
     pub max_uses: Option<i32>,
 }
 

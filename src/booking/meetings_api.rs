@@ -10,7 +10,7 @@ use crate::booking::manage::{self, Managed, MeetingQuery};
 use crate::booking::routes::{CancelRequest, RescheduleRequest};
 use crate::booking::rules::PastMeetings;
 use crate::error::{AppError, FieldErrors};
-use crate::http::extractors::ApiCaller;
+use crate::http::extractors::{ApiCaller, ApiJson, ApiQuery};
 use crate::http::{Page, PageQuery};
 use crate::state::AppState;
 
@@ -130,12 +130,16 @@ pub struct MeetingDetail {
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct MeetingFilter {
-    /// Meetings ending after this instant (RFC 3339).
+    /// Meetings ending after this instant.
+    #[param(value_type = Option<crate::http::schemas::Instant>)]
     pub from: Option<String>,
-    /// Meetings starting before this instant (RFC 3339).
+    /// Meetings starting before this instant.
+    #[param(value_type = Option<crate::http::schemas::Instant>)]
     pub to: Option<String>,
-    /// held, scheduled, cancelled, completed or no_show; all but held when absent.
+    /// All but held when absent.
+    #[param(value_type = Option<crate::http::schemas::MeetingStatusName>)]
     pub status: Option<String>,
     pub host_id: Option<String>,
 }
@@ -160,16 +164,17 @@ fn visible_to(caller: &Principal, managed: &Managed) -> bool {
 #[utoipa::path(
     tag = "meetings",
     params(MeetingFilter, PageQuery),
-    responses((status = 200, description = "By start: {items: [meeting], next_cursor}"), (status = 422, body = crate::error::Problem)),
+    responses((status = 200, description = "By start", body = crate::http::Page<MeetingView>), (status = 422, body = crate::error::Problem)),
     security(("api_key" = []))
 )]
 #[get("/api/v1/meetings")]
 pub async fn list_meetings(
     state: web::Data<AppState>,
     caller: ApiCaller,
-    filter: web::Query<MeetingFilter>,
-    page: web::Query<PageQuery>,
+    filter: ApiQuery<MeetingFilter>,
+    page: ApiQuery<PageQuery>,
 ) -> Result<HttpResponse, AppError> {
+    let (filter, page) = (filter.take()?, page.take()?);
     let mut errors = FieldErrors::new();
     let from = instant("from", filter.from.as_deref(), &mut errors);
     let to = instant("to", filter.to.as_deref(), &mut errors);
@@ -257,9 +262,10 @@ pub async fn reschedule(
     state: web::Data<AppState>,
     caller: ApiCaller,
     id: web::Path<String>,
-    body: web::Json<RescheduleRequest>,
+    body: ApiJson<RescheduleRequest>,
 ) -> Result<HttpResponse, AppError> {
     caller.0.require(Permission::DecideMeetingRequests)?;
+    let body = body.take()?;
     let managed = load_visible(&state, &caller.0, id.into_inner()).await?;
     let start = DateTime::parse_from_rfc3339(body.start.trim())
         .map(|at| at.with_timezone(&Utc))
@@ -281,11 +287,11 @@ pub async fn cancel(
     state: web::Data<AppState>,
     caller: ApiCaller,
     id: web::Path<String>,
-    body: Option<web::Json<CancelRequest>>,
+    body: ApiJson<CancelRequest>,
 ) -> Result<HttpResponse, AppError> {
     caller.0.require(Permission::DecideMeetingRequests)?;
+    let reason = body.take_optional()?.and_then(|b| b.reason);
     let managed = load_visible(&state, &caller.0, id.into_inner()).await?;
-    let reason = body.and_then(|b| b.into_inner().reason);
     let reason = crate::values::optional_multiline_text(reason.as_deref(), 2000)
         .map_err(|m| AppError::validation("reason", m))?;
     let past = past_meetings(&caller.0);

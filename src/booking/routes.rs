@@ -18,7 +18,7 @@ use crate::booking::service::{
 };
 use crate::db::write_transaction;
 use crate::error::{AppError, FieldErrors, PageError};
-use crate::http::extractors::{ApiCaller, CsrfProtected, CsrfToken, JsonOrForm};
+use crate::http::extractors::{ApiCaller, ApiJson, ApiQuery, CsrfProtected, CsrfToken, JsonOrForm};
 use crate::http::pages::{render, see_other};
 use crate::http::Page;
 use crate::scheduling::availability::window_for_dates;
@@ -42,9 +42,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 pub async fn create_booking_link(
     state: web::Data<AppState>,
     caller: ApiCaller,
-    body: web::Json<CreateBookingLink>,
+    body: ApiJson<CreateBookingLink>,
 ) -> Result<HttpResponse, AppError> {
     caller.0.require(Permission::ManageBookingLinks)?;
+    let body = body.take()?;
     let now = state.clock.now();
     let mut errors = FieldErrors::new();
     let expires_at = match body.expires_at.as_deref() {
@@ -77,7 +78,6 @@ pub async fn create_booking_link(
         errors.add("lead_id", "is not a known lead");
     }
     errors.into_result()?;
-    let body = body.into_inner();
     let actor = caller.0.actor;
     let link = state
         .db
@@ -109,6 +109,7 @@ pub async fn create_booking_link(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct LinkFilter {
     /// Only links of this meeting type.
     pub meeting_type_id: Option<String>,
@@ -117,17 +118,17 @@ pub struct LinkFilter {
 #[utoipa::path(
     tag = "booking links",
     params(LinkFilter),
-    responses((status = 200, description = "Newest first: {items, next_cursor}")),
+    responses((status = 200, description = "Newest first", body = crate::http::Page<BookingLinkView>)),
     security(("api_key" = []))
 )]
 #[get("/api/v1/booking-links")]
 pub async fn list_booking_links(
     state: web::Data<AppState>,
     caller: ApiCaller,
-    filter: web::Query<LinkFilter>,
+    filter: ApiQuery<LinkFilter>,
 ) -> Result<HttpResponse, AppError> {
     caller.0.require(Permission::ManageBookingLinks)?;
-    let type_id = filter.into_inner().meeting_type_id;
+    let type_id = filter.take()?.meeting_type_id;
     let found = state
         .db
         .run(move |conn| links::list(conn, type_id.as_deref()))
@@ -154,9 +155,10 @@ pub async fn update_booking_link(
     state: web::Data<AppState>,
     caller: ApiCaller,
     id: web::Path<String>,
-    body: web::Json<UpdateBookingLink>,
+    body: ApiJson<UpdateBookingLink>,
 ) -> Result<HttpResponse, AppError> {
     caller.0.require(Permission::ManageBookingLinks)?;
+    let body = body.take()?;
     let id = id.into_inner();
     if !is_id(&id) {
         return Err(AppError::NotFound("no booking link with that id".into()));
@@ -337,8 +339,22 @@ async fn booking_page_response(
     Ok(response)
 }
 
+/// The booking page people open from a link (HTML; not an API for integrations).
+#[utoipa::path(
+    tag = "public booking",
+    params(
+        ("slug" = String, Path, description = "Booking link slug"),
+        ("tz" = Option<String>, Query, description = "IANA zone to show times in; UTC when absent or unknown"),
+        ("from" = Option<String>, Query, description = "A day (YYYY-MM-DD) of the week to show; this week when absent or not a day"),
+    ),
+    responses(
+        (status = 200, description = "The page", content_type = "text/html", body = String),
+        (status = 404, description = "Unknown link", content_type = "text/html", body = String),
+        (status = 410, description = "The link expired or is used up", content_type = "text/html", body = String),
+    )
+)]
 #[get("/book/{slug}")]
-async fn booking_page(
+pub async fn booking_page(
     state: web::Data<AppState>,
     slug: web::Path<String>,
     query: web::Query<BookingPageQuery>,
@@ -585,7 +601,8 @@ impl From<&Managed> for ManagedMeetingView {
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct RescheduleRequest {
-    /// The new start, RFC 3339 with an offset.
+    /// The new start.
+    #[schema(value_type = crate::http::schemas::Instant)]
     pub start: String,
 }
 
@@ -605,6 +622,7 @@ impl CsrfProtected for RescheduleForm {
 
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct CancelRequest {
+    #[schema(value_type = Option<crate::http::schemas::Note>)]
     pub reason: Option<String>,
 }
 

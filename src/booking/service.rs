@@ -78,12 +78,16 @@ fn find_open_link(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SlotsQuery {
-    /// First local day, YYYY-MM-DD.
+    /// First local day.
+    #[param(value_type = Option<crate::http::schemas::Day>)]
     pub from: Option<String>,
-    /// Last local day (inclusive), YYYY-MM-DD; at most 62 days after `from`.
+    /// Last local day (inclusive); at most 62 days after `from`.
+    #[param(value_type = Option<crate::http::schemas::Day>)]
     pub to: Option<String>,
-    /// IANA time zone the days and the answer's times are in.
+    /// The zone the days and the answer's times are in (UTC when absent).
+    #[param(value_type = Option<crate::http::schemas::IanaTimeZone>)]
     pub tz: Option<String>,
 }
 
@@ -350,14 +354,20 @@ pub async fn public_slots(
 /// `POST /book/{slug}` as JSON or as the booking page's form.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct BookingRequest {
-    /// The slot's start, RFC 3339 with an offset.
+    /// The slot's start.
+    #[schema(value_type = crate::http::schemas::Instant)]
     pub start: String,
+    #[schema(value_type = crate::http::schemas::Name)]
     pub name: String,
+    #[schema(value_type = crate::http::schemas::EmailAddress)]
     pub email: String,
+    #[schema(value_type = Option<crate::http::schemas::ShortText>)]
     pub company: Option<String>,
-    /// The prospect's IANA time zone.
+    /// The prospect's time zone.
+    #[schema(value_type = crate::http::schemas::IanaTimeZone)]
     pub timezone: String,
     pub bant: Option<BantInput>,
+    #[schema(value_type = Option<crate::http::schemas::Note>)]
     pub notes: Option<String>,
 }
 

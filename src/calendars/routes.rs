@@ -10,7 +10,9 @@ use super::service::{self, CallbackQuery};
 use super::Provider;
 use crate::auth::Principal;
 use crate::error::{AppError, FieldErrors, PageError};
-use crate::http::extractors::{AdminSession, ApiCaller, CsrfForm, CsrfProtected, CsrfToken};
+use crate::http::extractors::{
+    AdminSession, ApiCaller, ApiJson, CsrfForm, CsrfProtected, CsrfToken,
+};
 use crate::http::middleware::content_security_policy_with_form_targets;
 use crate::http::pages::{render, see_other, Chrome};
 use crate::http::Page;
@@ -34,8 +36,9 @@ pub fn configure_admin(cfg: &mut web::ServiceConfig) {
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct CreateConnectionRequest {
+    #[schema(value_type = crate::http::schemas::Id)]
     pub user_id: String,
-    /// `google` or `microsoft`.
+    #[schema(value_type = crate::http::schemas::ProviderName)]
     pub provider: String,
 }
 
@@ -69,9 +72,15 @@ fn require_manage(principal: &Principal, user_id: &str) -> Result<(), AppError> 
 pub async fn create_connection(
     state: web::Data<AppState>,
     caller: ApiCaller,
-    body: web::Json<CreateConnectionRequest>,
+    body: ApiJson<CreateConnectionRequest>,
 ) -> Result<HttpResponse, AppError> {
-    let body = body.into_inner();
+    // Users manage their own calendars; API keys belong to no user and need the permission.
+    if caller.0.user_id.is_none() {
+        caller
+            .0
+            .require(crate::auth::roles::Permission::ManageUsers)?;
+    }
+    let body = body.take()?;
     let mut errors = FieldErrors::new();
     if !is_id(body.user_id.trim()) {
         errors.add("user_id", "must be a user id");
@@ -95,7 +104,7 @@ pub async fn create_connection(
 #[utoipa::path(
     tag = "calendars",
     params(("id" = String, Path, description = "User id")),
-    responses((status = 200, description = "{items: [connection], next_cursor: null}; never tokens"), (status = 404, body = crate::error::Problem)),
+    responses((status = 200, description = "Every connection; never tokens", body = crate::http::Page<ConnectionView>), (status = 404, body = crate::error::Problem)),
     security(("api_key" = []))
 )]
 #[get("/api/v1/users/{id}/calendar-connections")]

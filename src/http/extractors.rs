@@ -1,8 +1,10 @@
-//! Request extractors: the API caller, the signed-in admin user, the CSRF token, the client IP.
+//! Request extractors: the API caller and the API's bodies and queries, the signed-in admin
+//! user, the CSRF token, the client IP.
 
 use std::future::{ready, Future, Ready};
 use std::pin::Pin;
 
+use actix_web::dev::JsonBody;
 use actix_web::http::header;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest, HttpResponse, ResponseError};
 use serde::de::DeserializeOwned;
@@ -57,6 +59,73 @@ impl FromRequest for ApiCaller {
                 user_id: None,
             }))
         })
+    }
+}
+
+/// The JSON body of a `/api/v1` request. What is wrong with it (400 unparsable, 413 too large,
+/// 415 not JSON, 422 invalid) is told only when the handler takes it, after it has checked
+/// the caller's permission: a caller that may not act learns 403 whatever it sent.
+pub struct ApiJson<T>(Result<Option<T>, AppError>);
+
+impl<T> ApiJson<T> {
+    /// The body, which the request must carry.
+    pub fn take(self) -> Result<T, AppError> {
+        self.0?.ok_or_else(|| {
+            AppError::UnsupportedMediaType("send the body as application/json".into())
+        })
+    }
+
+    /// The body, or `None` when the request carries none.
+    pub fn take_optional(self) -> Result<Option<T>, AppError> {
+        self.0
+    }
+}
+
+fn carries_body(req: &HttpRequest) -> bool {
+    let headers = req.headers();
+    headers.contains_key(header::CONTENT_TYPE)
+        || headers.contains_key(header::TRANSFER_ENCODING)
+        || headers
+            .get(header::CONTENT_LENGTH)
+            .and_then(|value| value.to_str().ok())
+            .is_some_and(|length| length.trim() != "0")
+}
+
+impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
+        if !carries_body(req) {
+            return Box::pin(ready(Ok(ApiJson(Ok(None)))));
+        }
+        let limit = req
+            .app_data::<web::Data<AppState>>()
+            .map_or(64 * 1024, |state| state.settings.server.max_body_bytes);
+        let body = JsonBody::<T>::new(req, payload, None, true).limit(limit);
+        Box::pin(async move { Ok(ApiJson(body.await.map(Some).map_err(AppError::from))) })
+    }
+}
+
+/// The query string of a `/api/v1` request, read into `T`; like [`ApiJson`], a query that does
+/// not fit (422) is told only after the handler has checked the caller's permission.
+pub struct ApiQuery<T>(Result<T, AppError>);
+
+impl<T> ApiQuery<T> {
+    pub fn take(self) -> Result<T, AppError> {
+        self.0
+    }
+}
+
+impl<T: DeserializeOwned> FromRequest for ApiQuery<T> {
+    type Error = AppError;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        let query = web::Query::<T>::from_query(req.query_string())
+            .map(web::Query::into_inner)
+            .map_err(AppError::from);
+        ready(Ok(ApiQuery(query)))
     }
 }
 

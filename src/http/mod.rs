@@ -6,8 +6,10 @@ pub mod extractors;
 pub mod fallback;
 pub mod health;
 pub mod middleware;
+pub mod numbers;
 pub mod openapi;
 pub mod pages;
+pub mod schemas;
 
 use serde::Deserialize;
 
@@ -16,8 +18,10 @@ pub const MAX_PAGE_SIZE: i64 = 500;
 
 /// `limit` and `cursor` of list endpoints.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PageQuery {
-    /// Items per page, 1 to 500 (default 50).
+    /// Items per page (default 50).
+    #[param(value_type = i64, required = false, minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
     /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,
@@ -37,9 +41,10 @@ impl PageQuery {
 }
 
 /// A page of a list.
-#[derive(Debug, serde::Serialize)]
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct Page<T> {
     pub items: Vec<T>,
+    /// Pass as `cursor` for the next page; `null` on the last one.
     pub next_cursor: Option<String>,
 }
 

@@ -1,7 +1,10 @@
 //! The served OpenAPI document for `/api/v1`.
 
 use actix_web::{get, HttpResponse};
+use utoipa::openapi::header::HeaderBuilder;
+use utoipa::openapi::path::{Operation, ParameterIn};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, ObjectBuilder, Ref, RefOr, Response, ResponseBuilder, Type};
 use utoipa::{Modify, OpenApi};
 
 #[derive(OpenApi)]
@@ -32,6 +35,7 @@ use utoipa::{Modify, OpenApi};
         crate::booking::routes::list_booking_links,
         crate::booking::routes::update_booking_link,
         crate::booking::routes::slots_json,
+        crate::booking::routes::booking_page,
         crate::booking::routes::book,
         crate::booking::routes::reschedule_meeting,
         crate::booking::routes::cancel_meeting,
@@ -43,6 +47,7 @@ use utoipa::{Modify, OpenApi};
         crate::notifications::routes::get_email,
         crate::notifications::routes::retry_email,
         crate::outcomes::routes::record_outcome,
+        crate::outcomes::routes::survey_page,
         crate::outcomes::routes::answer_survey,
         crate::reports::routes::funnel_report,
         crate::reports::routes::pipeline_report,
@@ -50,8 +55,24 @@ use utoipa::{Modify, OpenApi};
         crate::calendars::routes::list_connections,
         crate::calendars::routes::delete_connection,
     ),
-    components(schemas(crate::error::Problem)),
-    modifiers(&BearerAuth),
+    components(schemas(
+        crate::error::Problem,
+        crate::http::schemas::RequestStatusName,
+        crate::http::schemas::EmailKindName,
+        crate::http::schemas::EmailStatusName,
+        crate::http::schemas::LeadStageName,
+        crate::http::schemas::TemperatureName,
+        crate::http::schemas::MeetingStatusName,
+        crate::http::schemas::GroupByName,
+        crate::http::schemas::ReportFormat,
+        crate::http::schemas::DayOrInstant,
+        crate::http::schemas::Day,
+        crate::http::schemas::IdFilter,
+        crate::http::schemas::IanaTimeZone,
+        crate::http::schemas::Id,
+        crate::http::schemas::Instant,
+    )),
+    modifiers(&BearerAuth, &CommonProblems),
     tags(
         (name = "calendars", description = "Hosts' Google and Microsoft 365 calendars: connect, list, disconnect"),
         (name = "emails", description = "The outbox: every email, its status, and retrying failed ones"),
@@ -77,6 +98,139 @@ impl Modify for BearerAuth {
             "api_key",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
+    }
+}
+
+/// The problems every operation of a kind can answer, added to each so no operation forgets
+/// one; every error answer is declared as a problem document.
+struct CommonProblems;
+
+const PROBLEM_JSON: &str = "application/problem+json";
+
+fn problem(description: &str) -> ResponseBuilder {
+    ResponseBuilder::new().description(description).content(
+        PROBLEM_JSON,
+        ContentBuilder::new()
+            .schema(Some(Ref::from_schema_name("Problem")))
+            .build(),
+    )
+}
+
+fn add(operation: &mut Operation, status: &str, response: impl FnOnce() -> Response) {
+    operation
+        .responses
+        .responses
+        .entry(status.to_owned())
+        .or_insert_with(|| RefOr::T(response()));
+}
+
+fn integer_header(description: &str) -> utoipa::openapi::header::Header {
+    HeaderBuilder::new()
+        .schema(
+            ObjectBuilder::new()
+                .schema_type(Type::Integer)
+                .minimum(Some(0)),
+        )
+        .description(Some(description))
+        .build()
+}
+
+impl CommonProblems {
+    fn complete(path: &str, operation: &mut Operation) {
+        let secured = operation.security.as_ref().is_some_and(|s| !s.is_empty());
+        let has_in = |location: ParameterIn| {
+            operation
+                .parameters
+                .iter()
+                .flatten()
+                .any(|p| p.parameter_in == location)
+        };
+        let (by_path, by_query) = (has_in(ParameterIn::Path), has_in(ParameterIn::Query));
+        // Pages answer their own errors as pages; only the rate limit answers them with a problem.
+        let page = operation.responses.responses.values().any(|response| {
+            matches!(response, RefOr::T(response) if response.content.contains_key("text/html"))
+        });
+        let json_body = operation
+            .request_body
+            .as_ref()
+            .is_some_and(|body| body.content.contains_key("application/json"));
+        if secured {
+            let unauthorized = problem("No API key, or one that is not valid")
+                .header(
+                    "WWW-Authenticate",
+                    HeaderBuilder::new()
+                        .schema(ObjectBuilder::new().schema_type(Type::String))
+                        .description(Some("`Bearer`"))
+                        .build(),
+                )
+                .build();
+            operation
+                .responses
+                .responses
+                .insert("401".to_owned(), RefOr::T(unauthorized));
+        }
+        if json_body {
+            add(operation, "400", || problem("The body is not JSON").build());
+            add(operation, "413", || {
+                problem("The body is larger than the server takes").build()
+            });
+            add(operation, "415", || {
+                problem("The body is not sent as application/json").build()
+            });
+        }
+        if json_body || (by_query && !page) {
+            add(operation, "422", || {
+                problem("Invalid fields; `errors` names each").build()
+            });
+        }
+        if by_path {
+            add(operation, "404", || {
+                problem("Nothing has this id or token").build()
+            });
+        }
+        if !page {
+            for (status, response) in operation.responses.responses.iter_mut() {
+                if let (false, RefOr::T(response)) = (status.starts_with('2'), response) {
+                    response.content.clear();
+                    response.content.insert(
+                        PROBLEM_JSON.to_owned(),
+                        ContentBuilder::new()
+                            .schema(Some(Ref::from_schema_name("Problem")))
+                            .build(),
+                    );
+                }
+            }
+        }
+        let public = ["/book/", "/m/", "/survey/"]
+            .iter()
+            .any(|prefix| path.starts_with(prefix));
+        if public {
+            add(operation, "429", || {
+                problem("Too many requests from this client")
+                    .header(
+                        "Retry-After",
+                        integer_header("Seconds to wait before trying again"),
+                    )
+                    .build()
+            });
+        }
+    }
+}
+
+impl Modify for CommonProblems {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ];
+            for operation in operations.into_iter().flatten() {
+                Self::complete(path, operation);
+            }
+        }
     }
 }
 

@@ -199,24 +199,35 @@ pub struct BantInput {
     pub budget: Option<bool>,
     pub authority: Option<bool>,
     pub need: Option<bool>,
-    #[schema(example = "this_quarter")]
+    /// `unknown` when absent or blank.
+    #[schema(value_type = Option<String>, pattern = r"^\s*(now|this_quarter|this_year|later|unknown)?\s*$", example = "this_quarter")]
     pub timing: Option<String>,
 }
 
 /// The body of `POST /api/v1/leads`, and one row of a CSV import.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct LeadInput {
+    #[schema(value_type = crate::http::schemas::EmailAddress)]
     pub email: String,
+    #[schema(value_type = crate::http::schemas::Name)]
     pub name: String,
+    #[schema(value_type = Option<String>, max_length = 128, pattern = r"^[^\x00-\x08\x0B-\x1F\x7F-\x9F]*$")]
     pub external_id: Option<String>,
+    #[schema(value_type = Option<crate::http::schemas::ShortText>)]
     pub company: Option<String>,
+    #[schema(value_type = Option<crate::http::schemas::ShortText>)]
     pub title: Option<String>,
+    /// Digits, spaces and `+ - ( ) . x`.
+    #[schema(value_type = Option<String>, max_length = 40, pattern = r"^[0-9 +\-().x]*$")]
     pub phone: Option<String>,
+    #[schema(value_type = Option<crate::http::schemas::ShortText>)]
     pub source: Option<String>,
+    #[schema(value_type = Option<crate::http::schemas::ShortText>)]
     pub campaign: Option<String>,
-    #[schema(example = "America/Chicago")]
+    #[schema(value_type = Option<crate::http::schemas::IanaTimeZone>)]
     pub timezone: Option<String>,
     pub bant: Option<BantInput>,
+    /// Any JSON object, up to 8192 bytes.
     #[schema(value_type = Option<Object>)]
     pub attributes: Option<Map<String, Value>>,
 }
@@ -320,13 +331,15 @@ impl LeadInput {
 
 /// Filters of the leads list.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct LeadFilter {
-    /// new, mql, sql, opportunity, customer or disqualified
+    #[param(value_type = Option<crate::http::schemas::LeadStageName>)]
     pub stage: Option<String>,
-    /// cold, warm or hot
+    #[param(value_type = Option<crate::http::schemas::TemperatureName>)]
     pub temperature: Option<String>,
     pub campaign: Option<String>,
     /// Matches name, email or company.
+    #[param(max_length = 200)]
     pub q: Option<String>,
 }
 

@@ -8,7 +8,9 @@ use serde::{Deserialize, Serialize};
 use crate::auth::roles::Permission;
 use crate::error::{AppError, FieldErrors, PageError};
 use crate::http::body_reader::{self, Upload};
-use crate::http::extractors::{AdminSession, ApiCaller, CsrfForm, CsrfProtected, CsrfToken};
+use crate::http::extractors::{
+    AdminSession, ApiCaller, ApiJson, ApiQuery, CsrfForm, CsrfProtected, CsrfToken,
+};
 use crate::http::pages::{render, see_other, Chrome};
 use crate::http::MAX_PAGE_SIZE;
 use crate::http::{Page, PageQuery};
@@ -45,10 +47,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 pub async fn create_lead(
     state: web::Data<AppState>,
     caller: ApiCaller,
-    body: web::Json<LeadInput>,
+    body: ApiJson<LeadInput>,
 ) -> Result<HttpResponse, AppError> {
     caller.0.require(Permission::ManageLeads)?;
-    let intake = body.parse().map_err(AppError::Validation)?;
+    let intake = body.take()?.parse().map_err(AppError::Validation)?;
     let (lead, outcome) = service::intake(&state, intake, caller.0.actor).await?;
     let mut response = match outcome {
         Intake::Created => HttpResponse::Created(),
@@ -63,7 +65,9 @@ pub async fn create_lead(
         description = "Header row of lead fields (email, name, external_id, company, title, phone, source, campaign, timezone, bant_budget, bant_authority, bant_need, bant_timing); other columns become attributes"),
     responses(
         (status = 200, description = "Counts, and every rejected row with its line and reasons", body = ImportSummary),
+        (status = 400, description = "The file is not readable CSV, or the upload broke off", body = crate::error::Problem),
         (status = 413, body = crate::error::Problem), (status = 415, body = crate::error::Problem),
+        (status = 422, description = "The header row lacks a required column", body = crate::error::Problem),
     ),
     security(("api_key" = []))
 )]
@@ -137,17 +141,18 @@ impl From<ImportError> for AppError {
 #[utoipa::path(
     tag = "leads",
     params(LeadFilter, PageQuery),
-    responses((status = 200, description = "Newest first: {items: [lead], next_cursor}")),
+    responses((status = 200, description = "Newest first", body = crate::http::Page<LeadView>)),
     security(("api_key" = []))
 )]
 #[get("/api/v1/leads")]
 pub async fn list_leads(
     state: web::Data<AppState>,
     caller: ApiCaller,
-    filter: web::Query<LeadFilter>,
-    page: web::Query<PageQuery>,
+    filter: ApiQuery<LeadFilter>,
+    page: ApiQuery<PageQuery>,
 ) -> Result<HttpResponse, AppError> {
     caller.0.require(Permission::ViewLeads)?;
+    let (filter, page) = (filter.take()?, page.take()?);
     let query = filter.parse().map_err(AppError::Validation)?;
     let limit = page.limit()?;
     let cursor = page.cursor.clone();
@@ -190,7 +195,7 @@ pub async fn load_lead(state: &AppState, id: String) -> Result<Lead, AppError> {
     responses((status = 200, body = LeadDetail), (status = 404, body = crate::error::Problem)),
     security(("api_key" = []))
 )]
-#[get("/api/v1/leads/{id}")]
+#[get("/api/v1/leads/{id:[0-9a-fA-F-]+}")]
 pub async fn get_lead(
     state: web::Data<AppState>,
     caller: ApiCaller,

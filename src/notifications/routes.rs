@@ -7,7 +7,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::auth::roles::Permission;
 use crate::error::{AppError, FieldErrors, PageError};
-use crate::http::extractors::{AdminSession, ApiCaller, CsrfForm, CsrfProtected, CsrfToken};
+use crate::http::extractors::{
+    AdminSession, ApiCaller, ApiQuery, CsrfForm, CsrfProtected, CsrfToken,
+};
 use crate::http::pages::{render, see_other, Chrome};
 use crate::http::{Page, PageQuery};
 use crate::notifications::outbox::{self, EmailFilter, EmailKind, EmailRecord, EmailStatus};
@@ -69,13 +71,15 @@ impl From<&EmailRecord> for EmailView {
 
 /// The bodies, which carry the recipient's private links, are for the admin page only.
 #[derive(Debug, Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct EmailQuery {
+    #[param(value_type = Option<crate::http::schemas::IdFilter>)]
     pub meeting_id: Option<String>,
+    #[param(value_type = Option<crate::http::schemas::IdFilter>)]
     pub meeting_request_id: Option<String>,
-    /// invite, update, cancel, reminder, confirmation, approval_request, rejection,
-    /// outcome_request or survey.
+    #[param(value_type = Option<crate::http::schemas::EmailKindName>)]
     pub kind: Option<String>,
-    /// pending, sent, failed or dropped.
+    #[param(value_type = Option<crate::http::schemas::EmailStatusName>)]
     pub status: Option<String>,
 }
 
@@ -143,17 +147,18 @@ async fn page_of(
 #[utoipa::path(
     tag = "emails",
     params(EmailQuery, PageQuery),
-    responses((status = 200, description = "Newest first: {items: [email], next_cursor}"), (status = 422, body = crate::error::Problem)),
+    responses((status = 200, description = "Newest first", body = crate::http::Page<EmailView>), (status = 422, body = crate::error::Problem)),
     security(("api_key" = []))
 )]
 #[get("/api/v1/emails")]
 pub async fn list_emails(
     state: web::Data<AppState>,
     caller: ApiCaller,
-    query: web::Query<EmailQuery>,
-    page: web::Query<PageQuery>,
+    query: ApiQuery<EmailQuery>,
+    page: ApiQuery<PageQuery>,
 ) -> Result<HttpResponse, AppError> {
     caller.0.require(Permission::ViewEmails)?;
+    let (query, page) = (query.take()?, page.take()?);
     let filter = query.parse().map_err(AppError::Validation)?;
     let limit = page.limit()?;
     let found = page_of(&state, filter, page.cursor.clone(), limit).await?;

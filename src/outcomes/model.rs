@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::FieldErrors;
 use crate::outcomes::money::{Currency, Money};
-use crate::values::optional_multiline_text;
+use crate::values::{optional_multiline_text, optional_text};
 
 pub const MAX_NOTES_CHARS: usize = 4000;
 pub const MAX_NEXT_STEP_CHARS: usize = 500;
@@ -83,22 +83,23 @@ impl OpportunityStage {
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct OpportunityInput {
-    /// A decimal string with at most the currency's decimals, e.g. "25000.00".
-    #[schema(example = "25000.00")]
+    /// A non-negative decimal string with at most the currency's decimals, e.g. "25000.00".
+    #[schema(pattern = r"^\s*[0-9]+(\.[0-9]+)?\s*$", example = "25000.00")]
     pub amount: String,
-    #[schema(example = "EUR")]
+    /// ISO 4217 code.
+    #[schema(pattern = r"^\s*[A-Z]{3}\s*$", example = "EUR")]
     pub currency: String,
-    /// qualification, proposal, negotiation, closed_won or closed_lost.
-    #[schema(example = "proposal")]
+    #[schema(value_type = crate::http::schemas::OpportunityStageName)]
     pub stage: String,
 }
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct OutcomeInput {
-    /// held or no_show.
-    #[schema(example = "held")]
+    #[schema(value_type = crate::http::schemas::OutcomeStatusName)]
     pub status: String,
+    #[schema(value_type = Option<crate::http::schemas::LongNote>)]
     pub notes: Option<String>,
+    #[schema(value_type = Option<crate::http::schemas::MediumText>)]
     pub next_step: Option<String>,
     /// Sent to create the meeting's opportunity or move it on; when absent an existing
     /// opportunity stays as it is.
@@ -131,7 +132,7 @@ impl OutcomeInput {
             .map_err(|m| errors.add("notes", m))
             .ok()
             .flatten();
-        let next_step = optional_multiline_text(self.next_step.as_deref(), MAX_NEXT_STEP_CHARS)
+        let next_step = optional_text(self.next_step.as_deref(), MAX_NEXT_STEP_CHARS)
             .map_err(|m| errors.add("next_step", m))
             .ok()
             .flatten();

@@ -10,7 +10,7 @@ use crate::auth::roles::Permission;
 use crate::booking::manage::Managed;
 use crate::error::{AppError, PageError};
 use crate::http::extractors::{
-    AdminSession, ApiCaller, CsrfForm, CsrfProtected, CsrfToken, JsonOrForm,
+    AdminSession, ApiCaller, ApiJson, CsrfForm, CsrfProtected, CsrfToken, JsonOrForm,
 };
 use crate::http::pages::{render, see_other, Chrome};
 use crate::outcomes::model::{OpportunityInput, OpportunityStage, OutcomeInput, OutcomeView};
@@ -51,10 +51,10 @@ pub async fn record_outcome(
     state: web::Data<AppState>,
     caller: ApiCaller,
     id: web::Path<String>,
-    body: web::Json<OutcomeInput>,
+    body: ApiJson<OutcomeInput>,
 ) -> Result<HttpResponse, AppError> {
     caller.0.require(Permission::RecordOutcomes)?;
-    let outcome = body.parse().map_err(AppError::Validation)?;
+    let outcome = body.take()?.parse().map_err(AppError::Validation)?;
     let managed = service::meeting(&state, id.into_inner()).await?;
     let recorded = service::record(&state, managed, outcome, &caller.0).await?;
     Ok(HttpResponse::Ok().json(recorded))
@@ -160,8 +160,19 @@ fn survey_message(error: AppError) -> Result<HttpResponse, PageError> {
     Ok(response)
 }
 
+/// The survey page a prospect opens from the email (HTML; not an API for integrations).
+#[utoipa::path(
+    tag = "public booking",
+    params(("token" = String, Path, description = "The survey link's token")),
+    responses(
+        (status = 200, description = "The form", content_type = "text/html", body = String),
+        (status = 404, description = "Unknown or forged token", content_type = "text/html", body = String),
+        (status = 409, description = "Already answered", content_type = "text/html", body = String),
+        (status = 410, description = "Expired", content_type = "text/html", body = String),
+    )
+)]
 #[get("/survey/{token}")]
-async fn survey_page(
+pub async fn survey_page(
     state: web::Data<AppState>,
     token: web::Path<String>,
     csrf: CsrfToken,

@@ -60,9 +60,12 @@ impl BuyerIntent {
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct SurveyAnswerInput {
     /// 1 (poor) to 5 (excellent).
+    #[schema(minimum = 1, maximum = 5)]
+    #[serde(deserialize_with = "crate::http::numbers::whole")]
     pub rating: i64,
-    /// none, low, medium or high.
+    #[schema(value_type = crate::http::schemas::BuyerIntentName)]
     pub buyer_intent: String,
+    #[schema(value_type = Option<crate::http::schemas::LongNote>)]
     pub comments: Option<String>,
 }
 

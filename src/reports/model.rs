@@ -50,25 +50,33 @@ impl GroupBy {
 
 /// The query string every report takes.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ReportQuery {
     /// First day (YYYY-MM-DD, UTC) or instant (RFC 3339) covered; 90 days before `to` by default.
+    #[param(value_type = Option<crate::http::schemas::DayOrInstant>)]
     pub from: Option<String>,
     /// Last day covered (YYYY-MM-DD, inclusive) or an instant (RFC 3339, exclusive); now by
     /// default.
+    #[param(value_type = Option<crate::http::schemas::DayOrInstant>)]
     pub to: Option<String>,
     /// Only leads of this campaign.
     pub campaign: Option<String>,
     /// Only leads from this source.
     pub source: Option<String>,
     /// Only meetings of this meeting type (id).
+    #[param(value_type = Option<crate::http::schemas::IdFilter>)]
     pub meeting_type_id: Option<String>,
     /// Only meetings this host (user id) hosts.
+    #[param(value_type = Option<crate::http::schemas::IdFilter>)]
     pub host_id: Option<String>,
     /// The currency money is summed in; by default the one most opportunities use, else EUR.
+    #[param(pattern = r"^\s*([A-Z]{3})?\s*$")]
     pub currency: Option<String>,
     /// Pipeline only: campaign, source, meeting_type or host (default campaign).
+    #[param(value_type = Option<crate::http::schemas::GroupByName>)]
     pub group_by: Option<String>,
     /// json (default) or csv; `Accept: text/csv` also asks for CSV.
+    #[param(value_type = Option<crate::http::schemas::ReportFormat>)]
     pub format: Option<String>,
 }
 

@@ -7,7 +7,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use crate::auth::roles::Permission;
 use crate::error::{AppError, PageError};
-use crate::http::extractors::{AdminSession, ApiCaller, CsrfToken};
+use crate::http::extractors::{AdminSession, ApiCaller, ApiQuery, CsrfToken};
 use crate::http::pages::{render, Chrome};
 use crate::reports::charts::{bar_chart, line_chart, Bar, Point};
 use crate::reports::model::{
@@ -104,7 +104,10 @@ async fn pipeline_for(
     tag = "reports",
     params(ReportQuery),
     responses(
-        (status = 200, description = "The funnel as JSON, or as `metric,value` CSV", body = FunnelReport),
+        (status = 200, description = "The funnel as JSON, or as `metric,value` CSV", content(
+            (FunnelReport = "application/json"),
+            (String = "text/csv"),
+        )),
         (status = 403, body = crate::error::Problem),
         (status = 422, body = crate::error::Problem),
     ),
@@ -115,11 +118,14 @@ pub async fn funnel_report(
     req: HttpRequest,
     state: web::Data<AppState>,
     caller: ApiCaller,
-    query: web::Query<ReportQuery>,
+    query: ApiQuery<ReportQuery>,
 ) -> Result<HttpResponse, AppError> {
     caller.0.require(Permission::ViewReports)?;
+    let query = query.take()?;
     let now = state.clock.now();
     let filter = query.filter(now).map_err(AppError::Validation)?;
+    // Both reports take the same parameters and check them alike; the funnel has no groups.
+    query.group_by().map_err(AppError::Validation)?;
     let csv = query
         .wants_csv(accept(&req))
         .map_err(AppError::Validation)?;
@@ -135,7 +141,10 @@ pub async fn funnel_report(
     tag = "reports",
     params(ReportQuery),
     responses(
-        (status = 200, description = "Pipeline per group as JSON, or as CSV with the row fields as columns", body = PipelineReport),
+        (status = 200, description = "Pipeline per group as JSON, or as CSV with the row fields as columns", content(
+            (PipelineReport = "application/json"),
+            (String = "text/csv"),
+        )),
         (status = 403, body = crate::error::Problem),
         (status = 422, body = crate::error::Problem),
     ),
@@ -146,9 +155,10 @@ pub async fn pipeline_report(
     req: HttpRequest,
     state: web::Data<AppState>,
     caller: ApiCaller,
-    query: web::Query<ReportQuery>,
+    query: ApiQuery<ReportQuery>,
 ) -> Result<HttpResponse, AppError> {
     caller.0.require(Permission::ViewReports)?;
+    let query = query.take()?;
     let filter = query
         .filter(state.clock.now())
         .map_err(AppError::Validation)?;

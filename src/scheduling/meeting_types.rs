@@ -160,22 +160,53 @@ impl From<&MeetingType> for MeetingTypeView {
 /// `POST /api/v1/meeting-types`; `PATCH` takes the same fields, all optional.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct MeetingTypeInput {
-    #[schema(example = "exec-briefing")]
+    /// Lower-case letters, digits and single dashes. Required on create.
+    #[schema(
+        pattern = r"^\s*[a-z0-9](-?[a-z0-9])+\s*$",
+        min_length = 3,
+        example = "exec-briefing"
+    )]
     pub slug: Option<String>,
+    /// Required on create.
+    #[schema(value_type = Option<crate::http::schemas::Name>)]
     pub name: Option<String>,
+    /// Required on create.
+    #[schema(minimum = 5, maximum = 480, multiple_of = 5)]
+    #[serde(default, deserialize_with = "crate::http::numbers::optional_whole")]
     pub duration_minutes: Option<i32>,
+    /// Users, each once. Required on create.
+    #[schema(value_type = Option<Vec<crate::http::schemas::Id>>, min_items = 1, max_items = 50)]
     pub host_ids: Option<Vec<String>>,
-    #[schema(example = "collective")]
+    /// Required on create.
+    #[schema(value_type = Option<crate::http::schemas::HostModeName>)]
     pub host_mode: Option<String>,
+    #[schema(minimum = 0, maximum = 240, multiple_of = 5)]
+    #[serde(default, deserialize_with = "crate::http::numbers::optional_whole")]
     pub buffer_before_minutes: Option<i32>,
+    #[schema(minimum = 0, maximum = 240, multiple_of = 5)]
+    #[serde(default, deserialize_with = "crate::http::numbers::optional_whole")]
     pub buffer_after_minutes: Option<i32>,
+    #[schema(minimum = 0, maximum = 43200)]
+    #[serde(default, deserialize_with = "crate::http::numbers::optional_whole")]
     pub min_notice_minutes: Option<i32>,
+    #[schema(minimum = 1, maximum = 365)]
+    #[serde(default, deserialize_with = "crate::http::numbers::optional_whole")]
     pub max_days_ahead: Option<i32>,
+    #[schema(minimum = 5, maximum = 240, multiple_of = 5)]
+    #[serde(default, deserialize_with = "crate::http::numbers::optional_whole")]
     pub slot_step_minutes: Option<i32>,
+    #[schema(minimum = 1, maximum = 48)]
+    #[serde(default, deserialize_with = "crate::http::numbers::optional_whole")]
     pub max_per_day_per_host: Option<i32>,
+    /// Required on create.
     pub requires_approval: Option<bool>,
+    #[schema(minimum = 0, maximum = 100)]
+    #[serde(default, deserialize_with = "crate::http::numbers::optional_whole")]
     pub auto_approve_min_score: Option<i32>,
+    #[schema(minimum = 0, maximum = 100)]
+    #[serde(default, deserialize_with = "crate::http::numbers::optional_whole")]
     pub min_lead_score: Option<i32>,
+    #[schema(value_type = Option<crate::http::schemas::MediumText>)]
     pub location: Option<String>,
     pub survey: Option<bool>,
     pub active: Option<bool>,

@@ -6,7 +6,9 @@ use serde::Deserialize;
 
 use crate::auth::roles::Permission;
 use crate::error::{AppError, FieldErrors, PageError};
-use crate::http::extractors::{AdminSession, ApiCaller, CsrfForm, CsrfProtected, CsrfToken};
+use crate::http::extractors::{
+    AdminSession, ApiCaller, ApiJson, CsrfForm, CsrfProtected, CsrfToken,
+};
 use crate::http::pages::{render, see_other, Chrome};
 use crate::http::Page;
 use crate::scheduling::meeting_types::{MeetingTypeInput, MeetingTypeSettings, MeetingTypeView};
@@ -35,17 +37,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 pub async fn create_meeting_type(
     state: web::Data<AppState>,
     caller: ApiCaller,
-    body: web::Json<MeetingTypeInput>,
+    body: ApiJson<MeetingTypeInput>,
 ) -> Result<HttpResponse, AppError> {
     caller.0.require(Permission::ManageMeetingTypes)?;
-    let settings = body.parse_new().map_err(AppError::Validation)?;
+    let settings = body.take()?.parse_new().map_err(AppError::Validation)?;
     let meeting_type = service::create(&state, settings, caller.0.actor).await?;
     Ok(HttpResponse::Created().json(MeetingTypeView::from(&meeting_type)))
 }
 
 #[utoipa::path(
     tag = "meeting types",
-    responses((status = 200, description = "Every meeting type, by name: {items, next_cursor}")),
+    responses((status = 200, description = "Every meeting type, by name", body = crate::http::Page<MeetingTypeView>)),
     security(("api_key" = []))
 )]
 #[get("/api/v1/meeting-types")]
@@ -90,9 +92,10 @@ pub async fn update_meeting_type(
     state: web::Data<AppState>,
     caller: ApiCaller,
     id: web::Path<String>,
-    body: web::Json<MeetingTypeInput>,
+    body: ApiJson<MeetingTypeInput>,
 ) -> Result<HttpResponse, AppError> {
     caller.0.require(Permission::ManageMeetingTypes)?;
+    let body = body.take()?;
     let existing = service::load(&state, id.into_inner()).await?;
     let settings = body
         .apply_to(existing.settings())

@@ -114,26 +114,36 @@ impl From<&User> for UserView {
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct CreateUserRequest {
+    #[schema(value_type = crate::http::schemas::EmailAddress)]
     pub email: String,
+    #[schema(value_type = crate::http::schemas::Name)]
     pub name: String,
-    #[schema(example = "host")]
+    #[schema(value_type = Role)]
     pub role: String,
+    #[schema(value_type = Option<crate::http::schemas::ShortText>)]
     pub title: Option<String>,
-    #[schema(example = "America/New_York")]
+    /// UTC when absent.
+    #[schema(value_type = Option<crate::http::schemas::IanaTimeZone>)]
     pub timezone: Option<String>,
-    #[schema(value_type = Option<Object>, example = json!({"mon": [["09:00", "17:00"]], "tue": [["09:00", "12:00"], ["13:00", "17:00"]]}))]
+    /// Mon–Fri 09:00–17:00 when absent.
+    #[schema(value_type = Option<crate::http::schemas::WorkingHours>)]
     pub working_hours: Option<serde_json::Value>,
 }
 
 /// Every field optional; an empty `title` clears it.
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct UpdateUserRequest {
+    #[schema(value_type = Option<crate::http::schemas::EmailAddress>)]
     pub email: Option<String>,
+    #[schema(value_type = Option<crate::http::schemas::Name>)]
     pub name: Option<String>,
+    #[schema(value_type = Option<Role>)]
     pub role: Option<String>,
+    #[schema(value_type = Option<crate::http::schemas::ShortText>)]
     pub title: Option<String>,
+    #[schema(value_type = Option<crate::http::schemas::IanaTimeZone>)]
     pub timezone: Option<String>,
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<crate::http::schemas::WorkingHours>)]
     pub working_hours: Option<serde_json::Value>,
     pub active: Option<bool>,
 }

@@ -7,7 +7,9 @@ use serde::Deserialize;
 
 use crate::auth::roles::{Permission, Role};
 use crate::error::{AppError, FieldErrors, PageError};
-use crate::http::extractors::{AdminSession, ApiCaller, CsrfForm, CsrfProtected, CsrfToken};
+use crate::http::extractors::{
+    AdminSession, ApiCaller, ApiJson, ApiQuery, CsrfForm, CsrfProtected, CsrfToken,
+};
 use crate::http::pages::{render, see_other, Chrome};
 use crate::http::{Page, PageQuery};
 use crate::state::AppState;
@@ -41,10 +43,10 @@ pub fn configure_admin(cfg: &mut web::ServiceConfig) {
 pub async fn create_user(
     state: web::Data<AppState>,
     caller: ApiCaller,
-    body: web::Json<CreateUserRequest>,
+    body: ApiJson<CreateUserRequest>,
 ) -> Result<HttpResponse, AppError> {
     caller.0.require(Permission::ManageUsers)?;
-    let new_user = body.parse().map_err(AppError::Validation)?;
+    let new_user = body.take()?.parse().map_err(AppError::Validation)?;
     let user = service::create_user(&state, new_user, None, caller.0.actor).await?;
     Ok(HttpResponse::Created().json(UserView::from(&user)))
 }
@@ -52,16 +54,17 @@ pub async fn create_user(
 #[utoipa::path(
     tag = "users",
     params(PageQuery),
-    responses((status = 200, description = "A page of users ordered by email: {items, next_cursor}")),
+    responses((status = 200, description = "A page of users ordered by email", body = crate::http::Page<UserView>)),
     security(("api_key" = []))
 )]
 #[get("/api/v1/users")]
 pub async fn list_users(
     state: web::Data<AppState>,
     caller: ApiCaller,
-    query: web::Query<PageQuery>,
+    query: ApiQuery<PageQuery>,
 ) -> Result<HttpResponse, AppError> {
     caller.0.require(Permission::ViewUsers)?;
+    let query = query.take()?;
     let limit = query.limit()?;
     let after = query.cursor.clone();
     let users = state
@@ -120,10 +123,11 @@ pub async fn update_user(
     state: web::Data<AppState>,
     caller: ApiCaller,
     id: web::Path<String>,
-    body: web::Json<UpdateUserRequest>,
+    body: ApiJson<UpdateUserRequest>,
 ) -> Result<HttpResponse, AppError> {
-    let changes = body.parse().map_err(AppError::Validation)?;
-    if changes.needs_admin() || !caller.0.is_user(&id) {
+    caller.0.require_self_or(&id, Permission::ManageUsers)?;
+    let changes = body.take()?.parse().map_err(AppError::Validation)?;
+    if changes.needs_admin() {
         caller.0.require(Permission::ManageUsers)?;
     }
     let existing = load_user(&state, id.into_inner()).await?;

@@ -63,12 +63,17 @@ pub struct MeetingRequestDetail {
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct CreateMeetingRequest {
+    #[schema(value_type = crate::http::schemas::Id)]
     pub lead_id: String,
+    #[schema(value_type = crate::http::schemas::Id)]
     pub meeting_type_id: String,
     /// Hosts to ask for; the meeting type's hosts when absent.
+    #[schema(value_type = Option<Vec<crate::http::schemas::Id>>, min_items = 1)]
     pub host_ids: Option<Vec<String>>,
+    #[schema(value_type = Option<crate::http::schemas::Note>)]
     pub notes: Option<String>,
-    /// A start time (RFC 3339) to schedule, or hold while approval is pending.
+    /// A start time to schedule, or hold while approval is pending.
+    #[schema(value_type = Option<crate::http::schemas::Instant>)]
     pub start: Option<String>,
     /// With a past `start`: record a meeting that already happened (admins and meeting
     /// managers); no invites, no availability check.
@@ -78,17 +83,23 @@ pub struct CreateMeetingRequest {
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct ApproveRequest {
     /// Hosts to assign instead of the requested ones.
+    #[schema(value_type = Option<Vec<crate::http::schemas::Id>>, min_items = 1)]
     pub host_ids: Option<Vec<String>>,
+    #[schema(value_type = Option<crate::http::schemas::Note>)]
     pub note: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct RejectRequest {
+    /// Required.
+    #[schema(value_type = Option<crate::http::schemas::Note>)]
     pub reason: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct RequestFilter {
     /// Only requests in this status.
+    #[param(value_type = Option<crate::http::schemas::RequestStatusName>)]
     pub status: Option<String>,
 }

@@ -7,7 +7,7 @@ use crate::auth::Principal;
 use crate::booking::meetings_api::MeetingView;
 use crate::booking::service::{slot_times, SlotView, SlotsQuery, SlotsView};
 use crate::error::AppError;
-use crate::http::extractors::ApiCaller;
+use crate::http::extractors::{ApiCaller, ApiJson, ApiQuery};
 use crate::http::{Page, PageQuery};
 use crate::state::AppState;
 use crate::workflow::repo::{self, Visibility};
@@ -55,27 +55,29 @@ fn may_see(caller: &Principal, request: &MeetingRequest) -> Result<(), AppError>
 pub async fn create_request(
     state: web::Data<AppState>,
     caller: ApiCaller,
-    body: web::Json<CreateMeetingRequest>,
+    body: ApiJson<CreateMeetingRequest>,
 ) -> Result<HttpResponse, AppError> {
     caller.0.require(Permission::RequestMeetings)?;
+    let body = body.take()?;
     let may_log_past = caller.0.role.allows(Permission::DecideMeetingRequests);
-    let request = service::create(&state, body.into_inner(), caller.0.actor, may_log_past).await?;
+    let request = service::create(&state, body, caller.0.actor, may_log_past).await?;
     Ok(HttpResponse::Created().json(MeetingRequestView::from(&request)))
 }
 
 #[utoipa::path(
     tag = "meeting requests",
     params(RequestFilter, PageQuery),
-    responses((status = 200, description = "Oldest first: {items, next_cursor}")),
+    responses((status = 200, description = "Oldest first", body = crate::http::Page<MeetingRequestView>)),
     security(("api_key" = []))
 )]
 #[get("/api/v1/meeting-requests")]
 pub async fn list_requests(
     state: web::Data<AppState>,
     caller: ApiCaller,
-    filter: web::Query<RequestFilter>,
-    page: web::Query<PageQuery>,
+    filter: ApiQuery<RequestFilter>,
+    page: ApiQuery<PageQuery>,
 ) -> Result<HttpResponse, AppError> {
+    let (filter, page) = (filter.take()?, page.take()?);
     let status = match filter
         .status
         .as_deref()
@@ -151,11 +153,11 @@ pub async fn approve_request(
     state: web::Data<AppState>,
     caller: ApiCaller,
     id: web::Path<String>,
-    body: Option<web::Json<ApproveRequest>>,
+    body: ApiJson<ApproveRequest>,
 ) -> Result<HttpResponse, AppError> {
     caller.0.require(Permission::DecideMeetingRequests)?;
+    let body = body.take_optional()?.unwrap_or_default();
     let request = service::load(&state, id.into_inner()).await?;
-    let body = body.map(web::Json::into_inner).unwrap_or_default();
     let request = service::approve(&state, request, body, caller.0.actor).await?;
     Ok(HttpResponse::Ok().json(MeetingRequestView::from(&request)))
 }
@@ -176,11 +178,12 @@ pub async fn reject_request(
     state: web::Data<AppState>,
     caller: ApiCaller,
     id: web::Path<String>,
-    body: web::Json<RejectRequest>,
+    body: ApiJson<RejectRequest>,
 ) -> Result<HttpResponse, AppError> {
     caller.0.require(Permission::DecideMeetingRequests)?;
+    let body = body.take()?;
     let request = service::load(&state, id.into_inner()).await?;
-    let request = service::reject(&state, request, body.into_inner(), caller.0.actor).await?;
+    let request = service::reject(&state, request, body, caller.0.actor).await?;
     Ok(HttpResponse::Ok().json(MeetingRequestView::from(&request)))
 }
 
@@ -199,11 +202,12 @@ pub async fn request_slots(
     state: web::Data<AppState>,
     caller: ApiCaller,
     id: web::Path<String>,
-    query: web::Query<SlotsQuery>,
+    query: ApiQuery<SlotsQuery>,
 ) -> Result<HttpResponse, AppError> {
     let request = service::load(&state, id.into_inner()).await?;
     may_see(&caller.0, &request)?;
     let window = query
+        .take()?
         .parse(state.clock.now().date_naive())
         .map_err(AppError::Validation)?;
     let meeting_type =
@@ -225,7 +229,8 @@ pub async fn request_slots(
 
 #[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
 pub struct ScheduleRequest {
-    /// RFC 3339 with an offset; one of the request's slots.
+    /// One of the request's slots.
+    #[schema(value_type = crate::http::schemas::Instant)]
     pub start: String,
 }
 
@@ -252,9 +257,10 @@ pub async fn schedule_request(
     state: web::Data<AppState>,
     caller: ApiCaller,
     id: web::Path<String>,
-    body: web::Json<ScheduleRequest>,
+    body: ApiJson<ScheduleRequest>,
 ) -> Result<HttpResponse, AppError> {
     caller.0.require(Permission::RequestMeetings)?;
+    let body = body.take()?;
     let start = chrono::DateTime::parse_from_rfc3339(body.start.trim())
         .map(|at| at.with_timezone(&chrono::Utc))
         .map_err(|_| AppError::validation("start", "must be an RFC 3339 time with an offset"))?;

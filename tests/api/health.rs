@@ -121,3 +121,57 @@ async fn every_response_carries_security_headers() {
         assert_eq!(headers.get("referrer-policy").unwrap(), "no-referrer");
     }
 }
+
+#[tokio::test]
+async fn every_documented_api_operation_is_served_and_declares_its_problems() {
+    let app = spawn_app().await;
+    let doc: serde_json::Value = app
+        .client
+        .get(app.url("/api/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mut operations = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let responses = operation["responses"].as_object().unwrap();
+            let page = responses
+                .values()
+                .any(|r| r["content"].get("text/html").is_some());
+            for (status, response) in responses {
+                let is_problem = response["content"]
+                    .get("application/problem+json")
+                    .is_some();
+                if status.starts_with('4') && (!page || status == "429") {
+                    assert!(is_problem, "{method} {path}: {status} is not a problem");
+                }
+            }
+            if !path.starts_with("/api/v1/") {
+                continue;
+            }
+            operations += 1;
+            assert!(responses.contains_key("401"), "{method} {path}");
+            if operation["requestBody"]["content"]
+                .get("application/json")
+                .is_some()
+            {
+                for status in ["400", "413", "415", "422"] {
+                    assert!(responses.contains_key(status), "{method} {path}: {status}");
+                }
+            }
+            let concrete = path.replace("{id}", "0190c0de-0000-7000-8000-000000000000");
+            let method = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            let answer = app
+                .client
+                .request(method.clone(), app.url(&concrete))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(answer.status(), 401, "{method} {path} is not served");
+        }
+    }
+    assert!(operations >= 35, "only {operations} /api/v1 operations");
+}

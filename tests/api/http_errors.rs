@@ -1,5 +1,6 @@
 //! Malformed and hostile input always gets a 4xx problem document.
 
+use convene::auth::roles::Role;
 use serde_json::json;
 
 use crate::helpers::{assert_problem, spawn_app};
@@ -185,4 +186,111 @@ async fn a_nul_anywhere_is_a_client_error_on_every_backend() {
     }
     let slug = app.client.get(app.url("/book/a%00b")).send().await.unwrap();
     assert!(slug.status().is_client_error(), "{}", slug.status());
+}
+
+#[tokio::test]
+async fn a_role_without_the_permission_learns_403_whatever_body_it_sent() {
+    let app = spawn_app().await;
+    let host_key = app.key_for(Role::Host);
+    let bodies: [(&str, &str); 4] = [
+        ("application/json", "{\"email\": "),
+        ("application/json", "{\"email\": 5, \"name\": []}"),
+        ("text/plain", "email=a@b.c"),
+        ("application/json", ""),
+    ];
+    for (content_type, body) in bodies {
+        let response = app
+            .client
+            .post(app.url("/api/v1/users"))
+            .bearer_auth(&host_key)
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_problem(response, 403).await;
+    }
+    let huge = json!({"email": "a@example.com", "name": "x".repeat(400_000), "role": "host"});
+    let marketer_key = app.key_for(Role::Marketer);
+    let response = app.post_json("/api/v1/users", &marketer_key, &huge).await;
+    assert_problem(response, 403).await;
+    let response = app
+        .get_json("/api/v1/emails?limit=many&status=7", &marketer_key)
+        .await;
+    assert_problem(response, 403).await;
+}
+
+#[tokio::test]
+async fn a_bad_body_without_a_valid_key_is_401() {
+    let app = spawn_app().await;
+    for key in [None, Some("cvk_not-a-real-key")] {
+        let mut request = app
+            .client
+            .post(app.url("/api/v1/users"))
+            .header("content-type", "application/json")
+            .body("{\"email\": ");
+        if let Some(key) = key {
+            request = request.bearer_auth(key);
+        }
+        assert_problem(request.send().await.unwrap(), 401).await;
+    }
+}
+
+#[tokio::test]
+async fn a_method_a_route_does_not_take_is_405_with_allow() {
+    let app = spawn_app().await;
+    let cases = [
+        (reqwest::Method::DELETE, "/api/v1/users", "GET, POST"),
+        (
+            reqwest::Method::PUT,
+            "/api/v1/leads/0190c0de-0000-7000-8000-000000000000",
+            "GET",
+        ),
+        (
+            reqwest::Method::GET,
+            "/api/v1/meetings/some-id/cancel",
+            "POST",
+        ),
+        (reqwest::Method::POST, "/api/openapi.json", "GET"),
+    ];
+    for (method, path, allowed) in cases {
+        let response = app
+            .client
+            .request(method.clone(), app.url(path))
+            .bearer_auth(&app.admin_key)
+            .send()
+            .await
+            .unwrap();
+        let mut allow: Vec<String> = response.headers()["allow"]
+            .to_str()
+            .unwrap()
+            .split(',')
+            .map(|m| m.trim().to_owned())
+            .collect();
+        allow.sort();
+        let mut expected: Vec<&str> = allowed.split(", ").collect();
+        expected.sort();
+        assert_eq!(allow, expected, "{method} {path}");
+        let problem = assert_problem(response, 405).await;
+        assert_eq!(problem["type"], "/problems/method-not-allowed");
+    }
+}
+
+#[tokio::test]
+async fn a_method_a_page_does_not_take_is_405_with_allow() {
+    let app = spawn_app().await;
+    let response = app
+        .client
+        .delete(app.url("/admin/login"))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 405);
+    let allow = response.headers()["allow"].to_str().unwrap().to_owned();
+    assert!(allow.contains("GET") && allow.contains("POST"), "{allow}");
+    assert!(response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
 }
