@@ -170,7 +170,9 @@ impl CommonProblems {
                 .insert("401".to_owned(), RefOr::T(unauthorized));
         }
         if json_body {
-            add(operation, "400", || problem("The body is not JSON").build());
+            add(operation, "400", || {
+                problem("The body is not JSON, or the address holds a NUL character (%00)").build()
+            });
             add(operation, "413", || {
                 problem("The body is larger than the server takes").build()
             });
@@ -178,6 +180,9 @@ impl CommonProblems {
                 problem("The body is not sent as application/json").build()
             });
         }
+        add(operation, "400", || {
+            problem("The address holds a NUL character (%00)").build()
+        });
         if json_body || (by_query && !page) {
             add(operation, "422", || {
                 problem("Invalid fields; `errors` names each").build()
