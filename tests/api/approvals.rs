@@ -11,7 +11,7 @@ use diesel::prelude::*;
 use serde_json::{json, Value};
 
 use crate::admin_ui::sign_in;
-use crate::booking::{always_available_host, link_for, slots, tomorrow};
+use crate::booking::{always_available_host, link_for, tomorrow};
 use crate::emails::emails;
 use crate::helpers::{csrf_token_in, spawn_app_with, TestApp, TEST_PASSWORD};
 
@@ -36,18 +36,8 @@ async fn approval_type(app: &TestApp) -> (Vec<String>, Value) {
 }
 
 async fn slot_starts(app: &TestApp, link: &Value) -> Vec<String> {
-    let day = tomorrow();
-    let body: Value = slots(app, link, &format!("from={day}&to={day}&tz=Asia/Kolkata"))
-        .await
-        .json()
-        .await
-        .unwrap();
-    body["slots"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|slot| slot["start"].as_str().unwrap().to_owned())
-        .collect()
+    let slug = link["slug"].as_str().unwrap();
+    app.free_starts(slug, &tomorrow(), "Asia/Kolkata").await
 }
 
 async fn book(app: &TestApp, link: &Value, start: &str, email: &str) -> String {

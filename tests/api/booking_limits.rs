@@ -31,18 +31,8 @@ async fn open_links(app: &TestApp, overrides: Value, links: usize) -> Vec<Value>
 
 /// Tomorrow's free starts (in Berlin), which every link of one meeting type shares.
 async fn free_starts(app: &TestApp, link: &Value) -> Vec<String> {
-    let day = tomorrow();
-    let body: Value = slots(app, link, &format!("from={day}&to={day}&tz=Europe/Berlin"))
-        .await
-        .json()
-        .await
-        .unwrap();
-    body["slots"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|slot| slot["start"].as_str().unwrap().to_owned())
-        .collect()
+    let slug = link["slug"].as_str().unwrap();
+    app.free_starts(slug, &tomorrow(), "Europe/Berlin").await
 }
 
 async fn book_as(app: &TestApp, link: &Value, start: &str, email: &str) -> reqwest::Response {

@@ -207,6 +207,25 @@ impl TestApp {
             .expect("request")
     }
 
+    /// The starts (in `tz`) a prospect is offered on `day` through the link `slug`.
+    pub async fn free_starts(&self, slug: &str, day: &str, tz: &str) -> Vec<String> {
+        let body: Value = self
+            .client
+            .get(self.url(&format!("/book/{slug}/slots?from={day}&to={day}&tz={tz}")))
+            .send()
+            .await
+            .expect("request")
+            .json()
+            .await
+            .expect("json");
+        body["slots"]
+            .as_array()
+            .expect("slots")
+            .iter()
+            .filter_map(|slot| slot["start"].as_str().map(str::to_owned))
+            .collect()
+    }
+
     pub async fn create_user(&self, body: Value) -> Value {
         let response = self
             .post_json("/api/v1/users", &self.admin_key, &body)

@@ -8,7 +8,7 @@ use convene::notifications::outbox::{self, EmailKind, NewEmail};
 use mail_parser::MessageParser;
 use serde_json::{json, Value};
 
-use crate::booking::{link_for, open_type, slots, tomorrow};
+use crate::booking::{link_for, open_type, tomorrow};
 use crate::emails::smtp_to;
 use crate::helpers::{assert_problem, csrf_token_in, spawn_app_with, TestApp};
 use crate::smtp::{free_port, wait_for_messages, SmtpSink};
@@ -30,18 +30,8 @@ fn hostile_names() -> Vec<(&'static str, String)> {
 
 /// Every free start tomorrow, in UTC.
 async fn free_starts(app: &TestApp, link: &Value) -> Vec<String> {
-    let day = tomorrow();
-    let body: Value = slots(app, link, &format!("from={day}&to={day}&tz=UTC"))
-        .await
-        .json()
-        .await
-        .unwrap();
-    body["slots"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|slot| slot["start_utc"].as_str().unwrap().to_owned())
-        .collect()
+    let slug = link["slug"].as_str().unwrap();
+    app.free_starts(slug, &tomorrow(), "UTC").await
 }
 
 async fn book(

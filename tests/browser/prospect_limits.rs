@@ -31,27 +31,6 @@ async fn open_link(app: &TestApp) -> Value {
     .unwrap()
 }
 
-async fn slots_tomorrow(app: &TestApp, slug: &str, now: chrono::DateTime<Utc>) -> Vec<String> {
-    let day = (now + Duration::days(1)).format("%Y-%m-%d");
-    let body: Value = app
-        .client
-        .get(app.url(&format!(
-            "/book/{slug}/slots?from={day}&to={day}&tz=Europe/Berlin"
-        )))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    body["slots"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|slot| slot["start"].as_str().unwrap().to_owned())
-        .collect()
-}
-
 #[tokio::test]
 async fn a_started_meeting_and_a_booking_over_the_limit_are_explained_on_the_page() {
     let now = Utc::now();
@@ -59,7 +38,8 @@ async fn a_started_meeting_and_a_booking_over_the_limit_are_explained_on_the_pag
     let app = spawn_app_with_clock(clock.clone()).await;
     let link = open_link(&app).await;
     let slug = link["slug"].as_str().unwrap();
-    let starts = slots_tomorrow(&app, slug, now).await;
+    let tomorrow = (now + Duration::days(1)).format("%Y-%m-%d").to_string();
+    let starts = app.free_starts(slug, &tomorrow, "Europe/Berlin").await;
     let booked: Value = app
         .client
         .post(app.url(&format!("/book/{slug}")))
