@@ -9,7 +9,9 @@ use prometheus::{IntGauge, Registry};
 /// in tests or a jump of the wall clock cannot make a stalled worker look alive.
 pub struct WorkerHeartbeat {
     started: Instant,
-    last_round: Mutex<Option<Instant>>,
+    /// The last completed round, or the last batch finished inside a long one: a round that
+    /// drains a deep outbox may take minutes while the worker is plainly alive.
+    last_sign_of_life: Mutex<Option<Instant>>,
     stalled_after: Duration,
     last_round_timestamp: IntGauge,
 }
@@ -17,7 +19,7 @@ pub struct WorkerHeartbeat {
 /// The worker as `/healthz` reports it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum WorkerState {
-    /// A round completed within the allowed time; seconds since.
+    /// A round (or a batch of a long one) completed within the allowed time; seconds since.
     Running {
         seconds_since_round: u64,
     },
@@ -37,35 +39,44 @@ impl WorkerHeartbeat {
         registry.register(Box::new(last_round_timestamp.clone()))?;
         Ok(Self {
             started: Instant::now(),
-            last_round: Mutex::new(None),
+            last_sign_of_life: Mutex::new(None),
             stalled_after,
             last_round_timestamp,
         })
     }
 
     pub fn round_completed(&self, wall_clock_unix_secs: i64) {
-        *self
-            .last_round
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(Instant::now());
+        self.alive();
         self.last_round_timestamp.set(wall_clock_unix_secs);
     }
 
+    /// A batch of work finished inside a round that is still going.
+    pub fn batch_completed(&self) {
+        self.alive();
+    }
+
+    fn alive(&self) {
+        *self
+            .last_sign_of_life
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(Instant::now());
+    }
+
     pub fn state(&self) -> WorkerState {
-        let last_round = *self
-            .last_round
+        let last_sign_of_life = *self
+            .last_sign_of_life
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         assess(
             self.started.elapsed(),
-            last_round.map(|at| at.elapsed()),
+            last_sign_of_life.map(|at| at.elapsed()),
             self.stalled_after,
         )
     }
 }
 
-/// Whether a worker started `since_start` ago, whose last round ended `since_round` ago, is
-/// alive when it must complete a round at least every `stalled_after`.
+/// Whether a worker started `since_start` ago, whose last round or batch ended `since_round`
+/// ago, is alive when it must complete one at least every `stalled_after`.
 fn assess(
     since_start: Duration,
     since_round: Option<Duration>,

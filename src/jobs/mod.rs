@@ -105,7 +105,10 @@ async fn deliver_all_due(
     let batch = usize::try_from(state.settings.email.batch_size).unwrap_or(1);
     while !*shutdown.borrow() {
         match deliverer.deliver_batch(state).await {
-            Ok(claimed) if claimed >= batch => continue,
+            Ok(claimed) if claimed >= batch => {
+                state.worker_heartbeat.batch_completed();
+                continue;
+            }
             Ok(_) => break,
             Err(error) => {
                 tracing::warn!(%error, "email delivery round failed");
@@ -119,7 +122,10 @@ async fn deliver_all_due(
 async fn sync_calendars(state: &AppState, worker_id: &str, shutdown: &watch::Receiver<bool>) {
     while !*shutdown.borrow() {
         match calendar_sync::run(state, worker_id).await {
-            Ok(handled) if handled >= calendar_sync::BATCH => continue,
+            Ok(handled) if handled >= calendar_sync::BATCH => {
+                state.worker_heartbeat.batch_completed();
+                continue;
+            }
             Ok(_) => break,
             Err(error) => {
                 tracing::warn!(%error, "calendar sync round failed");
