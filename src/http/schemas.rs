@@ -56,6 +56,10 @@ value_schema!(
     ShortText => text(200, ONE_LINE, "Up to 200 characters on one line, no control or bidirectional control characters; blank means none")
 );
 value_schema!(
+    /// A caller's own id for a record: one line up to 128 characters.
+    ExternalId => text(128, ONE_LINE, "Up to 128 characters on one line, no control or bidirectional control characters; blank means none")
+);
+value_schema!(
     /// An optional text up to 500 characters; blank clears it.
     MediumText => text(500, ONE_LINE, "Up to 500 characters on one line, no control or bidirectional control characters; blank means none")
 );

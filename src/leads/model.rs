@@ -211,7 +211,7 @@ pub struct LeadInput {
     pub email: String,
     #[schema(value_type = crate::http::schemas::Name)]
     pub name: String,
-    #[schema(value_type = Option<String>, max_length = 128, pattern = r"^[^\x00-\x08\x0B-\x1F\x7F-\x9F]*$")]
+    #[schema(value_type = Option<crate::http::schemas::ExternalId>)]
     pub external_id: Option<String>,
     #[schema(value_type = Option<crate::http::schemas::ShortText>)]
     pub company: Option<String>,
