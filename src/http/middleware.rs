@@ -102,7 +102,7 @@ pub async fn refuse_nul_in_address(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
     let address = req.uri().path_and_query().map_or("", |pq| pq.as_str());
-    if address.to_ascii_lowercase().contains("%00") {
+    if address.contains("%00") {
         return Err(AppError::BadRequest(
             "the address contains a NUL character (%00), which no path or parameter accepts".into(),
         )
@@ -191,16 +191,22 @@ pub async fn no_store_private(
     Ok(response)
 }
 
-/// Limits each client IP on the public pages (booking, manage and survey links), which anyone on
-/// the internet can reach.
+/// The public pages (booking, manage and survey links), which anyone on the internet can reach.
+const PUBLIC_PREFIXES: [&str; 3] = ["/book/", "/m/", "/survey/"];
+
+/// Whether `path` is a public page, limited per client IP (and documented with its 429).
+pub fn is_rate_limited(path: &str) -> bool {
+    PUBLIC_PREFIXES
+        .iter()
+        .any(|prefix| path.starts_with(prefix))
+}
+
+/// Limits each client IP on the public pages, which anyone on the internet can reach.
 pub async fn public_rate_limit(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<actix_web::body::EitherBody<impl MessageBody>>, Error> {
-    let path = req.path();
-    let public =
-        path.starts_with("/book/") || path.starts_with("/m/") || path.starts_with("/survey/");
-    if public {
+    if is_rate_limited(req.path()) {
         let limited = req
             .app_data::<web::Data<AppState>>()
             .map(|state| state.public_throttle.check(&client_ip(req.request())));

@@ -4,7 +4,9 @@ use actix_web::{get, HttpResponse};
 use utoipa::openapi::header::HeaderBuilder;
 use utoipa::openapi::path::{Operation, ParameterIn};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::openapi::{ContentBuilder, ObjectBuilder, Ref, RefOr, Response, ResponseBuilder, Type};
+use utoipa::openapi::{
+    Content, ContentBuilder, ObjectBuilder, Ref, RefOr, Response, ResponseBuilder, Type,
+};
 use utoipa::{Modify, OpenApi};
 
 #[derive(OpenApi)]
@@ -107,13 +109,16 @@ struct CommonProblems;
 
 const PROBLEM_JSON: &str = "application/problem+json";
 
+fn problem_content() -> Content {
+    ContentBuilder::new()
+        .schema(Some(Ref::from_schema_name("Problem")))
+        .build()
+}
+
 fn problem(description: &str) -> ResponseBuilder {
-    ResponseBuilder::new().description(description).content(
-        PROBLEM_JSON,
-        ContentBuilder::new()
-            .schema(Some(Ref::from_schema_name("Problem")))
-            .build(),
-    )
+    ResponseBuilder::new()
+        .description(description)
+        .content(PROBLEM_JSON, problem_content())
 }
 
 fn add(operation: &mut Operation, status: &str, response: impl FnOnce() -> Response) {
@@ -197,19 +202,13 @@ impl CommonProblems {
             for (status, response) in operation.responses.responses.iter_mut() {
                 if let (false, RefOr::T(response)) = (status.starts_with('2'), response) {
                     response.content.clear();
-                    response.content.insert(
-                        PROBLEM_JSON.to_owned(),
-                        ContentBuilder::new()
-                            .schema(Some(Ref::from_schema_name("Problem")))
-                            .build(),
-                    );
+                    response
+                        .content
+                        .insert(PROBLEM_JSON.to_owned(), problem_content());
                 }
             }
         }
-        let public = ["/book/", "/m/", "/survey/"]
-            .iter()
-            .any(|prefix| path.starts_with(prefix));
-        if public {
+        if crate::http::middleware::is_rate_limited(path) {
             add(operation, "429", || {
                 problem("Too many requests from this client")
                     .header(
