@@ -119,9 +119,7 @@ pub fn optional_multiline_text(
     max_chars: usize,
 ) -> Result<Option<String>, String> {
     let Some(raw) = raw else { return Ok(None) };
-    let text = raw
-        .replace("\r\n", "\n")
-        .replace(['\r', '\u{0085}', '\u{2028}', '\u{2029}'], "\n");
+    let text = raw.replace("\r\n", "\n").replace(is_line_break, "\n");
     let text = text.trim();
     if text.is_empty() {
         return Ok(None);
@@ -144,15 +142,13 @@ fn check_text(text: &str, max_chars: usize, shape: TextShape) -> Result<(), Stri
         return Err(format!("must be at most {max_chars} characters"));
     }
     for c in text.chars() {
-        let line_break = matches!(c, '\n' | '\r' | '\u{0085}' | '\u{2028}' | '\u{2029}');
-        if line_break && shape == TextShape::SingleLine {
+        if shape == TextShape::MultiLine && matches!(c, '\n' | '\t') {
+            continue;
+        }
+        if is_line_break(c) {
             return Err("must be on one line (no line breaks)".into());
         }
-        let allowed_control = shape == TextShape::MultiLine && matches!(c, '\n' | '\t');
-        if c.is_control() && !line_break && !allowed_control {
-            return Err("must not contain control characters".into());
-        }
-        if c == '\t' && shape == TextShape::SingleLine {
+        if c.is_control() {
             return Err("must not contain control characters".into());
         }
         if is_bidi_control(c) {
@@ -163,6 +159,11 @@ fn check_text(text: &str, max_chars: usize, shape: TextShape) -> Result<(), Stri
         }
     }
     Ok(())
+}
+
+/// The characters that end a line: LF, CR, NEL and Unicode's line and paragraph separators.
+fn is_line_break(c: char) -> bool {
+    matches!(c, '\n' | '\r' | '\u{0085}' | '\u{2028}' | '\u{2029}')
 }
 
 /// The embedding, override and isolate controls, which reorder how the text around them is
@@ -180,7 +181,7 @@ pub fn one_line(text: &str) -> String {
         .replace("\r\n", "\n")
         .chars()
         .filter_map(|c| match c {
-            '\n' | '\r' | '\t' | '\u{0085}' | '\u{2028}' | '\u{2029}' => Some(' '),
+            c if is_line_break(c) || c == '\t' => Some(' '),
             c if c.is_control() || is_bidi_control(c) => None,
             c => Some(c),
         })
