@@ -1,6 +1,6 @@
 use std::time::{Duration, Instant};
 
-use crate::helpers::{spawn_app, spawn_app_with};
+use crate::helpers::{spawn_app, spawn_app_with, TestApp};
 
 const WAIT: Duration = Duration::from_secs(20);
 
@@ -86,18 +86,15 @@ async fn metrics_are_prometheus_text_with_latency_histograms() {
     assert!(text.contains("endpoint=\"/healthz\""), "{text}");
 }
 
+async fn openapi_document(app: &TestApp) -> serde_json::Value {
+    let response = app.client.get(app.url("/api/openapi.json")).send().await;
+    response.unwrap().json().await.unwrap()
+}
+
 #[tokio::test]
 async fn openapi_document_describes_the_users_api() {
     let app = spawn_app().await;
-    let doc: serde_json::Value = app
-        .client
-        .get(app.url("/api/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc = openapi_document(&app).await;
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
     for path in ["/api/v1/users", "/api/v1/users/{id}"] {
         assert!(doc["paths"][path].is_object(), "missing {path}");
@@ -125,15 +122,7 @@ async fn every_response_carries_security_headers() {
 #[tokio::test]
 async fn every_documented_api_operation_is_served_and_declares_its_problems() {
     let app = spawn_app().await;
-    let doc: serde_json::Value = app
-        .client
-        .get(app.url("/api/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc = openapi_document(&app).await;
     let mut operations = 0;
     for (path, item) in doc["paths"].as_object().unwrap() {
         for (method, operation) in item.as_object().unwrap() {
