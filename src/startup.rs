@@ -156,6 +156,7 @@ fn http_server(
             .configure(crate::outcomes::routes::configure_public)
             .configure(crate::reports::routes::configure)
             .configure(crate::calendars::routes::configure)
+            .configure(crate::events::routes::configure)
             .service(
                 web::scope("/admin")
                     .configure(crate::auth::routes::configure_admin)

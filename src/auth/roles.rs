@@ -129,6 +129,10 @@ pub enum Permission {
     ViewReports,
     /// Move or cancel a meeting that has already started, to correct the record.
     ChangePastMeetings,
+    /// Read the event stream, which carries leads and meetings of every host.
+    ViewEvents,
+    /// Create, change, test and rotate webhook subscriptions.
+    ManageWebhooks,
 }
 
 #[cfg(test)]

@@ -399,3 +399,14 @@ diesel::joinable!(calendar_connections -> users (user_id));
 diesel::joinable!(oauth_states -> calendar_connections (connection_id));
 diesel::joinable!(calendar_busy -> calendar_connections (connection_id));
 diesel::joinable!(calendar_events -> meetings (meeting_id));
+
+diesel::table! {
+    events (seq) {
+        seq -> BigInt,
+        id -> Text,
+        event_type -> Text,
+        subject_id -> Nullable<Text>,
+        data -> Text,
+        occurred_at -> Timestamp,
+    }
+}

@@ -56,6 +56,7 @@ use utoipa::{Modify, OpenApi};
         crate::calendars::routes::create_connection,
         crate::calendars::routes::list_connections,
         crate::calendars::routes::delete_connection,
+        crate::events::routes::list_events,
     ),
     components(schemas(
         crate::error::Problem,
@@ -77,6 +78,7 @@ use utoipa::{Modify, OpenApi};
     modifiers(&BearerAuth, &CommonProblems),
     tags(
         (name = "calendars", description = "Hosts' Google and Microsoft 365 calendars: connect, list, disconnect"),
+        (name = "events", description = "Every change that matters outside Convene, in commit order"),
         (name = "emails", description = "The outbox: every email, its status, and retrying failed ones"),
         (name = "meetings", description = "Scheduled meetings: list, reschedule, cancel, record outcomes"),
         (name = "reports", description = "Funnel and pipeline reports, as JSON or CSV"),

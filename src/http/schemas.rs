@@ -185,6 +185,10 @@ value_schema!(
     EmailKindName => filter_of(crate::notifications::outbox::EmailKind::ALL.map(|k| k.as_str()))
 );
 value_schema!(
+    /// An event type to filter by.
+    EventTypeName => filter_of(crate::events::EventType::ALL.map(|t| t.as_str()))
+);
+value_schema!(
     /// An email status to filter by.
     EmailStatusName => filter_of(crate::notifications::outbox::EmailStatus::ALL.map(|s| s.as_str()))
 );
