@@ -32,6 +32,24 @@ pub struct Settings {
     pub google: ProviderSettings,
     pub microsoft: ProviderSettings,
     pub calendars: CalendarSettings,
+    pub webhooks: WebhookSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct WebhookSettings {
+    /// Lets subscriptions use `http` and destinations on loopback, private or link-local
+    /// addresses: for tests and local set-ups, never on a server that reaches an internal
+    /// network.
+    pub allow_private_destinations: bool,
+    /// AES-256-GCM key sealing signing secrets at rest (32 bytes, base64). Empty: a key
+    /// Convene creates and keeps in the database.
+    pub secret_key: secrecy::SecretString,
+    /// Earlier keys, which still open secrets sealed before a key rotation.
+    pub previous_secret_keys: Vec<secrecy::SecretString>,
+    /// Deliveries in flight at once on one instance.
+    pub max_in_flight: u32,
+    /// How long an instance owns the deliveries it claimed; past it another may take them.
+    pub lease_secs: u64,
 }
 
 /// One calendar provider's OAuth client and endpoints.
@@ -297,7 +315,8 @@ impl Settings {
                     // Only these keys are lists; a comma anywhere else stays part of the value.
                     .list_separator(",")
                     .with_list_parse_key("email.reminder_offsets_minutes")
-                    .with_list_parse_key("calendars.previous_token_keys"),
+                    .with_list_parse_key("calendars.previous_token_keys")
+                    .with_list_parse_key("webhooks.previous_secret_keys"),
             );
         if let Some(url) = database_url {
             builder = builder.set_override("database.url", url)?;
@@ -365,6 +384,7 @@ impl Settings {
             ));
         }
         self.validate_calendars()?;
+        self.validate_webhooks()?;
         if self.worker.poll_ms == 0 {
             return Err(invalid("worker.poll_ms", "must be at least 1"));
         }
@@ -409,6 +429,22 @@ impl Settings {
                 "calendars.freebusy_timeout_ms",
                 "timeouts and attempts must be at least 1",
             ));
+        }
+        Ok(())
+    }
+}
+
+impl Settings {
+    fn validate_webhooks(&self) -> Result<(), ConfigError> {
+        let webhooks = &self.webhooks;
+        crate::webhooks::sealing::configured_keys(webhooks)
+            .map_err(|reason| invalid("webhooks.secret_key", &reason))?;
+        if webhooks.max_in_flight == 0 {
+            return Err(invalid("webhooks.max_in_flight", "must be at least 1"));
+        }
+        // A lease shorter than one attempt (10 s) could let a second instance repeat it.
+        if webhooks.lease_secs < 30 {
+            return Err(invalid("webhooks.lease_secs", "must be at least 30"));
         }
         Ok(())
     }

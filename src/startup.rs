@@ -27,6 +27,7 @@ use crate::notifications::delivery::{Deliverer, OutboxMetrics};
 use crate::notifications::ics::Person;
 use crate::notifications::transport::Transport;
 use crate::state::{AppState, Monitoring};
+use crate::webhooks::delivery::WebhookMetrics;
 
 pub struct Application {
     port: u16,
@@ -55,6 +56,7 @@ impl Application {
         };
         let registry = prometheus::Registry::new();
         let outbox_metrics = OutboxMetrics::register(&registry)?;
+        let webhook_metrics = WebhookMetrics::register(&registry)?;
         let worker_heartbeat = Arc::new(WorkerHeartbeat::register(
             &registry,
             std::time::Duration::from_secs(settings.worker.stalled_after_secs),
@@ -72,6 +74,7 @@ impl Application {
             Monitoring {
                 outbox_metrics,
                 worker_heartbeat,
+                webhook_metrics,
             },
         ));
         let server = http_server(listener, settings.as_ref(), state.clone(), registry)?;
@@ -157,6 +160,7 @@ fn http_server(
             .configure(crate::reports::routes::configure)
             .configure(crate::calendars::routes::configure)
             .configure(crate::events::routes::configure)
+            .configure(crate::webhooks::routes::configure)
             .service(
                 web::scope("/admin")
                     .configure(crate::auth::routes::configure_admin)
@@ -169,6 +173,7 @@ fn http_server(
                     .configure(crate::outcomes::routes::configure_admin)
                     .configure(crate::reports::routes::configure_admin)
                     .configure(crate::calendars::routes::configure_admin)
+                    .configure(crate::webhooks::pages::configure_admin)
                     .service(fallback::unrouted()),
             )
             .route(

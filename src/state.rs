@@ -18,6 +18,8 @@ use crate::leads::scoring::ScoringRules;
 use crate::notifications::delivery::OutboxMetrics;
 use crate::notifications::ics::Person;
 use crate::notifications::messages::Composer;
+use crate::webhooks::delivery::WebhookMetrics;
+use crate::webhooks::Webhooks;
 
 pub struct AppState {
     pub db: Database,
@@ -38,12 +40,15 @@ pub struct AppState {
     /// Connected calendars: providers, token cipher, HTTP client.
     pub calendars: Arc<Calendars>,
     pub calendar_refresh_locks: RefreshLocks,
+    /// Webhook delivery: secret sealing, the shared HTTP client, metrics, wake-ups.
+    pub webhooks: Arc<Webhooks>,
 }
 
 /// What `/metrics` and `/healthz` read about the background work.
 pub struct Monitoring {
     pub outbox_metrics: OutboxMetrics,
     pub worker_heartbeat: Arc<WorkerHeartbeat>,
+    pub webhook_metrics: WebhookMetrics,
 }
 
 impl AppState {
@@ -59,6 +64,7 @@ impl AppState {
         let Monitoring {
             outbox_metrics,
             worker_heartbeat,
+            webhook_metrics,
         } = monitoring;
         let login_throttle = LoginThrottle::new(
             settings.security.login_attempts_per_minute_per_ip,
@@ -68,6 +74,7 @@ impl AppState {
             PublicThrottle::new(settings.public.requests_per_minute, settings.public.burst);
         let slots_cache = Arc::new(SlotsCache::new(settings.public.slots_cache_ms));
         let calendars = Arc::new(Calendars::new(&settings));
+        let webhooks = Arc::new(Webhooks::new(&settings.webhooks, webhook_metrics));
         Self {
             db,
             settings,
@@ -83,6 +90,7 @@ impl AppState {
             slots_cache,
             calendars,
             calendar_refresh_locks: RefreshLocks::default(),
+            webhooks,
         }
     }
 

@@ -1,8 +1,8 @@
-//! Sealing OAuth tokens at rest with AES-256-GCM. A sealed value is
-//! `v1.{key id}.{base64url(nonce ‖ ciphertext ‖ tag)}`: the key id (the first bytes of the
+//! Sealing OAuth tokens and webhook signing secrets at rest with AES-256-GCM. A sealed value
+//! is `v1.{key id}.{base64url(nonce ‖ ciphertext ‖ tag)}`: the key id (the first bytes of the
 //! key's SHA-256) says which configured key opens it, so keys can be rotated while old values
-//! still open; the associated data binds each value to its connection and field, so a value
-//! copied into another row or column does not open.
+//! still open; the associated data binds each value to its owner and field, so a value copied
+//! into another row or column does not open.
 
 use aes_gcm::aead::{Aead, KeyInit, OsRng, Payload};
 use aes_gcm::{AeadCore, Aes256Gcm, Key, Nonce};
@@ -60,9 +60,20 @@ impl TokenCipher {
                 "is required once a calendar provider is configured: 32 random bytes in base64, e.g. from `openssl rand -base64 32`".into(),
             );
         }
+        let previous: Vec<&str> = settings
+            .previous_token_keys
+            .iter()
+            .map(|key| key.expose_secret())
+            .collect();
+        Self::from_keys(current, &previous)
+    }
+
+    /// A cipher that seals with `current` and still opens what `previous` keys sealed; each
+    /// key is 32 bytes in base64.
+    pub fn from_keys(current: &str, previous: &[&str]) -> Result<Self, String> {
         let mut keys = vec![parse_key(current)?];
-        for previous in &settings.previous_token_keys {
-            keys.push(parse_key(previous.expose_secret())?);
+        for key in previous {
+            keys.push(parse_key(key)?);
         }
         Ok(Self { keys })
     }

@@ -261,6 +261,18 @@ pub fn find(conn: &mut DbConnection, id: &str) -> Result<Option<Event>, StoreErr
         .transpose()
 }
 
+/// The events with these ids that are still kept, in stream order.
+pub fn find_all(conn: &mut DbConnection, ids: &[String]) -> Result<Vec<Event>, StoreError> {
+    events::table
+        .filter(events::id.eq_any(ids))
+        .select(EventRow::as_select())
+        .order(events::seq.asc())
+        .load::<EventRow>(conn)?
+        .into_iter()
+        .map(EventRow::into_event)
+        .collect()
+}
+
 /// Forgets events older than `before`; the contract keeps them at least 30 days.
 pub fn purge_older_than(
     conn: &mut DbConnection,

@@ -57,6 +57,15 @@ use utoipa::{Modify, OpenApi};
         crate::calendars::routes::list_connections,
         crate::calendars::routes::delete_connection,
         crate::events::routes::list_events,
+        crate::webhooks::routes::create_webhook,
+        crate::webhooks::routes::list_webhooks,
+        crate::webhooks::routes::get_webhook,
+        crate::webhooks::routes::update_webhook,
+        crate::webhooks::routes::delete_webhook,
+        crate::webhooks::routes::rotate_secret,
+        crate::webhooks::routes::test_webhook,
+        crate::webhooks::routes::list_deliveries,
+        crate::webhooks::routes::redeliver,
     ),
     components(schemas(
         crate::error::Problem,
@@ -79,6 +88,7 @@ use utoipa::{Modify, OpenApi};
     tags(
         (name = "calendars", description = "Hosts' Google and Microsoft 365 calendars: connect, list, disconnect"),
         (name = "events", description = "Every change that matters outside Convene, in commit order"),
+        (name = "webhooks", description = "Subscriptions that receive events as signed POSTs (Standard Webhooks), and their deliveries log"),
         (name = "emails", description = "The outbox: every email, its status, and retrying failed ones"),
         (name = "meetings", description = "Scheduled meetings: list, reschedule, cancel, record outcomes"),
         (name = "reports", description = "Funnel and pipeline reports, as JSON or CSV"),

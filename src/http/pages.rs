@@ -55,6 +55,11 @@ const SECTIONS: &[NavItem] = &[
         href: "/admin/users",
         permission: Permission::ViewUsers,
     },
+    NavItem {
+        label: "Webhooks",
+        href: "/admin/webhooks",
+        permission: Permission::ManageWebhooks,
+    },
 ];
 
 /// What the logged-in layout needs: who is signed in, the CSRF token, the navigation.

@@ -171,6 +171,25 @@ value_schema!(
     BuyerIntentName => one_of(crate::outcomes::surveys::BuyerIntent::ALL.map(|s| s.as_str()))
 );
 value_schema!(
+    /// An event type a webhook subscribes to, or `*` for every type.
+    WebhookEventName => one_of(std::iter::once("*").chain(crate::events::EventType::ALL.map(|t| t.as_str())))
+);
+value_schema!(
+    /// Whether a webhook subscription receives events.
+    SubscriptionStatusName => one_of(crate::webhooks::model::SubscriptionStatus::ALL.map(|s| s.as_str()))
+);
+value_schema!(
+    /// A webhook destination: an `https` URL.
+    WebhookUrl => ObjectBuilder::new()
+        .schema_type(Type::String)
+        .format(Some(SchemaFormat::Custom("uri".into())))
+        .max_length(Some(crate::webhooks::destination::MAX_URL_CHARS))
+        .pattern(Some(r"^https://[^\s/@]+"))
+        .description(Some("An https URL (http only where the server allows private destinations) whose host resolves to public addresses; no user name or password"))
+        .examples([serde_json::json!("https://hooks.example.com/convene")])
+        .build()
+);
+value_schema!(
     /// A calendar provider.
     ProviderName => one_of(crate::calendars::Provider::ALL.map(|p| p.as_str()))
 );
@@ -187,6 +206,10 @@ value_schema!(
 value_schema!(
     /// An event type to filter by.
     EventTypeName => filter_of(crate::events::EventType::ALL.map(|t| t.as_str()))
+);
+value_schema!(
+    /// A webhook delivery status to filter by.
+    DeliveryStatusName => filter_of(crate::webhooks::model::DeliveryStatus::ALL.map(|s| s.as_str()))
 );
 value_schema!(
     /// An email status to filter by.

@@ -1,5 +1,6 @@
 //! The background worker inside `convene serve`: outbox delivery (woken early when a change
-//! queues emails), the workflow's expiries and escalations, follow-ups after meetings, and
+//! queues emails), the workflow's expiries and escalations, follow-ups after meetings,
+//! calendar writes, webhook deliveries (woken early when a test or redelivery is queued), and
 //! periodic upkeep. It stops between batches when the server shuts down.
 //!
 //! It supervises itself: a task that panics is logged with its name and the loop goes on, so
@@ -25,6 +26,7 @@ use crate::notifications::delivery::Deliverer;
 use crate::notifications::messages::Composer;
 use crate::outcomes::followups;
 use crate::state::AppState;
+use crate::webhooks::delivery::KeepGoing;
 use crate::workflow::upkeep;
 
 /// How often upkeep (expired sessions, idle throttle counters) runs.
@@ -57,10 +59,14 @@ impl Worker {
                         supervise("meeting follow-ups", run_follow_ups(&state)).await;
                         supervise("email delivery", deliver_all_due(&state, &deliverer, &shutdown)).await;
                         supervise("calendar sync", sync_calendars(&state, &worker_id, &shutdown)).await;
+                        supervise("webhook delivery", deliver_webhooks(&state, &shutdown)).await;
                         state.worker_heartbeat.round_completed(state.clock.now().timestamp());
                     }
                     _ = wakeup.notified() => {
                         supervise("email delivery", deliver_all_due(&state, &deliverer, &shutdown)).await;
+                    }
+                    _ = state.webhooks.queued() => {
+                        supervise("webhook delivery", deliver_webhooks(&state, &shutdown)).await;
                     }
                 }
             }
@@ -132,6 +138,31 @@ async fn sync_calendars(state: &AppState, worker_id: &str, shutdown: &watch::Rec
                 break;
             }
         }
+    }
+}
+
+/// The worker's webhook pass: it stops claiming at shutdown, and each settled batch is a sign
+/// of life, since draining a deep queue may take longer than a round is allowed.
+struct WorkerPass<'a> {
+    state: &'a AppState,
+    shutdown: &'a watch::Receiver<bool>,
+}
+
+impl KeepGoing for WorkerPass<'_> {
+    fn keep_going(&self) -> bool {
+        !*self.shutdown.borrow()
+    }
+
+    fn batch_completed(&self) {
+        self.state.worker_heartbeat.batch_completed();
+    }
+}
+
+/// Sends every due webhook delivery, many at once, until none is left or the server stops.
+async fn deliver_webhooks(state: &AppState, shutdown: &watch::Receiver<bool>) {
+    let pass = WorkerPass { state, shutdown };
+    if let Err(error) = state.webhooks.deliver_due(state, &pass).await {
+        tracing::warn!(%error, "webhook delivery round failed");
     }
 }
 

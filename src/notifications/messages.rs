@@ -135,6 +135,7 @@ mail_templates! {
     Survey => survey: "email/survey/subject.txt", "email/survey/body.txt", "email/survey/body.html";
     CalendarUnreadable => calendar_unreadable: "email/calendar_unreadable/subject.txt", "email/calendar_unreadable/body.txt", "email/calendar_unreadable/body.html";
     CalendarReconnect => calendar_reconnect: "email/calendar_reconnect/subject.txt", "email/calendar_reconnect/body.txt", "email/calendar_reconnect/body.html";
+    WebhookDisabled => webhook_disabled: "email/webhook_disabled/subject.txt", "email/webhook_disabled/body.txt", "email/webhook_disabled/body.html";
 }
 
 /// Something wrong with `host`'s calendar connection: `reason` says what, `incident` keeps
@@ -515,6 +516,46 @@ impl Composer {
             meeting_request_id: None,
             recipient_email: email.to_owned(),
             recipient_name: name.to_owned(),
+            subject,
+            body_text,
+            body_html,
+            calendar: None,
+            send_after: now,
+            not_after: None,
+        })
+    }
+
+    /// Tells an admin that Convene disabled a webhook subscription after days of failed
+    /// deliveries; one email per admin and incident (`failing_since`).
+    pub fn webhook_disabled(
+        &self,
+        admin: &User,
+        subscription: &crate::webhooks::model::Subscription,
+        now: DateTime<Utc>,
+    ) -> Result<NewEmail, askama::Error> {
+        let mut view = self.blank_view(&admin.name);
+        view.meeting_name = subscription.url.clone();
+        view.reason = subscription.disabled_reason.clone().unwrap_or_default();
+        view.context = subscription
+            .description
+            .iter()
+            .map(|description| format!("Description: {description}"))
+            .collect();
+        view.action_url = format!("{}/admin/webhooks/{}", self.public_base, subscription.id);
+        let incident = subscription
+            .failing_since
+            .map_or(0, |since| since.and_utc().timestamp());
+        let (subject, body_text, body_html) = render(EmailKind::WebhookDisabled, &view)?;
+        Ok(NewEmail {
+            kind: EmailKind::WebhookDisabled,
+            dedupe_key: format!(
+                "webhook_disabled:{}:{incident}:{}",
+                subscription.id, admin.email
+            ),
+            meeting_id: None,
+            meeting_request_id: None,
+            recipient_email: admin.email.clone(),
+            recipient_name: admin.name.clone(),
             subject,
             body_text,
             body_html,

@@ -44,10 +44,12 @@ pub enum EmailKind {
     CalendarUnreadable,
     /// To a host: the calendar provider no longer accepts the grant; connect again.
     CalendarReconnect,
+    /// To the admins: a webhook subscription failed for days and was disabled.
+    WebhookDisabled,
 }
 
 impl EmailKind {
-    pub const ALL: [EmailKind; 13] = [
+    pub const ALL: [EmailKind; 14] = [
         EmailKind::Invite,
         EmailKind::Update,
         EmailKind::Cancel,
@@ -61,6 +63,7 @@ impl EmailKind {
         EmailKind::Survey,
         EmailKind::CalendarUnreadable,
         EmailKind::CalendarReconnect,
+        EmailKind::WebhookDisabled,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -78,6 +81,7 @@ impl EmailKind {
             EmailKind::Survey => "survey",
             EmailKind::CalendarUnreadable => "calendar_unreadable",
             EmailKind::CalendarReconnect => "calendar_reconnect",
+            EmailKind::WebhookDisabled => "webhook_disabled",
         }
     }
 }
