@@ -120,7 +120,7 @@ fn refuse_private(address: IpAddr) -> Result<(), DestinationError> {
 }
 
 /// What kind of non-public address `address` is, or `None` for a public one.
-pub fn non_public(address: IpAddr) -> Option<&'static str> {
+fn non_public(address: IpAddr) -> Option<&'static str> {
     match address {
         IpAddr::V4(v4) => non_public_v4(v4),
         IpAddr::V6(v6) => non_public_v6(v6),

@@ -2,7 +2,6 @@
 //! what callers send.
 
 use std::collections::BTreeSet;
-use std::fmt;
 use std::str::FromStr;
 
 use chrono::NaiveDateTime;
@@ -71,12 +70,6 @@ impl DeliveryStatus {
             Self::Retrying => "retrying",
             Self::Failed => "failed",
         }
-    }
-}
-
-impl fmt::Display for DeliveryStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 

@@ -11,8 +11,8 @@ use crate::state::AppState;
 use crate::values::{is_id, new_id};
 use crate::webhooks::destination::Destination;
 use crate::webhooks::model::{
-    CreateSubscriptionRequest, CreatedSubscription, Delivery, DeliveryStatus, DeliveryView,
-    RotatedSecret, Subscription, SubscriptionStatus, SubscriptionView, UpdateSubscriptionRequest,
+    CreateSubscriptionRequest, CreatedSubscription, Delivery, DeliveryStatus, RotatedSecret,
+    Subscription, SubscriptionStatus, SubscriptionView, UpdateSubscriptionRequest,
 };
 use crate::webhooks::repo::{self, SealedSecrets};
 use crate::webhooks::sealing::SecretField;
@@ -250,11 +250,6 @@ pub async fn redeliver(
             Ok(delivery)
         }
     }
-}
-
-/// The deliveries log as the API shows it.
-pub fn views(deliveries: &[Delivery]) -> Vec<DeliveryView> {
-    deliveries.iter().map(DeliveryView::from).collect()
 }
 
 /// Whether the previous secret still signs at `now`.

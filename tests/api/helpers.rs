@@ -120,6 +120,14 @@ pub async fn spawn_app_with_clock(clock: Arc<FixedClock>) -> TestApp {
     spawn_app_on(clock, |_| {}).await
 }
 
+/// Like [`spawn_app_with_clock`], with `customize` applied to the settings.
+pub async fn spawn_app_with_clock_and(
+    clock: Arc<FixedClock>,
+    customize: impl FnOnce(&mut Settings),
+) -> TestApp {
+    spawn_app_on(clock, customize).await
+}
+
 async fn spawn_app_on(clock: Arc<dyn Clock>, customize: impl FnOnce(&mut Settings)) -> TestApp {
     let (database_url, guard) = fresh_database();
     let mut settings = Settings::load(Path::new("config"), Some(&database_url)).expect("settings");

@@ -28,3 +28,6 @@ mod smtp;
 mod storage;
 mod surveys;
 mod users;
+#[path = "../support/webhook_receiver.rs"]
+mod webhook_receiver;
+mod webhooks;
