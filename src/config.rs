@@ -394,8 +394,11 @@ impl Settings {
                 .map_err(|e| invalid(key, &format!("`{}`: {e}", provider.api_base)))?;
         }
         if self.google.configured() || self.microsoft.configured() {
-            crate::calendars::crypto::TokenCipher::from_settings(&self.calendars)
-                .map_err(|reason| invalid("calendars.token_key", &reason))?;
+            crate::calendars::crypto::TokenCipher::from_keys(
+                &self.calendars.token_key,
+                &self.calendars.previous_token_keys,
+            )
+            .map_err(|reason| invalid("calendars.token_key", &reason))?;
         }
         let calendars = &self.calendars;
         if calendars.freebusy_days == 0 || calendars.freebusy_days > 62 {

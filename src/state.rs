@@ -8,16 +8,17 @@ use crate::auth::link_keys::LinkKey;
 use crate::auth::throttle::{LoginThrottle, PublicThrottle};
 use crate::booking::slots_cache::SlotsCache;
 use crate::calendars::readings::ReadPolicy;
-use crate::calendars::service::RefreshLocks;
+use crate::calendars::refresh_locks::RefreshLocks;
 use crate::calendars::Calendars;
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::db::Database;
+use crate::events::Publisher;
 use crate::jobs::heartbeat::WorkerHeartbeat;
 use crate::leads::scoring::ScoringRules;
-use crate::notifications::delivery::OutboxMetrics;
 use crate::notifications::ics::Person;
 use crate::notifications::messages::Composer;
+use crate::notifications::metrics::OutboxMetrics;
 
 pub struct AppState {
     pub db: Database,
@@ -38,6 +39,8 @@ pub struct AppState {
     /// Connected calendars: providers, token cipher, HTTP client.
     pub calendars: Arc<Calendars>,
     pub calendar_refresh_locks: RefreshLocks,
+    /// Writes events and hands them to emails, calendar writes and webhooks.
+    pub publisher: Publisher,
 }
 
 /// What `/metrics` and `/healthz` read about the background work.
@@ -68,6 +71,12 @@ impl AppState {
             PublicThrottle::new(settings.public.requests_per_minute, settings.public.burst);
         let slots_cache = Arc::new(SlotsCache::new(settings.public.slots_cache_ms));
         let calendars = Arc::new(Calendars::new(&settings));
+        let composer = compose_with(&settings, &organizer, &link_key);
+        let publisher = Publisher::new(vec![
+            Arc::new(crate::notifications::service::EmailNotices { composer }),
+            Arc::new(crate::calendars::writes::CalendarWrites),
+            Arc::new(crate::webhooks::subscriber::WebhookDeliveries),
+        ]);
         Self {
             db,
             settings,
@@ -83,6 +92,7 @@ impl AppState {
             slots_cache,
             calendars,
             calendar_refresh_locks: RefreshLocks::default(),
+            publisher,
         }
     }
 
@@ -93,15 +103,7 @@ impl AppState {
 
     /// What composing emails needs, owned, to move into a database task.
     pub fn composer(&self) -> Composer {
-        Composer {
-            public_base: self.settings.server.public_base().to_owned(),
-            organizer: self.organizer.clone(),
-            brand: self.settings.email.brand.clone(),
-            link_key: self.link_key.clone(),
-            reminder_offsets_minutes: self.settings.email.reminder_offsets_minutes.clone(),
-            decision_link_hours: self.settings.workflow.decision_link_hours,
-            approval_digest: self.settings.workflow.approval_digest_minutes > 0,
-        }
+        compose_with(&self.settings, &self.organizer, &self.link_key)
     }
 
     /// Lets the worker know that a change just committed emails.
@@ -111,5 +113,17 @@ impl AppState {
 
     pub fn session_idle(&self) -> chrono::Duration {
         chrono::Duration::minutes(self.settings.security.session_idle_minutes)
+    }
+}
+
+fn compose_with(settings: &Settings, organizer: &Person, link_key: &LinkKey) -> Composer {
+    Composer {
+        public_base: settings.server.public_base().to_owned(),
+        organizer: organizer.clone(),
+        brand: settings.email.brand.clone(),
+        link_key: link_key.clone(),
+        reminder_offsets_minutes: settings.email.reminder_offsets_minutes.clone(),
+        decision_link_hours: settings.workflow.decision_link_hours,
+        approval_digest: settings.workflow.approval_digest_minutes > 0,
     }
 }

@@ -1,5 +1,7 @@
 //! Webhook subscriptions and their deliveries (Standard Webhooks).
 
+pub mod subscriber;
+
 use chrono::{DateTime, Utc};
 
 use crate::db::{DbConnection, StoreError};
