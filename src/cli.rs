@@ -195,8 +195,11 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         }
         Command::Demo => load_demo(&settings, clock).await,
         Command::Calendars(CalendarsCommand::Reseal) => {
-            let cipher = crate::calendars::crypto::TokenCipher::from_settings(&settings.calendars)
-                .map_err(|reason| anyhow::anyhow!("calendars.token_key {reason}"))?;
+            let cipher = crate::calendars::crypto::TokenCipher::from_keys(
+                &settings.calendars.token_key,
+                &settings.calendars.previous_token_keys,
+            )
+            .map_err(|reason| anyhow::anyhow!("calendars.token_key {reason}"))?;
             let db = migrated(&settings).await?;
             let summary = tokio::task::spawn_blocking(move || {
                 let mut conn = db.connection()?;

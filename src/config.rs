@@ -414,8 +414,11 @@ impl Settings {
                 .map_err(|e| invalid(key, &format!("`{}`: {e}", provider.api_base)))?;
         }
         if self.google.configured() || self.microsoft.configured() {
-            crate::calendars::crypto::TokenCipher::from_settings(&self.calendars)
-                .map_err(|reason| invalid("calendars.token_key", &reason))?;
+            crate::calendars::crypto::TokenCipher::from_keys(
+                &self.calendars.token_key,
+                &self.calendars.previous_token_keys,
+            )
+            .map_err(|reason| invalid("calendars.token_key", &reason))?;
         }
         let calendars = &self.calendars;
         if calendars.freebusy_days == 0 || calendars.freebusy_days > 62 {
@@ -437,8 +440,16 @@ impl Settings {
 impl Settings {
     fn validate_webhooks(&self) -> Result<(), ConfigError> {
         let webhooks = &self.webhooks;
-        crate::webhooks::sealing::configured_keys(webhooks)
+        if !secrecy::ExposeSecret::expose_secret(&webhooks.secret_key)
+            .trim()
+            .is_empty()
+        {
+            crate::calendars::crypto::TokenCipher::from_keys(
+                &webhooks.secret_key,
+                &webhooks.previous_secret_keys,
+            )
             .map_err(|reason| invalid("webhooks.secret_key", &reason))?;
+        }
         if webhooks.max_in_flight == 0 {
             return Err(invalid("webhooks.max_in_flight", "must be at least 1"));
         }

@@ -15,11 +15,11 @@ use rand::{Rng, SeedableRng};
 
 use crate::audit::Actor;
 use crate::auth::link_keys::LinkKey;
-use crate::booking::service::{place_meeting, schedule_if_approved, Placement};
 use crate::db::schema::{meeting_types, meetings};
 use crate::db::{write_transaction, DbConnection};
 use crate::leads::model::{BantInput, LeadInput};
 use crate::leads::scoring::ScoringRules;
+use crate::meetings::lifecycle::{place as place_meeting, schedule_if_approved, Placement};
 use crate::outcomes::model::{NewOpportunity, OpportunityStage, OutcomeStatus, RecordOutcome};
 use crate::outcomes::money::{Currency, Money};
 use crate::outcomes::service::{apply, RecordedMeeting};

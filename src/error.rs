@@ -119,6 +119,34 @@ impl From<MeetingStarted> for AppError {
     }
 }
 
+impl From<crate::meetings::error::MeetingError> for AppError {
+    fn from(error: crate::meetings::error::MeetingError) -> Self {
+        use crate::meetings::error::MeetingError as E;
+        match error {
+            E::SlotTaken
+            | E::TimeNotFree
+            | E::HostsNotFree
+            | E::AlreadyThere
+            | E::WrongStatus(_)
+            | E::ChangedMeanwhile(_) => Self::Conflict(error.to_string()),
+            E::Started(refusal) => refusal.into(),
+            E::Illegal(illegal) => Self::Conflict(illegal.to_string()),
+            E::Request(refusal) => refusal.into(),
+            E::Publish(failure) => failure.into(),
+            E::Store(failure) => Self::Store(failure),
+        }
+    }
+}
+
+impl From<crate::events::PublishError> for AppError {
+    fn from(error: crate::events::PublishError) -> Self {
+        match error {
+            crate::events::PublishError::Store(failure) => Self::Store(failure),
+            other => Self::Internal(other.to_string()),
+        }
+    }
+}
+
 impl From<LimitReached> for AppError {
     fn from(refusal: LimitReached) -> Self {
         Self::ConflictOf {

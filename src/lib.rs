@@ -12,6 +12,7 @@ pub mod events;
 pub mod http;
 pub mod jobs;
 pub mod leads;
+pub mod meetings;
 pub mod notifications;
 pub mod outcomes;
 pub mod reports;

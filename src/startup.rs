@@ -23,11 +23,12 @@ use crate::http::middleware::{
 use crate::http::{assets, fallback, health, openapi};
 use crate::jobs::heartbeat::WorkerHeartbeat;
 use crate::jobs::Worker;
-use crate::notifications::delivery::{Deliverer, OutboxMetrics};
+use crate::notifications::delivery::Deliverer;
 use crate::notifications::ics::Person;
+use crate::notifications::metrics::OutboxMetrics;
 use crate::notifications::transport::Transport;
 use crate::state::{AppState, Monitoring};
-use crate::webhooks::delivery::WebhookMetrics;
+use crate::webhooks::metrics::WebhookMetrics;
 
 pub struct Application {
     port: u16,

@@ -8,17 +8,18 @@ use crate::auth::link_keys::LinkKey;
 use crate::auth::throttle::{LoginThrottle, PublicThrottle};
 use crate::booking::slots_cache::SlotsCache;
 use crate::calendars::readings::ReadPolicy;
-use crate::calendars::service::RefreshLocks;
+use crate::calendars::refresh_locks::RefreshLocks;
 use crate::calendars::Calendars;
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::db::Database;
+use crate::events::Publisher;
 use crate::jobs::heartbeat::WorkerHeartbeat;
 use crate::leads::scoring::ScoringRules;
-use crate::notifications::delivery::OutboxMetrics;
 use crate::notifications::ics::Person;
 use crate::notifications::messages::Composer;
-use crate::webhooks::delivery::WebhookMetrics;
+use crate::notifications::metrics::OutboxMetrics;
+use crate::webhooks::metrics::WebhookMetrics;
 use crate::webhooks::Webhooks;
 
 pub struct AppState {
@@ -42,6 +43,8 @@ pub struct AppState {
     pub calendar_refresh_locks: RefreshLocks,
     /// Webhook delivery: secret sealing, the shared HTTP client, metrics, wake-ups.
     pub webhooks: Arc<Webhooks>,
+    /// Writes events and hands them to emails, calendar writes and webhooks.
+    pub publisher: Publisher,
 }
 
 /// What `/metrics` and `/healthz` read about the background work.
@@ -75,6 +78,12 @@ impl AppState {
         let slots_cache = Arc::new(SlotsCache::new(settings.public.slots_cache_ms));
         let calendars = Arc::new(Calendars::new(&settings));
         let webhooks = Arc::new(Webhooks::new(&settings.webhooks, webhook_metrics));
+        let composer = compose_with(&settings, &organizer, &link_key);
+        let publisher = Publisher::new(vec![
+            Arc::new(crate::notifications::service::EmailNotices { composer }),
+            Arc::new(crate::calendars::writes::CalendarWrites),
+            Arc::new(crate::webhooks::subscriber::WebhookDeliveries),
+        ]);
         Self {
             db,
             settings,
@@ -91,6 +100,7 @@ impl AppState {
             calendars,
             calendar_refresh_locks: RefreshLocks::default(),
             webhooks,
+            publisher,
         }
     }
 
@@ -101,15 +111,7 @@ impl AppState {
 
     /// What composing emails needs, owned, to move into a database task.
     pub fn composer(&self) -> Composer {
-        Composer {
-            public_base: self.settings.server.public_base().to_owned(),
-            organizer: self.organizer.clone(),
-            brand: self.settings.email.brand.clone(),
-            link_key: self.link_key.clone(),
-            reminder_offsets_minutes: self.settings.email.reminder_offsets_minutes.clone(),
-            decision_link_hours: self.settings.workflow.decision_link_hours,
-            approval_digest: self.settings.workflow.approval_digest_minutes > 0,
-        }
+        compose_with(&self.settings, &self.organizer, &self.link_key)
     }
 
     /// Lets the worker know that a change just committed emails.
@@ -119,5 +121,17 @@ impl AppState {
 
     pub fn session_idle(&self) -> chrono::Duration {
         chrono::Duration::minutes(self.settings.security.session_idle_minutes)
+    }
+}
+
+fn compose_with(settings: &Settings, organizer: &Person, link_key: &LinkKey) -> Composer {
+    Composer {
+        public_base: settings.server.public_base().to_owned(),
+        organizer: organizer.clone(),
+        brand: settings.email.brand.clone(),
+        link_key: link_key.clone(),
+        reminder_offsets_minutes: settings.email.reminder_offsets_minutes.clone(),
+        decision_link_hours: settings.workflow.decision_link_hours,
+        approval_digest: settings.workflow.approval_digest_minutes > 0,
     }
 }

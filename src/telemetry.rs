@@ -34,7 +34,7 @@ pub fn init(settings: &LogSettings) {
 /// hook's raw text on stderr.
 fn log_panics() {
     std::panic::set_hook(Box::new(|info| {
-        let message = crate::jobs::panic_message(info.payload());
+        let message = panic_message(info.payload());
         let location = info
             .location()
             .map(|at| format!("{}:{}", at.file(), at.line()))
@@ -88,6 +88,15 @@ pub fn escape_log_text(text: &str) -> String {
         }
     }
     out
+}
+
+/// The text a panic carried, when it carried one.
+pub fn panic_message(panic: &(dyn std::any::Any + Send)) -> &str {
+    panic
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("(no message)")
 }
 
 #[cfg(test)]

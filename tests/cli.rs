@@ -478,7 +478,11 @@ fn calendars_reseal_moves_every_token_to_the_new_key() {
     let mut settings =
         convene::config::Settings::load(std::path::Path::new("config"), Some(&url)).unwrap();
     settings.calendars.token_key = SecretString::from(OLD_KEY.to_owned());
-    let old = TokenCipher::from_settings(&settings.calendars).unwrap();
+    let old = TokenCipher::from_keys(
+        &settings.calendars.token_key,
+        &settings.calendars.previous_token_keys,
+    )
+    .unwrap();
     let field = |name| Binding {
         owner: "c1",
         field: name,
@@ -523,7 +527,11 @@ fn calendars_reseal_moves_every_token_to_the_new_key() {
             .get_result(&mut db)
             .unwrap();
     settings.calendars.token_key = SecretString::from(NEW_KEY.to_owned());
-    let new_only = TokenCipher::from_settings(&settings.calendars).unwrap();
+    let new_only = TokenCipher::from_keys(
+        &settings.calendars.token_key,
+        &settings.calendars.previous_token_keys,
+    )
+    .unwrap();
     assert_eq!(
         new_only
             .open(&stored.access_token, &field("access_token"))

@@ -1,17 +1,19 @@
 //! `/api/v1/meetings`: scheduled meetings for integrations and managers.
 
 use actix_web::{get, post, web, HttpResponse};
-use chrono::{DateTime, SecondsFormat, Utc};
-use serde::{Deserialize, Serialize};
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
 
 use crate::auth::roles::Permission;
 use crate::auth::Principal;
-use crate::booking::manage::{self, Managed, MeetingQuery};
+use crate::booking::manage;
 use crate::booking::routes::{CancelRequest, RescheduleRequest};
 use crate::booking::rules::PastMeetings;
 use crate::error::{AppError, FieldErrors};
 use crate::http::extractors::{ApiCaller, ApiJson, ApiQuery};
 use crate::http::{Page, PageQuery};
+use crate::meetings::view::{CalendarEventView, MeetingDetail, MeetingView};
+use crate::meetings::{Managed, MeetingQuery};
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -19,40 +21,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(get_meeting)
         .service(reschedule)
         .service(cancel);
-}
-
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct AttendeeView {
-    pub email: String,
-    pub name: String,
-    /// `host` or `prospect`.
-    pub role: &'static str,
-    pub response_status: &'static str,
-}
-
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct MeetingView {
-    pub id: String,
-    pub meeting_request_id: String,
-    pub meeting_type_id: String,
-    pub lead_id: String,
-    pub status: String,
-    pub start_utc: String,
-    pub end_utc: String,
-    pub prospect_timezone: String,
-    pub location: Option<String>,
-    pub attendees: Vec<AttendeeView>,
-    pub ics_uid: String,
-    pub sequence: i32,
-    /// The meeting's events in hosts' connected calendars, once written.
-    pub calendar_events: Vec<CalendarEventView>,
-}
-
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct CalendarEventView {
-    /// `google` or `microsoft`.
-    pub provider: String,
-    pub external_id: String,
 }
 
 /// Fills in each view's calendar events, read in one query.
@@ -63,7 +31,7 @@ async fn with_calendar_events(
     let ids: Vec<String> = views.iter().map(|view| view.id.clone()).collect();
     let mut events = state
         .db
-        .run(move |conn| crate::calendars::sync::events_of_meetings(conn, &ids))
+        .run(move |conn| crate::calendars::repo::events_of_meetings(conn, &ids))
         .await?;
     for view in &mut views {
         view.calendar_events = events
@@ -82,51 +50,6 @@ async fn with_calendar_events(
 async fn view_with_events(state: &AppState, managed: &Managed) -> Result<MeetingView, AppError> {
     let mut views = with_calendar_events(state, vec![MeetingView::from(managed)]).await?;
     Ok(views.remove(0))
-}
-
-impl From<&Managed> for MeetingView {
-    fn from(managed: &Managed) -> Self {
-        let utc = |at: DateTime<Utc>| at.to_rfc3339_opts(SecondsFormat::Secs, true);
-        let mut attendees: Vec<AttendeeView> = managed
-            .hosts
-            .iter()
-            .map(|host| AttendeeView {
-                email: host.email.clone(),
-                name: host.name.clone(),
-                role: "host",
-                response_status: "needs_action",
-            })
-            .collect();
-        attendees.push(AttendeeView {
-            email: managed.lead.email.clone(),
-            name: managed.lead.name.clone(),
-            role: "prospect",
-            response_status: "needs_action",
-        });
-        Self {
-            id: managed.meeting.id.clone(),
-            meeting_request_id: managed.request.id.clone(),
-            meeting_type_id: managed.meeting_type.id.clone(),
-            lead_id: managed.lead.id.clone(),
-            status: managed.meeting.status.clone(),
-            start_utc: utc(managed.start()),
-            end_utc: utc(managed.end()),
-            prospect_timezone: managed.meeting.prospect_timezone.clone(),
-            location: managed.meeting.location.clone(),
-            attendees,
-            ics_uid: managed.meeting.ics_uid.clone(),
-            sequence: managed.meeting.sequence,
-            calendar_events: Vec::new(),
-        }
-    }
-}
-
-/// One meeting with its outcome: `null` before it starts, `unconfirmed` after until recorded.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct MeetingDetail {
-    #[serde(flatten)]
-    pub meeting: MeetingView,
-    pub outcome: Option<crate::outcomes::model::OutcomeView>,
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -234,11 +157,12 @@ pub async fn get_meeting(
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let managed = load_visible(&state, &caller.0, id.into_inner()).await?;
-    let outcome = crate::outcomes::service::outcome_of(&state, &managed).await?;
-    Ok(HttpResponse::Ok().json(MeetingDetail {
-        meeting: view_with_events(&state, &managed).await?,
-        outcome,
-    }))
+    let now = state.clock.now();
+    let detail = state
+        .db
+        .run(move |conn| MeetingDetail::read(conn, &managed, now))
+        .await?;
+    Ok(HttpResponse::Ok().json(detail))
 }
 
 /// Only admins change meetings that have started; for everyone else they stay as they were.

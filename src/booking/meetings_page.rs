@@ -7,10 +7,11 @@ use chrono::{Datelike, Duration, NaiveDate, TimeZone as _};
 use serde::Deserialize;
 
 use crate::auth::roles::{Permission, Role};
-use crate::booking::manage::{self, Managed, MeetingQuery};
+use crate::booking::manage;
 use crate::error::{AppError, PageError};
 use crate::http::extractors::{AdminSession, CsrfToken};
 use crate::http::pages::{render, Chrome};
+use crate::meetings::{Managed, MeetingQuery};
 use crate::outcomes::followups::OUTCOME_OVERDUE;
 use crate::state::AppState;
 use crate::values::TimeZone;

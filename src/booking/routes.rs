@@ -10,7 +10,7 @@ use serde::Deserialize;
 use crate::audit::Actor;
 use crate::auth::roles::Permission;
 use crate::booking::links::{self, BookingLinkView, CreateBookingLink, NewLink, UpdateBookingLink};
-use crate::booking::manage::{self, Managed};
+use crate::booking::manage;
 use crate::booking::public::{week_of, zone_names, BookingForm, WeekPicker};
 use crate::booking::rules::{has_started, PastMeetings};
 use crate::booking::service::{
@@ -21,6 +21,7 @@ use crate::error::{AppError, FieldErrors, PageError};
 use crate::http::extractors::{ApiCaller, ApiJson, ApiQuery, CsrfProtected, CsrfToken, JsonOrForm};
 use crate::http::pages::{render, see_other};
 use crate::http::Page;
+use crate::meetings::Managed;
 use crate::scheduling::availability::window_for_dates;
 use crate::state::AppState;
 use crate::values::is_id;
@@ -520,7 +521,7 @@ async fn manage_page_response(
         location: managed.meeting.location.clone(),
         notice,
         error,
-        can_cancel: manage::changeable(&managed.request) && !started,
+        can_cancel: crate::meetings::changeable(&managed.request) && !started,
         can_reschedule,
         started: started && matches!(managed.meeting.status.as_str(), "scheduled" | "held"),
         picker,

@@ -2,45 +2,36 @@
 //! re-checks the slot and claims the hosts' time blocks, so a slot is sold exactly once.
 
 use bytes::Bytes;
-use chrono::{DateTime, Duration, DurationRound, NaiveDate, SecondsFormat, Utc};
-use diesel::prelude::*;
+use chrono::{DateTime, Duration, NaiveDate, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::audit::Actor;
-use crate::auth::link_keys::{LinkKey, LinkPurpose};
-use crate::auth::tokens::sha256_hex;
+use crate::auth::link_keys::LinkKey;
 use crate::booking::limits as booking_limits;
 use crate::booking::links::{self, BookingLink};
-use crate::booking::rules::{LiveBookingLimits, ProspectKey};
+use crate::booking::rules::LiveBookingLimits;
 use crate::booking::slots_cache::{CachedSlots, SlotsKey};
-use crate::calendars::readings::{self as calendar_readings, ReadPolicy};
+use crate::calendars::readings::ReadPolicy;
 use crate::calendars::service::{refresh_readings, refresh_readings_where};
-use crate::db::schema::{host_time_blocks, meeting_hosts, meetings};
-use crate::db::{write_transaction, DbConnection, StoreError};
+use crate::db::{write_transaction, DbConnection};
 use crate::error::{AppError, FieldErrors};
+use crate::events::{EventType, Publisher};
 use crate::leads::model::{BantInput, LeadInput, LeadIntake};
 use crate::leads::repo as leads_repo;
 use crate::leads::scoring::ScoringRules;
-use crate::notifications::messages::Composer;
-use crate::notifications::service::queue_new_meeting;
+use crate::meetings::lifecycle::{self, Placement};
 use crate::scheduling::availability::{
-    available_slots, booking_window, choose_round_robin_host, Availability, HostMode, Interval,
+    booking_window, choose_round_robin_host, HostMode, Interval,
 };
-use crate::scheduling::host_time::{
-    availability_version, host_calendars, host_loads, rules_of, CONTEXT,
-};
+use crate::scheduling::host_time::{availability_version, host_loads};
 use crate::scheduling::meeting_types::MeetingType;
+use crate::scheduling::offers::{availability, free_hosts_at};
 use crate::scheduling::repo as types_repo;
 use crate::state::AppState;
-use crate::users::model::User;
 use crate::users::repo as users_repo;
-use crate::values::{new_id, optional_multiline_text, TimeZone};
-use crate::workflow::repo::{self as requests_repo, NewRequest, Step};
-use crate::workflow::requests::MeetingRequest;
+use crate::values::{optional_multiline_text, TimeZone};
+use crate::workflow::repo::{self as requests_repo, NewRequest};
 use crate::workflow::state::{needs_approval, transition, RequestStatus, WorkflowAction};
-
-/// Host time is claimed in blocks of this many minutes; meeting types keep every time on it.
-pub const BLOCK_MINUTES: i64 = 5;
 
 /// A link that can be booked through, with its meeting type.
 pub struct OpenLink {
@@ -172,98 +163,6 @@ pub struct SlotsView {
     pub partial: bool,
 }
 
-fn active_hosts(
-    conn: &mut DbConnection,
-    meeting_type: &MeetingType,
-) -> Result<Vec<User>, StoreError> {
-    let mut hosts = users_repo::find_all(conn, &meeting_type.host_ids)?;
-    hosts.retain(|host| host.active);
-    Ok(hosts)
-}
-
-/// A bookable start and the hosts free for it.
-pub(crate) struct OpenSlot {
-    pub start: DateTime<Utc>,
-    pub hosts: Vec<String>,
-}
-
-/// The engine's answer with what the hosts' connected calendars contributed.
-struct Offer {
-    availability: Availability<String>,
-    /// Hosts whose calendars could not be read.
-    degraded: Vec<String>,
-    /// An unreadable calendar was left out rather than blocking its host.
-    partial: bool,
-}
-
-/// The engine's answer for `meeting_type` in `window` at `now`, treating the time of meeting
-/// `ignoring` (one being rescheduled) as free and the hosts' calendars as `policy` says;
-/// `None` when the hosts the type needs are not all active.
-fn availability(
-    conn: &mut DbConnection,
-    meeting_type: &MeetingType,
-    window: Interval,
-    now: DateTime<Utc>,
-    ignoring: Option<&str>,
-    policy: &ReadPolicy,
-) -> Result<Option<Offer>, StoreError> {
-    let hosts = active_hosts(conn, meeting_type)?;
-    if hosts.is_empty()
-        || ((meeting_type.host_mode == HostMode::Collective)
-            && hosts.len() < meeting_type.host_ids.len())
-    {
-        return Ok(None);
-    }
-    let mut calendars = host_calendars(conn, &hosts, window, ignoring)?;
-    let host_ids: Vec<&str> = hosts.iter().map(|host| host.id.as_str()).collect();
-    let around = Interval {
-        start: window.start - CONTEXT,
-        end: window.end + CONTEXT,
-    };
-    let mut readings = calendar_readings::read(conn, &host_ids, around, now, policy)?;
-    for calendar in &mut calendars {
-        if let Some(busy) = readings.busy.remove(&calendar.host) {
-            calendar.busy.extend(busy);
-        }
-    }
-    Ok(Some(Offer {
-        availability: available_slots(
-            &rules_of(meeting_type),
-            meeting_type.host_mode,
-            &calendars,
-            window,
-            now,
-        ),
-        degraded: readings.degraded,
-        partial: readings.partial,
-    }))
-}
-
-/// Every bookable slot of `meeting_type` in `window` at `now`, treating the time of meeting
-/// `ignoring` (one being rescheduled) as free.
-pub(crate) fn bookable(
-    conn: &mut DbConnection,
-    meeting_type: &MeetingType,
-    window: Interval,
-    now: DateTime<Utc>,
-    ignoring: Option<&str>,
-    policy: &ReadPolicy,
-) -> Result<Vec<OpenSlot>, StoreError> {
-    let Some(offer) = availability(conn, meeting_type, window, now, ignoring, policy)? else {
-        return Ok(Vec::new());
-    };
-    let availability = offer.availability;
-    Ok(availability
-        .slots()
-        .iter()
-        .map(|slot| OpenSlot {
-            start: slot.start,
-            hosts: availability.hosts(slot.hosts).cloned().collect(),
-        })
-        .collect())
-}
-
-/// Reads the calendars of the hosts behind link `slug` that are due, before its slots are
 /// computed or a slot is booked.
 async fn refresh_link_calendars(state: &AppState, slug: &str, now: DateTime<Utc>) {
     if !state.calendars.enabled() {
@@ -441,208 +340,8 @@ fn parse_booking(body: &BookingRequest) -> Result<BookingInput, FieldErrors> {
     }
 }
 
-/// The time blocks `[start, end)` covers, on the block grid.
-pub fn blocks(start: DateTime<Utc>, end: DateTime<Utc>) -> Vec<DateTime<Utc>> {
-    let block = Duration::minutes(BLOCK_MINUTES);
-    let mut at = start.duration_trunc(block).unwrap_or(start);
-    let mut covered = Vec::new();
-    while at < end {
-        covered.push(at);
-        at += block;
-    }
-    covered
-}
-
-/// Claims the hosts' time for a meeting. The primary key on (host, block) refuses any overlap,
-/// whatever else is happening on other connections or instances.
-pub fn claim_time(
-    conn: &mut DbConnection,
-    meeting_id: &str,
-    host_ids: &[String],
-    start: DateTime<Utc>,
-    end: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    let rows: Vec<_> = host_ids
-        .iter()
-        .flat_map(|host| {
-            blocks(start, end).into_iter().map(move |block| {
-                (
-                    host_time_blocks::user_id.eq(host.clone()),
-                    host_time_blocks::block_start.eq(block.naive_utc()),
-                    host_time_blocks::meeting_id.eq(meeting_id.to_owned()),
-                )
-            })
-        })
-        .collect();
-    // One multi-row insert; the multi-backend connection only inserts row by row, and on
-    // PostgreSQL every row would be a round trip.
-    let insert = diesel::insert_into(host_time_blocks::table).values(&rows);
-    match conn {
-        DbConnection::Sqlite(sqlite) => insert.execute(sqlite)?,
-        DbConnection::Postgres(postgres) => insert.execute(postgres)?,
-    };
-    Ok(())
-}
-
 pub fn slot_taken() -> AppError {
     AppError::Conflict("that time was just taken; please pick another".into())
-}
-
-/// A new meeting whose request, hosts and time are settled.
-pub struct Placement<'a> {
-    pub meeting_type: &'a MeetingType,
-    pub request: &'a MeetingRequest,
-    pub host_ids: &'a [String],
-    pub start: DateTime<Utc>,
-    pub zone: TimeZone,
-    /// `held` while its request awaits approval, `scheduled` otherwise.
-    pub status: &'static str,
-    pub booking_link_id: Option<&'a str>,
-    /// Who a booking through a link is for, as the live-booking limits count it.
-    pub prospect_key: Option<&'a ProspectKey>,
-    pub uid_domain: &'a str,
-    pub link_key: &'a LinkKey,
-    /// Whether the meeting occupies its hosts' time; false only for meetings logged after
-    /// the fact.
-    pub claim_time: bool,
-    pub now: DateTime<Utc>,
-}
-
-/// A meeting just inserted, with the prospect's manage token.
-pub struct Placed {
-    pub meeting_id: String,
-    pub manage_token: String,
-}
-
-/// Inserts the meeting, with the copies of its request's and lead's fields that the reports
-/// read, and its hosts, and claims the hosts' time. Runs inside the caller's transaction.
-pub fn place_meeting(
-    conn: &mut DbConnection,
-    placement: &Placement<'_>,
-) -> Result<Placed, AppError> {
-    let meeting_id = new_id();
-    let manage_token = placement
-        .link_key
-        .token(LinkPurpose::ManageMeeting, &meeting_id);
-    let end =
-        placement.start + Duration::minutes(i64::from(placement.meeting_type.duration_minutes));
-    let now = placement.now.naive_utc();
-    let (campaign, source) = requests_repo::lead_groups(conn, &placement.request.lead_id)?;
-    diesel::insert_into(meetings::table)
-        .values((
-            meetings::id.eq(&meeting_id),
-            meetings::meeting_request_id.eq(&placement.request.id),
-            meetings::requested_at.eq(Some(placement.request.created_at)),
-            meetings::meeting_type_id.eq(Some(&placement.request.meeting_type_id)),
-            meetings::lead_campaign.eq(campaign),
-            meetings::lead_source.eq(source),
-            meetings::status.eq(placement.status),
-            meetings::start_utc.eq(placement.start.naive_utc()),
-            meetings::end_utc.eq(end.naive_utc()),
-            meetings::prospect_timezone.eq(placement.zone.name()),
-            meetings::ics_uid.eq(format!("{meeting_id}@{}", placement.uid_domain)),
-            meetings::sequence.eq(0),
-            meetings::location.eq(placement.meeting_type.location.clone()),
-            meetings::manage_token_hash.eq(sha256_hex(&manage_token)),
-            meetings::booking_link_id.eq(placement.booking_link_id),
-            meetings::prospect_key.eq(placement.prospect_key.map(ProspectKey::as_str)),
-            meetings::created_at.eq(now),
-            meetings::updated_at.eq(now),
-        ))
-        .execute(conn)?;
-    for host in placement.host_ids {
-        diesel::insert_into(meeting_hosts::table)
-            .values((
-                meeting_hosts::meeting_id.eq(&meeting_id),
-                meeting_hosts::user_id.eq(host),
-            ))
-            .execute(conn)?;
-    }
-    if placement.claim_time {
-        claim_time(conn, &meeting_id, placement.host_ids, placement.start, end).map_err(|e| {
-            if e.is_unique_violation() {
-                slot_taken()
-            } else {
-                e.into()
-            }
-        })?;
-    }
-    Ok(Placed {
-        meeting_id,
-        manage_token,
-    })
-}
-
-/// Moves an approved request on to `scheduled` (its meeting exists); other statuses stay.
-pub fn schedule_if_approved(
-    conn: &mut DbConnection,
-    request_id: &str,
-    submitted: RequestStatus,
-    actor: &Actor,
-    now: DateTime<Utc>,
-) -> Result<RequestStatus, AppError> {
-    if submitted != RequestStatus::Approved {
-        return Ok(submitted);
-    }
-    let schedule = WorkflowAction::Schedule;
-    let to = transition(submitted, &schedule)?;
-    let step = Step {
-        action: &schedule,
-        from: Some(submitted),
-        to,
-        note: None,
-    };
-    requests_repo::transition(conn, request_id, &step, None, actor, now)?;
-    Ok(to)
-}
-
-/// The hosts free to meet at `start` for `meeting_type`, or `None` when it is not bookable.
-pub fn free_hosts_at(
-    conn: &mut DbConnection,
-    meeting_type: &MeetingType,
-    start: DateTime<Utc>,
-    now: DateTime<Utc>,
-    policy: &ReadPolicy,
-) -> Result<Option<Vec<String>>, StoreError> {
-    free_hosts_ignoring(conn, meeting_type, start, now, None, policy)
-}
-
-/// Each of the meeting type's hosts who could meet alone at `start`, counting the time of
-/// meeting `ignoring` (a held slot being reassigned) as free.
-pub fn hosts_free_alone_at(
-    conn: &mut DbConnection,
-    meeting_type: &MeetingType,
-    start: DateTime<Utc>,
-    now: DateTime<Utc>,
-    ignoring: &str,
-    policy: &ReadPolicy,
-) -> Result<Vec<String>, StoreError> {
-    let mut any_one = meeting_type.clone();
-    any_one.host_mode = HostMode::RoundRobin;
-    Ok(
-        free_hosts_ignoring(conn, &any_one, start, now, Some(ignoring), policy)?
-            .unwrap_or_default(),
-    )
-}
-
-fn free_hosts_ignoring(
-    conn: &mut DbConnection,
-    meeting_type: &MeetingType,
-    start: DateTime<Utc>,
-    now: DateTime<Utc>,
-    ignoring: Option<&str>,
-    policy: &ReadPolicy,
-) -> Result<Option<Vec<String>>, StoreError> {
-    let end = start + Duration::minutes(i64::from(meeting_type.duration_minutes));
-    let around = Interval {
-        start: start - Duration::days(1),
-        end: end + Duration::days(1),
-    };
-    let offered = bookable(conn, meeting_type, around, now, ignoring, policy)?;
-    Ok(offered
-        .into_iter()
-        .find(|slot| slot.start == start)
-        .map(|slot| slot.hosts))
 }
 
 /// The domain in meeting UIDs: the host people reach Convene at.
@@ -673,7 +372,8 @@ fn parse_submission(body: &BookingRequest) -> Result<ParsedBooking, AppError> {
 /// What the booking transaction needs besides the link and the submission.
 struct BookingContext {
     rules: std::sync::Arc<ScoringRules>,
-    composer: Composer,
+    publisher: Publisher,
+    link_key: LinkKey,
     uid_domain: String,
     now: DateTime<Utc>,
     policy: ReadPolicy,
@@ -684,7 +384,8 @@ impl BookingContext {
     fn of(state: &AppState, now: DateTime<Utc>) -> Self {
         Self {
             rules: state.scoring_rules.clone(),
-            composer: state.composer(),
+            publisher: state.publisher.clone(),
+            link_key: state.link_key.clone(),
             uid_domain: uid_domain(state),
             now,
             policy: state.read_policy(),
@@ -743,7 +444,8 @@ fn book_on(
 ) -> Result<Booked, AppError> {
     let BookingContext {
         rules,
-        composer,
+        publisher,
+        link_key,
         uid_domain,
         now,
         policy,
@@ -815,7 +517,7 @@ fn book_on(
         } else {
             "held"
         };
-        let placed = place_meeting(
+        let placed = lifecycle::place(
             conn,
             &Placement {
                 meeting_type: &meeting_type,
@@ -827,13 +529,20 @@ fn book_on(
                 booking_link_id: Some(&link.id),
                 prospect_key: Some(&prospect),
                 uid_domain,
-                link_key: &composer.link_key,
+                link_key,
                 claim_time: true,
                 now,
             },
         )?;
-        let status = schedule_if_approved(conn, &request.id, submitted, &actor, now)?;
-        queue_new_meeting(conn, composer, &placed.meeting_id, status, now)?;
+        let status = lifecycle::schedule_if_approved(conn, &request.id, submitted, &actor, now)?;
+        crate::workflow::events::publish(
+            conn,
+            publisher,
+            EventType::MeetingRequestCreated,
+            &request.id,
+            now,
+        )?;
+        lifecycle::announce_created(conn, publisher, &placed.meeting_id, status, false, now)?;
         Ok(Booked {
             meeting_request_id: request.id,
             status,

@@ -1,8 +1,8 @@
-//! Sealing OAuth tokens and webhook signing secrets at rest with AES-256-GCM. A sealed value
-//! is `v1.{key id}.{base64url(nonce ‖ ciphertext ‖ tag)}`: the key id (the first bytes of the
+//! Sealing OAuth tokens at rest with AES-256-GCM. A sealed value is
+//! `v1.{key id}.{base64url(nonce ‖ ciphertext ‖ tag)}`: the key id (the first bytes of the
 //! key's SHA-256) says which configured key opens it, so keys can be rotated while old values
-//! still open; the associated data binds each value to its owner and field, so a value copied
-//! into another row or column does not open.
+//! still open; the associated data binds each value to its connection and field, so a value
+//! copied into another row or column does not open.
 
 use aes_gcm::aead::{Aead, KeyInit, OsRng, Payload};
 use aes_gcm::{AeadCore, Aes256Gcm, Key, Nonce};
@@ -10,8 +10,6 @@ use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;
 use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
-
-use crate::config::CalendarSettings;
 
 const FORMAT: &str = "v1";
 const NONCE_BYTES: usize = 12;
@@ -53,27 +51,17 @@ impl Binding<'_> {
 }
 
 impl TokenCipher {
-    pub fn from_settings(settings: &CalendarSettings) -> Result<Self, String> {
-        let current = settings.token_key.expose_secret();
+    /// The cipher of `calendars.token_key` (`current`) and `calendars.previous_token_keys`.
+    pub fn from_keys(current: &SecretString, previous: &[SecretString]) -> Result<Self, String> {
+        let current = current.expose_secret();
         if current.trim().is_empty() {
             return Err(
                 "is required once a calendar provider is configured: 32 random bytes in base64, e.g. from `openssl rand -base64 32`".into(),
             );
         }
-        let previous: Vec<&str> = settings
-            .previous_token_keys
-            .iter()
-            .map(|key| key.expose_secret())
-            .collect();
-        Self::from_keys(current, &previous)
-    }
-
-    /// A cipher that seals with `current` and still opens what `previous` keys sealed; each
-    /// key is 32 bytes in base64.
-    pub fn from_keys(current: &str, previous: &[&str]) -> Result<Self, String> {
         let mut keys = vec![parse_key(current)?];
-        for key in previous {
-            keys.push(parse_key(key)?);
+        for previous in previous {
+            keys.push(parse_key(previous.expose_secret())?);
         }
         Ok(Self { keys })
     }
@@ -162,17 +150,12 @@ fn parse_key(encoded: &str) -> Result<SealingKey, String> {
 mod tests {
     use super::*;
 
-    fn settings(current: &str, previous: &[&str]) -> CalendarSettings {
-        let mut settings =
-            crate::config::Settings::load(std::path::Path::new("/nonexistent"), None)
-                .unwrap()
-                .calendars;
-        settings.token_key = SecretString::from(current.to_owned());
-        settings.previous_token_keys = previous
+    fn cipher(current: &str, previous: &[&str]) -> Result<TokenCipher, String> {
+        let previous: Vec<SecretString> = previous
             .iter()
             .map(|key| SecretString::from((*key).to_owned()))
             .collect();
-        settings
+        TokenCipher::from_keys(&SecretString::from(current.to_owned()), &previous)
     }
 
     const KEY_A: &str = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
@@ -187,7 +170,7 @@ mod tests {
 
     #[test]
     fn sealed_tokens_open_only_for_their_binding() {
-        let cipher = TokenCipher::from_settings(&settings(KEY_A, &[])).unwrap();
+        let cipher = cipher(KEY_A, &[]).unwrap();
         let sealed = cipher.seal("1//refresh-secret", &binding("conn-1"));
         assert!(!sealed.contains("refresh-secret"));
         assert_eq!(
@@ -213,7 +196,7 @@ mod tests {
 
     #[test]
     fn each_seal_uses_a_fresh_nonce() {
-        let cipher = TokenCipher::from_settings(&settings(KEY_A, &[])).unwrap();
+        let cipher = cipher(KEY_A, &[]).unwrap();
         assert_ne!(
             cipher.seal("same", &binding("c")),
             cipher.seal("same", &binding("c"))
@@ -222,7 +205,7 @@ mod tests {
 
     #[test]
     fn altered_values_do_not_open() {
-        let cipher = TokenCipher::from_settings(&settings(KEY_A, &[])).unwrap();
+        let cipher = cipher(KEY_A, &[]).unwrap();
         let sealed = cipher.seal("token", &binding("c"));
         let mut altered = sealed.clone().into_bytes();
         let last = altered.len() - 2;
@@ -240,9 +223,9 @@ mod tests {
 
     #[test]
     fn rotated_keys_still_open_old_values_and_mark_them_stale() {
-        let old = TokenCipher::from_settings(&settings(KEY_A, &[])).unwrap();
+        let old = cipher(KEY_A, &[]).unwrap();
         let sealed = old.seal("token", &binding("c"));
-        let rotated = TokenCipher::from_settings(&settings(KEY_B, &[KEY_A])).unwrap();
+        let rotated = cipher(KEY_B, &[KEY_A]).unwrap();
         assert_eq!(
             rotated
                 .open(&sealed, &binding("c"))
@@ -252,7 +235,7 @@ mod tests {
         );
         assert!(rotated.is_stale(&sealed));
         assert!(!rotated.is_stale(&rotated.seal("token", &binding("c"))));
-        let forgotten = TokenCipher::from_settings(&settings(KEY_B, &[])).unwrap();
+        let forgotten = cipher(KEY_B, &[]).unwrap();
         assert_eq!(
             forgotten.open(&sealed, &binding("c")).unwrap_err(),
             CryptoError::UnknownKey
@@ -261,8 +244,8 @@ mod tests {
 
     #[test]
     fn keys_must_be_32_bytes_of_base64() {
-        assert!(TokenCipher::from_settings(&settings("", &[])).is_err());
-        assert!(TokenCipher::from_settings(&settings("c2hvcnQ=", &[])).is_err());
-        assert!(TokenCipher::from_settings(&settings("not base64!", &[])).is_err());
+        assert!(cipher("", &[]).is_err());
+        assert!(cipher("c2hvcnQ=", &[]).is_err());
+        assert!(cipher("not base64!", &[]).is_err());
     }
 }

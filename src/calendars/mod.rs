@@ -7,10 +7,12 @@ pub mod model;
 pub mod oauth;
 pub mod providers;
 pub mod readings;
+pub mod refresh_locks;
 pub mod repo;
 pub mod routes;
 pub mod service;
 pub mod sync;
+pub mod writes;
 
 use std::fmt;
 use std::str::FromStr;
@@ -93,7 +95,13 @@ impl Calendars {
     /// Settings are validated on load, so a configured provider always has a usable key here.
     pub fn new(settings: &Settings) -> Self {
         let cipher = (settings.google.configured() || settings.microsoft.configured())
-            .then(|| TokenCipher::from_settings(&settings.calendars).ok())
+            .then(|| {
+                TokenCipher::from_keys(
+                    &settings.calendars.token_key,
+                    &settings.calendars.previous_token_keys,
+                )
+                .ok()
+            })
             .flatten();
         let http = reqwest::Client::builder()
             // Following redirects from a token endpoint would open the door to SSRF.

@@ -412,3 +412,30 @@ pub fn delete(
     diesel::delete(calendar_connections::table.find(&connection.id)).execute(conn)?;
     Ok(())
 }
+
+/// `(provider, external id)` of the events that exist for each of `meeting_ids`.
+pub fn events_of_meetings(
+    conn: &mut DbConnection,
+    meeting_ids: &[String],
+) -> Result<std::collections::HashMap<String, Vec<(String, String)>>, StoreError> {
+    let rows: Vec<(String, String, Option<String>)> = calendar_events::table
+        .filter(calendar_events::meeting_id.eq_any(meeting_ids))
+        .filter(calendar_events::removed.eq(false))
+        .order(calendar_events::created_at)
+        .select((
+            calendar_events::meeting_id,
+            calendar_events::provider,
+            calendar_events::external_id,
+        ))
+        .load(conn)?;
+    let mut events: std::collections::HashMap<String, Vec<(String, String)>> = Default::default();
+    for (meeting_id, provider, external_id) in rows {
+        if let Some(external_id) = external_id {
+            events
+                .entry(meeting_id)
+                .or_default()
+                .push((provider, external_id));
+        }
+    }
+    Ok(events)
+}

@@ -38,7 +38,7 @@ pub fn configure_admin(cfg: &mut web::ServiceConfig) {
 pub struct CreateConnectionRequest {
     #[schema(value_type = crate::http::schemas::Id)]
     pub user_id: String,
-    #[schema(value_type = crate::http::schemas::ProviderName)]
+    #[schema(value_type = crate::calendars::routes::ProviderName)]
     pub provider: String,
 }
 
@@ -335,3 +335,8 @@ async fn disconnect_from_page(
             .unwrap_or_default()
     )))
 }
+
+crate::http::schemas::value_schema!(
+    /// A calendar provider.
+    ProviderName => crate::http::schemas::one_of(crate::calendars::Provider::ALL.map(|p| p.as_str()))
+);

@@ -2,9 +2,6 @@
 //! refresh (before expiry and after a 401), revocation, and reading free/busy ahead of every
 //! availability answer.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-
 use chrono::{DateTime, Duration, Utc};
 use futures_util::future::join_all;
 use secrecy::{ExposeSecret, SecretString};
@@ -39,22 +36,6 @@ const CODE_VERIFIER: &str = "code_verifier";
 
 const RECONNECT_NEEDED: &str =
     "the provider no longer accepts Convene's access; connect the calendar again";
-
-/// One lock per connection, so an instance never refreshes the same grant twice at once
-/// (Microsoft rotates refresh tokens: the second refresh would present a spent one).
-#[derive(Default)]
-pub struct RefreshLocks(Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>);
-
-impl RefreshLocks {
-    fn for_connection(&self, id: &str) -> Arc<tokio::sync::Mutex<()>> {
-        let mut locks = self
-            .0
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        locks.retain(|_, lock| Arc::strong_count(lock) > 1);
-        locks.entry(id.to_owned()).or_default().clone()
-    }
-}
 
 /// Who may see and change `user_id`'s connections: admins, and the user themself.
 pub fn may_manage(principal: &crate::auth::Principal, user_id: &str) -> bool {
@@ -234,7 +215,7 @@ pub async fn complete(
         .run(move |conn| {
             write_transaction(conn, |conn| {
                 repo::activate(conn, &id, &account_email, &sealed, &scopes, now)?;
-                super::sync::resume_for(conn, &connection.user_id, provider, now)?;
+                super::writes::resume_for(conn, &connection.user_id, provider, now)?;
                 audit::record(
                     conn,
                     AuditEntry {

@@ -12,120 +12,17 @@ use super::repo;
 use super::service::{with_token, CallError, TokenError};
 use super::Provider;
 use crate::auth::tokens::sha256_hex;
-use crate::booking::manage::{reload, Managed};
-use crate::db::schema::{calendar_events, meeting_hosts, meetings};
+use crate::db::schema::calendar_events;
 use crate::db::{write_transaction, DbConnection, StoreError};
 use crate::error::AppError;
+use crate::meetings::Managed;
 use crate::notifications::messages::Composer;
 use crate::state::AppState;
-use crate::values::new_id;
 
 /// Rows claimed per round.
 pub const BATCH: usize = 20;
 /// How long a worker owns the rows it claimed.
 const LEASE_SECONDS: i64 = 120;
-
-/// Marks the calendar events of `managed` to be brought in step with it: every existing row,
-/// and, while the meeting is scheduled, a new row for each host calendar that has none.
-pub fn queue_for_meeting(
-    conn: &mut DbConnection,
-    managed: &Managed,
-    now: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    let meeting_id = &managed.meeting.id;
-    diesel::update(calendar_events::table.filter(calendar_events::meeting_id.eq(meeting_id)))
-        .set((
-            calendar_events::version.eq(calendar_events::version + 1),
-            calendar_events::next_attempt_at.eq(now.naive_utc()),
-            calendar_events::attempts.eq(0),
-            calendar_events::updated_at.eq(now.naive_utc()),
-        ))
-        .execute(conn)?;
-    if managed.meeting.status != "scheduled" {
-        return Ok(());
-    }
-    let host_ids: Vec<&str> = managed.hosts.iter().map(|host| host.id.as_str()).collect();
-    let existing: Vec<(String, String)> = calendar_events::table
-        .filter(calendar_events::meeting_id.eq(meeting_id))
-        .select((calendar_events::user_id, calendar_events::provider))
-        .load(conn)?;
-    for connection in repo::granted_of_users(conn, &host_ids)? {
-        let known = existing.iter().any(|(user, provider)| {
-            *user == connection.user_id && *provider == connection.provider
-        });
-        if !known {
-            insert_row(
-                conn,
-                meeting_id,
-                &connection.user_id,
-                &connection.provider,
-                now,
-            )?;
-        }
-    }
-    Ok(())
-}
-
-fn insert_row(
-    conn: &mut DbConnection,
-    meeting_id: &str,
-    user_id: &str,
-    provider: &str,
-    now: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    diesel::insert_into(calendar_events::table)
-        .values((
-            calendar_events::id.eq(new_id()),
-            calendar_events::meeting_id.eq(meeting_id),
-            calendar_events::user_id.eq(user_id),
-            calendar_events::provider.eq(provider),
-            calendar_events::version.eq(1),
-            calendar_events::next_attempt_at.eq(now.naive_utc()),
-            calendar_events::created_at.eq(now.naive_utc()),
-            calendar_events::updated_at.eq(now.naive_utc()),
-        ))
-        .execute(conn)?;
-    Ok(())
-}
-
-/// After `user_id` (re)connects `provider`: writes that waited for the connection go ahead,
-/// and the user's upcoming scheduled meetings get their events.
-pub fn resume_for(
-    conn: &mut DbConnection,
-    user_id: &str,
-    provider: Provider,
-    now: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    diesel::update(
-        calendar_events::table
-            .filter(calendar_events::user_id.eq(user_id))
-            .filter(calendar_events::provider.eq(provider.as_str()))
-            .filter(calendar_events::synced_version.lt(calendar_events::version)),
-    )
-    .set((
-        calendar_events::next_attempt_at.eq(now.naive_utc()),
-        calendar_events::attempts.eq(0),
-        calendar_events::updated_at.eq(now.naive_utc()),
-    ))
-    .execute(conn)?;
-    let upcoming: Vec<String> = meetings::table
-        .inner_join(meeting_hosts::table)
-        .filter(meeting_hosts::user_id.eq(user_id))
-        .filter(meetings::status.eq("scheduled"))
-        .filter(meetings::end_utc.gt(now.naive_utc()))
-        .select(meetings::id)
-        .load(conn)?;
-    let covered: Vec<String> = calendar_events::table
-        .filter(calendar_events::user_id.eq(user_id))
-        .filter(calendar_events::provider.eq(provider.as_str()))
-        .filter(calendar_events::meeting_id.eq_any(&upcoming))
-        .select(calendar_events::meeting_id)
-        .load(conn)?;
-    for meeting_id in upcoming.iter().filter(|id| !covered.contains(id)) {
-        insert_row(conn, meeting_id, user_id, provider.as_str(), now)?;
-    }
-    Ok(())
-}
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = calendar_events)]
@@ -236,12 +133,7 @@ pub async fn run(state: &AppState, worker: &str) -> Result<usize, AppError> {
         let meeting_id = row.meeting_id.clone();
         let managed = state
             .db
-            .run(move |conn| match reload(conn, &meeting_id) {
-                Ok(managed) => Ok(Some(managed)),
-                Err(AppError::NotFound(_)) => Ok(None),
-                Err(AppError::Store(error)) => Err(error),
-                Err(other) => Err(StoreError::Corrupt(other.to_string())),
-            })
+            .run(move |conn| crate::meetings::find(conn, &meeting_id))
             .await?;
         let written = write(state, &row, managed.as_ref()).await;
         let attempts = row.attempts;
@@ -490,31 +382,4 @@ fn event_details(managed: &Managed, row: &EventRow) -> EventDetails {
         // Hex is within Google's base32hex id alphabet.
         idempotency_key: format!("cv{}", &sha256_hex(&seed)[..40]),
     }
-}
-
-/// `(provider, external id)` of the events that exist for each of `meeting_ids`.
-pub fn events_of_meetings(
-    conn: &mut DbConnection,
-    meeting_ids: &[String],
-) -> Result<std::collections::HashMap<String, Vec<(String, String)>>, StoreError> {
-    let rows: Vec<(String, String, Option<String>)> = calendar_events::table
-        .filter(calendar_events::meeting_id.eq_any(meeting_ids))
-        .filter(calendar_events::removed.eq(false))
-        .order(calendar_events::created_at)
-        .select((
-            calendar_events::meeting_id,
-            calendar_events::provider,
-            calendar_events::external_id,
-        ))
-        .load(conn)?;
-    let mut events: std::collections::HashMap<String, Vec<(String, String)>> = Default::default();
-    for (meeting_id, provider, external_id) in rows {
-        if let Some(external_id) = external_id {
-            events
-                .entry(meeting_id)
-                .or_default()
-                .push((provider, external_id));
-        }
-    }
-    Ok(events)
 }

@@ -6,6 +6,7 @@ pub mod routes;
 
 use std::fmt;
 use std::str::FromStr;
+use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDateTime, SecondsFormat, Utc};
 use diesel::prelude::*;
@@ -213,18 +214,74 @@ pub fn record(
     })
 }
 
-/// Writes `event_type` about `subject_id` and hands it to every subscriber, all inside the
-/// caller's transaction: the change, its event and every consequence commit together.
-pub fn publish(
-    conn: &mut DbConnection,
-    event_type: EventType,
-    subject_id: &str,
-    data: &impl Serialize,
-    now: DateTime<Utc>,
-) -> Result<Event, StoreError> {
-    let event = record(conn, event_type, subject_id, data, now)?;
-    crate::webhooks::queue_deliveries(conn, &event, now)?;
-    Ok(event)
+/// Why a subscriber could not queue its consequences of an event.
+#[derive(Debug, thiserror::Error)]
+pub enum PublishError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A consequence could not be prepared (an email that does not render); the change is
+    /// refused rather than committed without it.
+    #[error("{subscriber} could not follow {event_type}: {reason}")]
+    Subscriber {
+        subscriber: &'static str,
+        event_type: String,
+        reason: String,
+    },
+}
+
+impl From<diesel::result::Error> for PublishError {
+    fn from(error: diesel::result::Error) -> Self {
+        Self::Store(error.into())
+    }
+}
+
+/// Something that follows events: emails, calendar writes, webhooks. It queues its durable
+/// work (outbox rows, calendar writes, deliveries) in the transaction that wrote the event,
+/// so a committed change always has its consequences and a rolled-back one never does.
+pub trait Subscriber: Send + Sync {
+    fn name(&self) -> &'static str;
+
+    fn on_event(&self, conn: &mut DbConnection, event: &Event) -> Result<(), PublishError>;
+}
+
+/// Writes events and hands each to every subscriber: the single fan-out point. Adding a
+/// consumer means adding a subscriber here, at start-up, never finding every change.
+#[derive(Clone, Default)]
+pub struct Publisher {
+    subscribers: Arc<[Arc<dyn Subscriber>]>,
+}
+
+impl fmt::Debug for Publisher {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list()
+            .entries(self.subscribers.iter().map(|s| s.name()))
+            .finish()
+    }
+}
+
+impl Publisher {
+    pub fn new(subscribers: Vec<Arc<dyn Subscriber>>) -> Self {
+        Self {
+            subscribers: subscribers.into(),
+        }
+    }
+
+    /// Writes `event_type` about `subject_id` and hands it to every subscriber, all inside the
+    /// caller's transaction.
+    pub fn publish(
+        &self,
+        conn: &mut DbConnection,
+        event_type: EventType,
+        subject_id: &str,
+        data: &impl Serialize,
+        now: DateTime<Utc>,
+    ) -> Result<Event, PublishError> {
+        let event = record(conn, event_type, subject_id, data, now)?;
+        for subscriber in self.subscribers.iter() {
+            subscriber.on_event(conn, &event)?;
+        }
+        Ok(event)
+    }
 }
 
 /// Events after position `after`, oldest first, of `event_type` when given.

@@ -21,7 +21,7 @@ pub struct EventQuery {
     /// later events are listed.
     pub after: Option<String>,
     /// Only events of this type.
-    #[param(value_type = Option<crate::http::schemas::EventTypeName>)]
+    #[param(value_type = Option<crate::events::routes::EventTypeName>)]
     #[serde(rename = "type")]
     pub event_type: Option<String>,
     /// Events per page (default 50).
@@ -134,3 +134,8 @@ pub async fn list_events(
         |event| EventView::from(event),
     )))
 }
+
+crate::http::schemas::value_schema!(
+    /// An event type to filter by.
+    EventTypeName => crate::http::schemas::filter_of(crate::events::EventType::ALL.map(|t| t.as_str()))
+);

@@ -3,12 +3,10 @@
 //! ids, RFC 3339 times), said in JSON Schema. Request fields name these with
 //! `#[schema(value_type = …)]`.
 
-use std::borrow::Cow;
-
 use utoipa::openapi::schema::{
     AdditionalProperties, ArrayBuilder, Object, ObjectBuilder, SchemaFormat, Type,
 };
-use utoipa::openapi::{KnownFormat, RefOr, Schema};
+use utoipa::openapi::KnownFormat;
 
 /// One line: no control character (line breaks and tabs included), no line or paragraph
 /// separator, no bidirectional embedding, override or isolate.
@@ -28,24 +26,27 @@ fn text(max_chars: usize, pattern: &str, description: &str) -> Object {
         .build()
 }
 
+/// Declares a schema-only type: `$name` stands in the OpenAPI document for the value
+/// `$schema` describes. Domain modules use it for their enums' names.
 macro_rules! value_schema {
     ($(#[$doc:meta])* $name:ident => $schema:expr) => {
         $(#[$doc])*
         pub struct $name;
 
         impl utoipa::PartialSchema for $name {
-            fn schema() -> RefOr<Schema> {
-                RefOr::T(Schema::from($schema))
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
+                utoipa::openapi::RefOr::T(utoipa::openapi::Schema::from($schema))
             }
         }
 
         impl utoipa::ToSchema for $name {
-            fn name() -> Cow<'static, str> {
-                Cow::Borrowed(stringify!($name))
+            fn name() -> std::borrow::Cow<'static, str> {
+                std::borrow::Cow::Borrowed(stringify!($name))
             }
         }
     };
 }
+pub(crate) use value_schema;
 
 value_schema!(
     /// A required name: up to 200 characters, not blank.
@@ -143,7 +144,7 @@ value_schema!(
     }
 );
 
-fn one_of<'a>(values: impl IntoIterator<Item = &'a str>) -> Object {
+pub fn one_of<'a>(values: impl IntoIterator<Item = &'a str>) -> Object {
     ObjectBuilder::new()
         .schema_type(Type::String)
         .enum_values(Some(values))
@@ -155,81 +156,18 @@ value_schema!(
     HostModeName => one_of(["collective", "round_robin"])
 );
 value_schema!(
-    /// Where a meeting request is in the workflow.
-    RequestStatusName => one_of(crate::workflow::state::RequestStatus::ALL.map(|s| s.as_str()))
-);
-value_schema!(
     /// What happened at a meeting.
     OutcomeStatusName => one_of(["held", "no_show"])
 );
-value_schema!(
-    /// Where an opportunity stands.
-    OpportunityStageName => one_of(crate::outcomes::model::OpportunityStage::ALL.map(|s| s.as_str()))
-);
-value_schema!(
-    /// How ready the prospect says they are to buy.
-    BuyerIntentName => one_of(crate::outcomes::surveys::BuyerIntent::ALL.map(|s| s.as_str()))
-);
-value_schema!(
-    /// An event type a webhook subscribes to, or `*` for every type.
-    WebhookEventName => one_of(std::iter::once("*").chain(crate::events::EventType::ALL.map(|t| t.as_str())))
-);
-value_schema!(
-    /// Whether a webhook subscription receives events.
-    SubscriptionStatusName => one_of(crate::webhooks::model::SubscriptionStatus::ALL.map(|s| s.as_str()))
-);
-value_schema!(
-    /// A webhook destination: an `https` URL.
-    WebhookUrl => ObjectBuilder::new()
-        .schema_type(Type::String)
-        .format(Some(SchemaFormat::Custom("uri".into())))
-        .max_length(Some(crate::webhooks::destination::MAX_URL_CHARS))
-        .pattern(Some(r"^https://[^\s/@]+"))
-        .description(Some("An https URL (http only where the server allows private destinations) whose host resolves to public addresses; no user name or password"))
-        .examples([serde_json::json!("https://hooks.example.com/convene")])
-        .build()
-);
-value_schema!(
-    /// A calendar provider.
-    ProviderName => one_of(crate::calendars::Provider::ALL.map(|p| p.as_str()))
-);
 
 /// A filter's choices; blank means no filter.
-fn filter_of<'a>(values: impl IntoIterator<Item = &'a str>) -> Object {
+pub fn filter_of<'a>(values: impl IntoIterator<Item = &'a str>) -> Object {
     one_of(std::iter::once("").chain(values))
 }
 
 value_schema!(
-    /// An email kind to filter by.
-    EmailKindName => filter_of(crate::notifications::outbox::EmailKind::ALL.map(|k| k.as_str()))
-);
-value_schema!(
-    /// An event type to filter by.
-    EventTypeName => filter_of(crate::events::EventType::ALL.map(|t| t.as_str()))
-);
-value_schema!(
-    /// A webhook delivery status to filter by.
-    DeliveryStatusName => filter_of(crate::webhooks::model::DeliveryStatus::ALL.map(|s| s.as_str()))
-);
-value_schema!(
-    /// An email status to filter by.
-    EmailStatusName => filter_of(crate::notifications::outbox::EmailStatus::ALL.map(|s| s.as_str()))
-);
-value_schema!(
-    /// A lead stage to filter by.
-    LeadStageName => filter_of(crate::leads::scoring::Stage::ALL.map(|s| s.as_str()))
-);
-value_schema!(
-    /// A lead temperature to filter by.
-    TemperatureName => filter_of(crate::leads::scoring::Temperature::ALL.map(|t| t.as_str()))
-);
-value_schema!(
     /// A meeting status to filter by.
     MeetingStatusName => filter_of(["held", "scheduled", "cancelled", "completed", "no_show"])
-);
-value_schema!(
-    /// What the pipeline report groups by.
-    GroupByName => filter_of(crate::reports::model::GroupBy::ALL.map(|g| g.as_str()))
 );
 value_schema!(
     /// A report's answer format.

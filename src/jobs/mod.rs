@@ -26,6 +26,7 @@ use crate::notifications::delivery::Deliverer;
 use crate::notifications::messages::Composer;
 use crate::outcomes::followups;
 use crate::state::AppState;
+use crate::telemetry::panic_message;
 use crate::webhooks::delivery::KeepGoing;
 use crate::workflow::upkeep;
 
@@ -91,15 +92,6 @@ async fn supervise(task: &'static str, work: impl Future<Output = ()>) {
             "a worker task panicked; the worker goes on"
         );
     }
-}
-
-/// The text a panic carried, when it carried one.
-pub fn panic_message(panic: &(dyn std::any::Any + Send)) -> &str {
-    panic
-        .downcast_ref::<&str>()
-        .copied()
-        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
-        .unwrap_or("(no message)")
 }
 
 /// Batch after batch while full ones keep coming, checking for shutdown between them.
@@ -209,8 +201,9 @@ where
 /// Held slots that were not approved in time, approvals never scheduled, overdue requests.
 async fn run_workflow_upkeep(state: &AppState) {
     let settings = state.settings.workflow.clone();
+    let publisher = state.publisher.clone();
     run_round(state, "workflow upkeep", move |conn, composer, now| {
-        upkeep::run(conn, composer, &settings, now)
+        upkeep::run(conn, composer, &publisher, &settings, now)
     })
     .await;
 }

@@ -333,9 +333,9 @@ impl LeadInput {
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct LeadFilter {
-    #[param(value_type = Option<crate::http::schemas::LeadStageName>)]
+    #[param(value_type = Option<crate::leads::model::LeadStageName>)]
     pub stage: Option<String>,
-    #[param(value_type = Option<crate::http::schemas::TemperatureName>)]
+    #[param(value_type = Option<crate::leads::model::TemperatureName>)]
     pub temperature: Option<String>,
     pub campaign: Option<String>,
     /// Matches name, email or company.
@@ -387,6 +387,16 @@ impl LeadFilter {
         }
     }
 }
+
+crate::http::schemas::value_schema!(
+    /// A lead stage to filter by.
+    LeadStageName => crate::http::schemas::filter_of(crate::leads::scoring::Stage::ALL.map(|s| s.as_str()))
+);
+
+crate::http::schemas::value_schema!(
+    /// A lead temperature to filter by.
+    TemperatureName => crate::http::schemas::filter_of(crate::leads::scoring::Temperature::ALL.map(|t| t.as_str()))
+);
 
 #[cfg(test)]
 mod tests {

@@ -14,56 +14,15 @@ use chrono::Duration;
 use futures_util::stream::{self, StreamExt};
 use futures_util::FutureExt;
 use lettre::message::Mailbox;
-use prometheus::{IntCounter, IntGauge, Registry};
 use rand::Rng;
 
 use crate::config::EmailSettings;
 use crate::db::StoreError;
-use crate::jobs::panic_message;
 use crate::notifications::outbox::{self, retry_delay, AfterFailure, EmailRecord};
 use crate::notifications::transport::{build_message, SendError, Transport};
 use crate::state::AppState;
+use crate::telemetry::panic_message;
 use crate::values::new_id;
-
-/// The outbox as `/metrics` shows it: emails waiting, and emails this instance handed over or
-/// gave up on since it started.
-#[derive(Clone)]
-pub struct OutboxMetrics {
-    /// Emails due now (or overdue) and not yet sent.
-    pub pending: IntGauge,
-    /// Emails waiting for a later `send_after`: reminders, digests, retries.
-    pub scheduled: IntGauge,
-    pub sent: IntCounter,
-    pub failed: IntCounter,
-}
-
-impl OutboxMetrics {
-    pub fn register(registry: &Registry) -> prometheus::Result<Self> {
-        let metrics = Self {
-            pending: IntGauge::new(
-                "convene_outbox_pending",
-                "Emails due to be sent now and not yet sent",
-            )?,
-            scheduled: IntGauge::new(
-                "convene_outbox_scheduled",
-                "Emails waiting for a later send time (reminders, retries)",
-            )?,
-            sent: IntCounter::new(
-                "convene_emails_sent_total",
-                "Emails handed to the transport",
-            )?,
-            failed: IntCounter::new(
-                "convene_emails_failed_total",
-                "Emails given up on after their last attempt",
-            )?,
-        };
-        registry.register(Box::new(metrics.pending.clone()))?;
-        registry.register(Box::new(metrics.scheduled.clone()))?;
-        registry.register(Box::new(metrics.sent.clone()))?;
-        registry.register(Box::new(metrics.failed.clone()))?;
-        Ok(metrics)
-    }
-}
 
 pub struct Deliverer {
     transport: Transport,

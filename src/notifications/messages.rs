@@ -6,9 +6,9 @@ use askama::Template;
 use chrono::{DateTime, Duration, Utc};
 
 use crate::auth::link_keys::{LinkKey, LinkPurpose};
-use crate::booking::manage::Managed;
 use crate::config::BrandSettings;
 use crate::leads::model::Lead;
+use crate::meetings::Managed;
 use crate::notifications::ics::{IcsMethod, Person};
 use crate::notifications::outbox::{EmailKind, NewEmail};
 use crate::users::model::User;

@@ -4,6 +4,7 @@
 pub mod delivery;
 pub mod ics;
 pub mod messages;
+pub mod metrics;
 pub mod outbox;
 pub mod routes;
 pub mod service;

@@ -77,9 +77,9 @@ pub struct EmailQuery {
     pub meeting_id: Option<String>,
     #[param(value_type = Option<crate::http::schemas::IdFilter>)]
     pub meeting_request_id: Option<String>,
-    #[param(value_type = Option<crate::http::schemas::EmailKindName>)]
+    #[param(value_type = Option<crate::notifications::routes::EmailKindName>)]
     pub kind: Option<String>,
-    #[param(value_type = Option<crate::http::schemas::EmailStatusName>)]
+    #[param(value_type = Option<crate::notifications::routes::EmailStatusName>)]
     pub status: Option<String>,
 }
 
@@ -351,3 +351,13 @@ async fn retry_from_page(
     let email = retry(&state, id.into_inner()).await?;
     Ok(see_other(&format!("/admin/emails/{}?retried=1", email.id)))
 }
+
+crate::http::schemas::value_schema!(
+    /// An email kind to filter by.
+    EmailKindName => crate::http::schemas::filter_of(crate::notifications::outbox::EmailKind::ALL.map(|k| k.as_str()))
+);
+
+crate::http::schemas::value_schema!(
+    /// An email status to filter by.
+    EmailStatusName => crate::http::schemas::filter_of(crate::notifications::outbox::EmailStatus::ALL.map(|s| s.as_str()))
+);

@@ -7,7 +7,6 @@ use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
 
 use crate::auth::link_keys::LinkPurpose;
-use crate::booking::manage::reload;
 use crate::db::schema::{emails, meeting_types, meetings, survey_invitations};
 use crate::db::{write_transaction, DbConnection};
 use crate::error::AppError;
@@ -102,7 +101,9 @@ fn ask_hosts(
     now: DateTime<Utc>,
 ) -> Result<bool, AppError> {
     write_transaction(conn, |conn| {
-        let managed = reload(conn, meeting_id)?;
+        let Some(managed) = crate::meetings::find(conn, meeting_id)? else {
+            return Ok(false);
+        };
         let mut written = false;
         for host in &managed.hosts {
             let url = outcome_url(composer, meeting_id, &host.id, now);
@@ -151,7 +152,9 @@ fn invite_to_survey(
     now: DateTime<Utc>,
 ) -> Result<bool, AppError> {
     write_transaction(conn, |conn| {
-        let managed = reload(conn, meeting_id)?;
+        let Some(managed) = crate::meetings::find(conn, meeting_id)? else {
+            return Ok(false);
+        };
         let recipient = Email::parse(&managed.lead.email).map_err(AppError::Internal)?;
         let token = create_survey_invitation(conn, meeting_id, &recipient, now)?;
         let url = format!("{}/survey/{token}", composer.public_base);

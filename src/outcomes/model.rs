@@ -89,7 +89,7 @@ pub struct OpportunityInput {
     /// ISO 4217 code.
     #[schema(pattern = r"^\s*[A-Z]{3}\s*$", example = "EUR")]
     pub currency: String,
-    #[schema(value_type = crate::http::schemas::OpportunityStageName)]
+    #[schema(value_type = crate::outcomes::model::OpportunityStageName)]
     pub stage: String,
 }
 
@@ -228,6 +228,14 @@ impl OutcomeView {
         }
     }
 }
+
+crate::http::schemas::value_schema!(
+    /// Where an opportunity stands.
+    OpportunityStageName => crate::http::schemas::one_of(crate::outcomes::model::OpportunityStage::ALL.map(|s| s.as_str()))
+);
+
+/// Meeting statuses an outcome can be recorded for, once the meeting has started.
+pub const RECORDABLE: [&str; 3] = ["scheduled", "completed", "no_show"];
 
 #[cfg(test)]
 mod tests {

@@ -7,12 +7,12 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::auth::roles::Permission;
-use crate::booking::manage::Managed;
 use crate::error::{AppError, PageError};
 use crate::http::extractors::{
     AdminSession, ApiCaller, ApiJson, CsrfForm, CsrfProtected, CsrfToken, JsonOrForm,
 };
 use crate::http::pages::{render, see_other, Chrome};
+use crate::meetings::Managed;
 use crate::outcomes::model::{OpportunityInput, OpportunityStage, OutcomeInput, OutcomeView};
 use crate::outcomes::service;
 use crate::outcomes::surveys::{self, BuyerIntent, OpenSurvey, SurveyAnswer, SurveyAnswerInput};

@@ -6,9 +6,10 @@ use chrono::{DateTime, Utc};
 use crate::audit::Actor;
 use crate::auth::roles::Permission;
 use crate::auth::Principal;
-use crate::booking::manage::{self, Managed};
+use crate::booking::manage;
 use crate::db::{write_transaction, DbConnection};
 use crate::error::AppError;
+use crate::meetings::Managed;
 use crate::outcomes::model::{OutcomeStatus, OutcomeView, RecordOutcome};
 use crate::outcomes::repo;
 use crate::state::AppState;
@@ -16,7 +17,7 @@ use crate::workflow::repo::{self as requests_repo, Step};
 use crate::workflow::state::{transition, RequestStatus, WorkflowAction};
 
 /// Meeting statuses an outcome can be recorded (or corrected) in.
-const RECORDABLE: [&str; 3] = ["scheduled", "completed", "no_show"];
+use crate::outcomes::model::RECORDABLE;
 
 /// Whether `caller` may record the outcome of `managed`: managers any meeting, hosts their own.
 pub fn may_record(caller: &Principal, managed: &Managed) -> Result<(), AppError> {

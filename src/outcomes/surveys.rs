@@ -63,7 +63,7 @@ pub struct SurveyAnswerInput {
     #[schema(minimum = 1, maximum = 5)]
     #[serde(deserialize_with = "crate::http::numbers::whole")]
     pub rating: i64,
-    #[schema(value_type = crate::http::schemas::BuyerIntentName)]
+    #[schema(value_type = crate::outcomes::surveys::BuyerIntentName)]
     pub buyer_intent: String,
     #[schema(value_type = Option<crate::http::schemas::LongNote>)]
     pub comments: Option<String>,
@@ -222,6 +222,11 @@ pub fn answer(
         Err(e) => Err(e.into()),
     }
 }
+
+crate::http::schemas::value_schema!(
+    /// How ready the prospect says they are to buy.
+    BuyerIntentName => crate::http::schemas::one_of(crate::outcomes::surveys::BuyerIntent::ALL.map(|s| s.as_str()))
+);
 
 #[cfg(test)]
 mod tests {

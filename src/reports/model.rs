@@ -73,7 +73,7 @@ pub struct ReportQuery {
     #[param(pattern = r"^\s*([A-Z]{3})?\s*$")]
     pub currency: Option<String>,
     /// Pipeline only: campaign, source, meeting_type or host (default campaign).
-    #[param(value_type = Option<crate::http::schemas::GroupByName>)]
+    #[param(value_type = Option<crate::reports::model::GroupByName>)]
     pub group_by: Option<String>,
     /// json (default) or csv; `Accept: text/csv` also asks for CSV.
     #[param(value_type = Option<crate::http::schemas::ReportFormat>)]
@@ -321,6 +321,11 @@ pub struct PipelineReport {
     pub currency: String,
     pub rows: Vec<PipelineRow>,
 }
+
+crate::http::schemas::value_schema!(
+    /// What the pipeline report groups by.
+    GroupByName => crate::http::schemas::filter_of(crate::reports::model::GroupBy::ALL.map(|g| g.as_str()))
+);
 
 #[cfg(test)]
 mod tests {

@@ -3,6 +3,7 @@
 pub mod availability;
 pub mod host_time;
 pub mod meeting_types;
+pub mod offers;
 pub mod repo;
 pub mod routes;
 pub mod service;

@@ -10,26 +10,21 @@ use std::time::{Duration as StdDuration, Instant};
 use chrono::{DateTime, Duration, Utc};
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use futures_util::FutureExt;
-use prometheus::{IntCounter, IntGauge, Registry};
 use rand::Rng;
 use secrecy::SecretString;
 
 use crate::auth::roles::Role;
-use crate::config::WebhookSettings;
 use crate::db::{write_transaction, DbConnection, StoreError};
 use crate::notifications::messages::Composer;
 use crate::notifications::outbox;
 use crate::state::AppState;
 use crate::users::repo as users_repo;
-use crate::webhooks::destination::{Destination, DestinationError, PublicOnlyResolver};
+use crate::webhooks::destination::{Destination, DestinationError, ATTEMPT_TIMEOUT};
 use crate::webhooks::model::Subscription;
 use crate::webhooks::repo::{self, Attempt, Claimed};
 use crate::webhooks::sealing::{SecretField, SecretSealer};
 use crate::webhooks::{signing, Webhooks};
 
-/// A destination must answer within this long, body included, for a delivery to count.
-pub const ATTEMPT_TIMEOUT: StdDuration = StdDuration::from_secs(10);
-const CONNECT_TIMEOUT: StdDuration = StdDuration::from_secs(5);
 /// The waits before the second to eighth attempts; after the eighth the delivery fails.
 pub const RETRY_DELAYS: [StdDuration; 7] = [
     StdDuration::from_secs(5),
@@ -54,65 +49,6 @@ pub fn retry_delay(attempts: u32, jitter: f64) -> Option<StdDuration> {
     RETRY_DELAYS
         .get(index)
         .map(|delay| delay.mul_f64(jitter.clamp(0.9, 1.1)))
-}
-
-/// Webhook deliveries as `/metrics` shows them.
-#[derive(Clone)]
-pub struct WebhookMetrics {
-    /// Deliveries waiting for an attempt, first or retry.
-    pub waiting: IntGauge,
-    pub delivered: IntCounter,
-    /// Deliveries given up on after the last attempt of the schedule.
-    pub failed: IntCounter,
-    pub failed_attempts: IntCounter,
-}
-
-impl WebhookMetrics {
-    pub fn register(registry: &Registry) -> prometheus::Result<Self> {
-        let metrics = Self {
-            waiting: IntGauge::new(
-                "convene_webhook_deliveries_pending",
-                "Webhook deliveries waiting for their first attempt or a retry",
-            )?,
-            delivered: IntCounter::new(
-                "convene_webhook_deliveries_delivered_total",
-                "Webhook deliveries a destination took (a 2xx answer)",
-            )?,
-            failed: IntCounter::new(
-                "convene_webhook_deliveries_failed_total",
-                "Webhook deliveries given up on after every attempt of the schedule failed",
-            )?,
-            failed_attempts: IntCounter::new(
-                "convene_webhook_attempts_failed_total",
-                "Webhook delivery attempts that failed (each retried or given up on)",
-            )?,
-        };
-        registry.register(Box::new(metrics.waiting.clone()))?;
-        registry.register(Box::new(metrics.delivered.clone()))?;
-        registry.register(Box::new(metrics.failed.clone()))?;
-        registry.register(Box::new(metrics.failed_attempts.clone()))?;
-        Ok(metrics)
-    }
-}
-
-/// The one HTTP client of all deliveries: connections stay open between deliveries to the
-/// same destination, redirects are not followed (a redirect could lead anywhere, a private
-/// address included), no proxy is used (it would resolve names past the check), and names
-/// resolve through [`PublicOnlyResolver`].
-pub fn client(settings: &WebhookSettings) -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .no_proxy()
-        .connect_timeout(CONNECT_TIMEOUT)
-        .timeout(ATTEMPT_TIMEOUT)
-        .pool_max_idle_per_host(usize::try_from(settings.max_in_flight).unwrap_or(32))
-        .tcp_nodelay(true)
-        .user_agent(concat!("Convene-Webhooks/", env!("CARGO_PKG_VERSION")))
-        .dns_resolver(PublicOnlyResolver::shared(
-            settings.allow_private_destinations,
-        ))
-        .build()
-        .expect("an HTTP client with the built-in TLS roots always builds")
 }
 
 /// Who runs a delivery pass: the worker stops claiming once the server shuts down and counts

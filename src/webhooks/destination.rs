@@ -10,10 +10,15 @@ use std::time::Duration;
 
 use url::{Host, Url};
 
+use crate::config::WebhookSettings;
+
 /// The longest destination URL accepted.
 pub const MAX_URL_CHARS: usize = 2048;
 /// How long saving a subscription waits for its host name to resolve.
 const RESOLVE_TIMEOUT: Duration = Duration::from_secs(5);
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// A destination must answer within this long, body included, for a delivery to count.
+pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Why a destination is refused. The texts complete "url …" in a problem's `errors`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -202,6 +207,26 @@ impl PublicOnlyResolver {
     pub fn shared(allow_private: bool) -> Arc<Self> {
         Arc::new(Self { allow_private })
     }
+}
+
+/// The one HTTP client of all deliveries: connections stay open between deliveries to the
+/// same destination, redirects are not followed (a redirect could lead anywhere, a private
+/// address included), no proxy is used (it would resolve names past the check), and names
+/// resolve through [`PublicOnlyResolver`].
+pub fn delivery_client(settings: &WebhookSettings) -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .no_proxy()
+        .connect_timeout(CONNECT_TIMEOUT)
+        .timeout(ATTEMPT_TIMEOUT)
+        .pool_max_idle_per_host(usize::try_from(settings.max_in_flight).unwrap_or(32))
+        .tcp_nodelay(true)
+        .user_agent(concat!("Convene-Webhooks/", env!("CARGO_PKG_VERSION")))
+        .dns_resolver(PublicOnlyResolver::shared(
+            settings.allow_private_destinations,
+        ))
+        .build()
+        .expect("an HTTP client with the built-in TLS roots always builds")
 }
 
 #[cfg(test)]

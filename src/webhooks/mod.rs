@@ -3,6 +3,7 @@
 
 pub mod delivery;
 pub mod destination;
+pub mod metrics;
 pub mod model;
 pub mod pages;
 pub mod repo;
@@ -10,6 +11,7 @@ pub mod routes;
 pub mod sealing;
 pub mod service;
 pub mod signing;
+pub mod subscriber;
 
 use chrono::{DateTime, Utc};
 use tokio::sync::{Notify, OnceCell};
@@ -19,7 +21,7 @@ use crate::config::WebhookSettings;
 use crate::db::{Database, DbConnection, StoreError};
 use crate::error::{AppError, FieldErrors};
 use crate::events::Event;
-use delivery::WebhookMetrics;
+use metrics::WebhookMetrics;
 use sealing::SecretSealer;
 
 /// Why a webhook action did not happen.
@@ -84,7 +86,7 @@ impl Webhooks {
         Self {
             settings: settings.clone(),
             sealer: OnceCell::new(),
-            client: delivery::client(settings),
+            client: destination::delivery_client(settings),
             worker_id: crate::values::new_id(),
             wakeup: Notify::new(),
             metrics,

@@ -333,10 +333,10 @@ impl From<&Delivery> for DeliveryView {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct CreateSubscriptionRequest {
     /// An `https` URL whose host resolves to public addresses only.
-    #[schema(value_type = crate::http::schemas::WebhookUrl)]
+    #[schema(value_type = WebhookUrl)]
     pub url: String,
     /// Event type names, or `["*"]` for every type.
-    #[schema(value_type = Vec<crate::http::schemas::WebhookEventName>, min_items = 1, max_items = 100)]
+    #[schema(value_type = Vec<WebhookEventName>, min_items = 1, max_items = 100)]
     pub events: Vec<String>,
     #[schema(value_type = Option<crate::http::schemas::MediumText>)]
     pub description: Option<String>,
@@ -345,12 +345,12 @@ pub struct CreateSubscriptionRequest {
 /// Every field optional; an empty `description` clears it.
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct UpdateSubscriptionRequest {
-    #[schema(value_type = Option<crate::http::schemas::WebhookUrl>)]
+    #[schema(value_type = Option<WebhookUrl>)]
     pub url: Option<String>,
-    #[schema(value_type = Option<Vec<crate::http::schemas::WebhookEventName>>, min_items = 1, max_items = 100)]
+    #[schema(value_type = Option<Vec<WebhookEventName>>, min_items = 1, max_items = 100)]
     pub events: Option<Vec<String>>,
     /// `disabled` stops deliveries; `active` resumes them, pending ones included.
-    #[schema(value_type = Option<crate::http::schemas::SubscriptionStatusName>)]
+    #[schema(value_type = Option<SubscriptionStatusName>)]
     pub status: Option<String>,
     #[schema(value_type = Option<crate::http::schemas::MediumText>)]
     pub description: Option<String>,
@@ -437,6 +437,32 @@ impl UpdateSubscriptionRequest {
         }
     }
 }
+
+crate::http::schemas::value_schema!(
+    /// An event type a webhook subscribes to, or `*` for every type.
+    WebhookEventName => crate::http::schemas::one_of(
+        std::iter::once("*").chain(EventType::ALL.map(|t| t.as_str()))
+    )
+);
+crate::http::schemas::value_schema!(
+    /// Whether a webhook subscription receives events.
+    SubscriptionStatusName => crate::http::schemas::one_of(SubscriptionStatus::ALL.map(|s| s.as_str()))
+);
+crate::http::schemas::value_schema!(
+    /// A webhook delivery status to filter by.
+    DeliveryStatusName => crate::http::schemas::filter_of(DeliveryStatus::ALL.map(|s| s.as_str()))
+);
+crate::http::schemas::value_schema!(
+    /// A webhook destination: an `https` URL.
+    WebhookUrl => utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .format(Some(utoipa::openapi::schema::SchemaFormat::Custom("uri".into())))
+        .max_length(Some(crate::webhooks::destination::MAX_URL_CHARS))
+        .pattern(Some(r"^https://[^\s/@]+"))
+        .description(Some("An https URL (http only where the server allows private destinations) whose host resolves to public addresses; no user name or password"))
+        .examples([serde_json::json!("https://hooks.example.com/convene")])
+        .build()
+);
 
 #[cfg(test)]
 mod tests {

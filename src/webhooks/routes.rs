@@ -180,7 +180,7 @@ pub async fn test_webhook(
 #[into_params(parameter_in = Query)]
 pub struct DeliveryQuery {
     /// Only deliveries in this state.
-    #[param(value_type = Option<crate::http::schemas::DeliveryStatusName>)]
+    #[param(value_type = Option<crate::webhooks::model::DeliveryStatusName>)]
     pub status: Option<String>,
 }
 

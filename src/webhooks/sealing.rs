@@ -52,13 +52,12 @@ impl SecretSealer {
             Some(_) => stored_key(conn)?,
             None => Some(stored_key_or_create(conn, now)?),
         };
-        let mut keys: Vec<String> = configured.unwrap_or_default();
-        keys.extend(stored);
+        let mut keys: Vec<SecretString> = configured.unwrap_or_default();
+        keys.extend(stored.map(SecretString::from));
         let (current, previous) = keys
             .split_first()
             .ok_or_else(|| StoreError::Corrupt("no key seals webhook secrets".into()))?;
-        let previous: Vec<&str> = previous.iter().map(String::as_str).collect();
-        TokenCipher::from_keys(current, &previous)
+        TokenCipher::from_keys(current, previous)
             .map(Self)
             .map_err(|reason| StoreError::Corrupt(format!("the webhook secret key {reason}")))
     }
@@ -86,21 +85,15 @@ fn binding(subscription_id: &str, field: SecretField) -> Binding<'_> {
 }
 
 /// The configured keys, current first, checked for shape; `None` when no key is configured.
-pub fn configured_keys(settings: &WebhookSettings) -> Result<Option<Vec<String>>, String> {
-    let current = settings.secret_key.expose_secret().trim();
-    if current.is_empty() {
+pub fn configured_keys(settings: &WebhookSettings) -> Result<Option<Vec<SecretString>>, String> {
+    if settings.secret_key.expose_secret().trim().is_empty() {
         return Ok(None);
     }
-    let keys: Vec<String> = std::iter::once(current.to_owned())
-        .chain(
-            settings
-                .previous_secret_keys
-                .iter()
-                .map(|key| key.expose_secret().trim().to_owned()),
-        )
+    let keys: Vec<SecretString> = std::iter::once(&settings.secret_key)
+        .chain(&settings.previous_secret_keys)
+        .map(|key| SecretString::from(key.expose_secret().trim().to_owned()))
         .collect();
-    let previous: Vec<&str> = keys[1..].iter().map(String::as_str).collect();
-    TokenCipher::from_keys(&keys[0], &previous)?;
+    TokenCipher::from_keys(&keys[0], &keys[1..])?;
     Ok(Some(keys))
 }
 
@@ -156,14 +149,15 @@ mod tests {
 
     #[test]
     fn no_configured_key_is_allowed_and_bad_ones_are_refused() {
-        assert_eq!(configured_keys(&settings("")).unwrap(), None);
+        assert!(configured_keys(&settings("")).unwrap().is_none());
         assert_eq!(configured_keys(&settings(KEY)).unwrap().unwrap().len(), 1);
         assert!(configured_keys(&settings("c2hvcnQ=")).is_err());
     }
 
     #[test]
     fn sealed_secrets_open_only_for_their_subscription_and_column() {
-        let sealer = SecretSealer(TokenCipher::from_keys(KEY, &[]).unwrap());
+        let key = SecretString::from(KEY.to_owned());
+        let sealer = SecretSealer(TokenCipher::from_keys(&key, &[]).unwrap());
         let secret = SecretString::from("whsec_abc".to_owned());
         let sealed = sealer.seal(&secret, "sub-1", SecretField::Current);
         assert!(!sealed.contains("whsec_abc"));

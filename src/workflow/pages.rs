@@ -482,7 +482,7 @@ async fn request_page(
                 ..EmailFilter::default()
             };
             let emails = outbox::list(conn, &filter, None, 200)?;
-            let meeting = crate::booking::manage::meeting_of_request(conn, &id)?;
+            let meeting = crate::meetings::meeting_of_request(conn, &id)?;
             Ok((item, trail, emails, meeting))
         })
         .await?;

@@ -5,13 +5,13 @@ use crate::calendars::readings::ReadPolicy;
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
 
-use crate::booking::manage::{held_meeting_of, MeetingRecord};
-use crate::booking::service::hosts_free_alone_at;
 use crate::db::schema::meeting_requests;
 use crate::db::{DbConnection, StoreError};
 use crate::leads::model::Lead;
 use crate::leads::repo as leads_repo;
+use crate::meetings::{held_meeting_of, MeetingRecord};
 use crate::scheduling::meeting_types::MeetingType;
+use crate::scheduling::offers::hosts_free_alone_at;
 use crate::scheduling::repo as types_repo;
 use crate::users::model::User;
 use crate::users::repo as users_repo;

@@ -100,6 +100,11 @@ pub struct RejectRequest {
 #[into_params(parameter_in = Query)]
 pub struct RequestFilter {
     /// Only requests in this status.
-    #[param(value_type = Option<crate::http::schemas::RequestStatusName>)]
+    #[param(value_type = Option<crate::workflow::requests::RequestStatusName>)]
     pub status: Option<String>,
 }
+
+crate::http::schemas::value_schema!(
+    /// Where a meeting request is in the workflow.
+    RequestStatusName => crate::http::schemas::one_of(crate::workflow::state::RequestStatus::ALL.map(|s| s.as_str()))
+);

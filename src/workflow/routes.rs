@@ -4,11 +4,11 @@ use actix_web::{get, post, web, HttpResponse};
 
 use crate::auth::roles::Permission;
 use crate::auth::Principal;
-use crate::booking::meetings_api::MeetingView;
 use crate::booking::service::{slot_times, SlotView, SlotsQuery, SlotsView};
 use crate::error::AppError;
 use crate::http::extractors::{ApiCaller, ApiJson, ApiQuery};
 use crate::http::{Page, PageQuery};
+use crate::meetings::view::MeetingView;
 use crate::state::AppState;
 use crate::workflow::repo::{self, Visibility};
 use crate::workflow::requests::{

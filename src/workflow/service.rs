@@ -2,21 +2,20 @@
 //! transaction that writes the change and its audit rows together.
 
 use crate::audit::Actor;
-use crate::booking::manage::{confirm_held, held_meeting_of, release_held, MeetingRecord};
-use crate::booking::service::{
-    free_hosts_at, hosts_free_alone_at, place_meeting, schedule_if_approved, slot_taken, Placement,
-};
+use crate::booking::service::slot_taken;
 use crate::calendars::readings::ReadPolicy;
 use crate::calendars::service::refresh_readings;
 use crate::db::write_transaction;
 use crate::db::DbConnection;
 use crate::error::{AppError, FieldErrors};
+use crate::events::EventType;
 use crate::leads::repo as leads_repo;
-use crate::notifications::messages::MeetingNotice;
-use crate::notifications::service::{queue_meeting_notice, queue_new_meeting};
+use crate::meetings::lifecycle::{self, confirm_held, release_held, Placement};
+use crate::meetings::{held_meeting_of, MeetingRecord};
 use crate::scheduling::availability::{choose_round_robin_host, HostMode};
 use crate::scheduling::host_time::host_loads;
 use crate::scheduling::meeting_types::MeetingType;
+use crate::scheduling::offers::{free_hosts_at, hosts_free_alone_at};
 use crate::scheduling::{repo as types_repo, service::check_hosts};
 use crate::state::AppState;
 use crate::values::{is_id, optional_multiline_text, TimeZone};
@@ -120,7 +119,8 @@ pub async fn create(
     }
     let policy = state.read_policy();
     let uid_domain = crate::booking::service::uid_domain(state);
-    let composer = state.composer();
+    let link_key = state.link_key.clone();
+    let publisher = state.publisher.clone();
     let created = state
         .db
         .run(move |conn| {
@@ -166,10 +166,17 @@ pub async fn create(
                 };
                 let request = repo::insert(conn, &new, &actor, now)?;
                 let Some(start) = start else {
+                    crate::workflow::events::publish(
+                        conn,
+                        &publisher,
+                        EventType::MeetingRequestCreated,
+                        &request.id,
+                        now,
+                    )?;
                     return Ok(request);
                 };
                 let zone = lead_zone(&lead)?;
-                let placed = place_meeting(
+                let placed = lifecycle::place(
                     conn,
                     &Placement {
                         meeting_type: &meeting_type,
@@ -185,17 +192,33 @@ pub async fn create(
                         booking_link_id: None,
                         prospect_key: None,
                         uid_domain: &uid_domain,
-                        link_key: &composer.link_key,
+                        link_key: &link_key,
                         claim_time: !logged_after_the_fact,
                         now,
                     },
                 )?;
-                let status =
-                    schedule_if_approved(conn, &request.id, submitted_status, &actor, now)?;
-                // A meeting logged after the fact already happened: nobody is invited.
-                if !logged_after_the_fact {
-                    queue_new_meeting(conn, &composer, &placed.meeting_id, status, now)?;
-                }
+                let status = lifecycle::schedule_if_approved(
+                    conn,
+                    &request.id,
+                    submitted_status,
+                    &actor,
+                    now,
+                )?;
+                crate::workflow::events::publish(
+                    conn,
+                    &publisher,
+                    EventType::MeetingRequestCreated,
+                    &request.id,
+                    now,
+                )?;
+                lifecycle::announce_created(
+                    conn,
+                    &publisher,
+                    &placed.meeting_id,
+                    status,
+                    logged_after_the_fact,
+                    now,
+                )?;
                 repo::find(conn, &request.id)?
                     .ok_or_else(|| AppError::NotFound("no meeting request with that id".into()))
             }))
@@ -255,7 +278,7 @@ async fn decide(
     refresh_readings(state, involved).await;
     let policy = state.read_policy();
     let now = state.clock.now();
-    let composer = state.composer();
+    let publisher = state.publisher.clone();
     let decided = state
         .db
         .run(move |conn| {
@@ -279,6 +302,17 @@ async fn decide(
                         &actor,
                         now,
                     )?;
+                    let event_type = match action {
+                        WorkflowAction::Approve => EventType::MeetingRequestApproved,
+                        _ => EventType::MeetingRequestRejected,
+                    };
+                    crate::workflow::events::publish(
+                        conn,
+                        &publisher,
+                        event_type,
+                        &request.id,
+                        now,
+                    )?;
                     let Some(held) = held_meeting_of(conn, &request.id)? else {
                         return Ok(decided);
                     };
@@ -289,26 +323,12 @@ async fn decide(
                                     conn, &request, &held, hosts, now, &policy,
                                 )?;
                             }
-                            confirm_held(conn, &held, new_hosts.as_deref(), now)?;
-                            schedule_if_approved(conn, &request.id, to, &actor, now)?;
-                            queue_meeting_notice(
-                                conn,
-                                &composer,
-                                &held.id,
-                                &MeetingNotice::Scheduled,
-                                now,
-                            )?;
+                            lifecycle::schedule_if_approved(conn, &request.id, to, &actor, now)?;
+                            confirm_held(conn, &publisher, &held, new_hosts.as_deref(), now)?;
                         }
                         WorkflowAction::Reject => {
-                            release_held(conn, &held, now)?;
                             let reason = note.clone().unwrap_or_default();
-                            queue_meeting_notice(
-                                conn,
-                                &composer,
-                                &held.id,
-                                &MeetingNotice::Rejected { reason },
-                                now,
-                            )?;
+                            release_held(conn, &publisher, &held, reason, now)?;
                         }
                         _ => {}
                     }
@@ -427,12 +447,13 @@ pub async fn schedule(
         return Err(AppError::validation("start", "must be in the future"));
     }
     let uid_domain = crate::booking::service::uid_domain(state);
-    let composer = state.composer();
+    let link_key = state.link_key.clone();
+    let publisher = state.publisher.clone();
     let meeting_id = state
         .db
         .run(move |conn| {
             Ok(write_transaction(conn, |conn| -> Result<String, AppError> {
-                if crate::booking::manage::meeting_of_request(conn, &request.id)?.is_some() {
+                if crate::meetings::meeting_of_request(conn, &request.id)?.is_some() {
                     return Err(AppError::Conflict(
                         "this request already has a meeting".into(),
                     ));
@@ -443,7 +464,7 @@ pub async fn schedule(
                     .ok_or_else(|| AppError::NotFound("no such lead".into()))?;
                 let own_type = type_for_request(&meeting_type, &request);
                 let hosts = hosts_free_at(conn, &own_type, None, start, now, &policy)?;
-                let placed = place_meeting(
+                let placed = lifecycle::place(
                     conn,
                     &Placement {
                         meeting_type: &meeting_type,
@@ -455,7 +476,7 @@ pub async fn schedule(
                         booking_link_id: None,
                         prospect_key: None,
                         uid_domain: &uid_domain,
-                        link_key: &composer.link_key,
+                        link_key: &link_key,
                         claim_time: true,
                         now,
                     },
@@ -468,7 +489,7 @@ pub async fn schedule(
                 };
                 let new_hosts = (hosts != request.host_ids).then_some(hosts.as_slice());
                 repo::transition(conn, &request.id, &step, new_hosts, &actor, now)?;
-                queue_new_meeting(conn, &composer, &placed.meeting_id, to, now)?;
+                lifecycle::announce_created(conn, &publisher, &placed.meeting_id, to, false, now)?;
                 Ok(placed.meeting_id)
             })
             .map_err(|error| match error {

@@ -8,14 +8,15 @@ use diesel::prelude::*;
 
 use crate::audit::Actor;
 use crate::auth::roles::Role;
-use crate::booking::manage::{meeting_of_request, release_held};
 use crate::config::WorkflowSettings;
 use crate::db::schema::{emails, meeting_requests, meetings};
 use crate::db::{write_transaction, DbConnection};
 use crate::error::AppError;
-use crate::notifications::messages::{Composer, MeetingNotice};
+use crate::events::{EventType, Publisher};
+use crate::meetings::lifecycle::release_held;
+use crate::meetings::meeting_of_request;
+use crate::notifications::messages::Composer;
 use crate::notifications::outbox::{self, EmailKind};
-use crate::notifications::service::queue_meeting_notice;
 use crate::users::repo as users_repo;
 use crate::values::TimeZone;
 use crate::workflow::queue::{self, age_in_words};
@@ -112,6 +113,7 @@ fn expire(
 pub fn run(
     conn: &mut DbConnection,
     composer: &Composer,
+    publisher: &Publisher,
     settings: &WorkflowSettings,
     now: DateTime<Utc>,
 ) -> Result<UpkeepReport, AppError> {
@@ -129,17 +131,17 @@ pub fn run(
             if !expire(conn, &id, RequestStatus::PendingApproval, &note, now)? {
                 return Ok(false);
             }
-            release_held(conn, &held, now)?;
+            crate::workflow::events::publish(
+                conn,
+                publisher,
+                EventType::MeetingRequestExpired,
+                &id,
+                now,
+            )?;
             let reason = "We could not confirm the time you picked soon enough, so it has been \
                           released. You are welcome to book another time."
                 .to_owned();
-            queue_meeting_notice(
-                conn,
-                composer,
-                &held.id,
-                &MeetingNotice::Rejected { reason },
-                now,
-            )?;
+            release_held(conn, publisher, &held, reason, now)?;
             Ok(true)
         })?;
         report.holds_released += usize::from(released);
@@ -155,7 +157,17 @@ pub fn run(
                 "approved but not scheduled within {} days",
                 settings.approved_expiry_days
             );
-            expire(conn, &id, RequestStatus::Approved, &note, now)
+            if !expire(conn, &id, RequestStatus::Approved, &note, now)? {
+                return Ok(false);
+            }
+            crate::workflow::events::publish(
+                conn,
+                publisher,
+                EventType::MeetingRequestExpired,
+                &id,
+                now,
+            )?;
+            Ok(true)
         })?;
         report.approvals_expired += usize::from(expired);
     }

@@ -13,7 +13,8 @@ use chrono::Utc;
 use convene::auth::roles::Role;
 use convene::clock::{Clock, FixedClock};
 use convene::db::write_transaction;
-use convene::events::{self, EventType};
+use convene::events::{EventType, Publisher};
+use convene::webhooks::subscriber::WebhookDeliveries;
 use diesel::RunQueryDsl;
 use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
@@ -111,16 +112,17 @@ async fn attempts_reach(
     .await
 }
 
-/// Publishes an event as a change in Convene would, inside a transaction.
+/// Publishes an event as a change in Convene would, inside its transaction, to the webhooks.
 fn publish(
     app: &TestApp,
     event_type: EventType,
     subject: &str,
     now: chrono::DateTime<Utc>,
 ) -> String {
+    let publisher = Publisher::new(vec![Arc::new(WebhookDeliveries)]);
     let mut conn = app.db.connection().unwrap();
     write_transaction(&mut conn, |conn| {
-        events::publish(conn, event_type, subject, &json!({"id": subject}), now)
+        publisher.publish(conn, event_type, subject, &json!({"id": subject}), now)
     })
     .unwrap()
     .id
