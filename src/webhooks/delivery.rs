@@ -52,21 +52,11 @@ pub fn retry_delay(attempts: u32, jitter: f64) -> Option<StdDuration> {
 }
 
 /// Who runs a delivery pass: the worker stops claiming once the server shuts down and counts
-/// each settled batch as a sign of life; a caller that wants everything due done now never
-/// stops early.
+/// each settled batch as a sign of life.
 pub trait KeepGoing {
     fn keep_going(&self) -> bool;
 
-    fn batch_completed(&self) {}
-}
-
-/// Runs until nothing due is left.
-pub struct ToCompletion;
-
-impl KeepGoing for ToCompletion {
-    fn keep_going(&self) -> bool {
-        true
-    }
+    fn batch_completed(&self);
 }
 
 impl Webhooks {
