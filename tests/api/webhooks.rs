@@ -901,3 +901,175 @@ async fn instances_claim_disjoint_deliveries() {
     );
     assert!(receiver.received().is_empty());
 }
+
+async fn page(app: &TestApp, path: &str) -> String {
+    let response = app.client.get(app.url(path)).send().await.unwrap();
+    assert_eq!(response.status(), 200, "{path}");
+    response.text().await.unwrap()
+}
+
+async fn post_form(app: &TestApp, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+    app.client
+        .post(app.url(path))
+        .form(fields)
+        .send()
+        .await
+        .unwrap()
+}
+
+fn secret_in(html: &str) -> Option<String> {
+    let start = html.find("whsec_")?;
+    let end = html[start..].find('<')? + start;
+    Some(html[start..end].to_owned())
+}
+
+#[tokio::test]
+async fn admins_manage_webhooks_from_the_admin_pages() {
+    let app = app_allowing_private_destinations().await;
+    app.create_user_with_password("admin@example.com", "admin");
+    crate::admin_ui::sign_in(&app, "admin@example.com", crate::helpers::TEST_PASSWORD).await;
+    let receiver = Receiver::start();
+
+    let list = page(&app, "/admin/webhooks").await;
+    assert!(
+        list.contains("href=\"/admin/webhooks\""),
+        "a navigation link"
+    );
+    assert!(list.contains("No webhooks yet"));
+    let csrf = crate::helpers::csrf_token_in(&list);
+
+    let refused = post_form(
+        &app,
+        "/admin/webhooks",
+        &[
+            ("csrf_token", &csrf),
+            ("url", "gopher://x"),
+            ("description", ""),
+        ],
+    )
+    .await;
+    let refused = refused.text().await.unwrap();
+    assert!(refused.contains("role=\"alert\""), "field errors are shown");
+    assert!(secret_in(&refused).is_none());
+
+    let created = post_form(
+        &app,
+        "/admin/webhooks",
+        &[
+            ("csrf_token", &csrf),
+            ("url", &receiver.url),
+            ("events", "webhook.test"),
+            ("events", "meeting.scheduled"),
+            ("description", "Ops <bot>"),
+        ],
+    )
+    .await;
+    assert_eq!(created.status(), 200);
+    let created = created.text().await.unwrap();
+    let secret = secret_in(&created).expect("the new secret is shown once");
+    assert!(created.contains("Ops &lt;bot&gt;"), "text is escaped");
+    let listed: Value = app
+        .get_json("/api/v1/webhooks", &app.admin_key)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = listed["items"][0]["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        listed["items"][0]["events"],
+        json!(["meeting.scheduled", "webhook.test"])
+    );
+    assert!(
+        secret_in(&page(&app, "/admin/webhooks").await).is_none(),
+        "never shown again"
+    );
+
+    let tested = post_form(
+        &app,
+        &format!("/admin/webhooks/{id}/test"),
+        &[("csrf_token", &csrf), ("back", "list")],
+    )
+    .await;
+    assert_eq!(tested.status(), 303);
+    let received = receiver.wait_for(1).await;
+    assert!(signed_by(&received[0], &secret));
+    let delivery = deliveries(&app, &id, "").await.remove(0);
+    delivery_when(&app, &id, delivery["id"].as_str().unwrap(), |d| {
+        d["status"] == "delivered"
+    })
+    .await;
+    let detail = page(&app, &format!("/admin/webhooks/{id}")).await;
+    assert!(detail.contains("badge-status-delivered"), "{detail}");
+    assert!(detail.contains(">200"), "the answer's status code");
+
+    let rotated = post_form(
+        &app,
+        &format!("/admin/webhooks/{id}/rotate-secret"),
+        &[("csrf_token", &csrf)],
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
+    let new_secret = secret_in(&rotated).expect("the new secret is shown once");
+    assert_ne!(new_secret, secret);
+    assert!(rotated.contains("still signs until"));
+
+    let redelivered = post_form(
+        &app,
+        &format!(
+            "/admin/webhooks/{id}/deliveries/{}/redeliver",
+            delivery["id"].as_str().unwrap()
+        ),
+        &[("csrf_token", &csrf)],
+    )
+    .await;
+    assert_eq!(redelivered.status(), 303);
+    let received = receiver.wait_for(2).await;
+    assert!(signed_by(&received[1], &secret) && signed_by(&received[1], &new_secret));
+
+    let disabled = post_form(
+        &app,
+        &format!("/admin/webhooks/{id}/status"),
+        &[("csrf_token", &csrf), ("status", "disabled")],
+    )
+    .await;
+    assert_eq!(disabled.status(), 303);
+    let detail = page(&app, &format!("/admin/webhooks/{id}")).await;
+    assert!(detail.contains("badge-status-disabled"));
+    assert!(detail.contains(">Enable<"));
+
+    let forged = post_form(
+        &app,
+        &format!("/admin/webhooks/{id}/delete"),
+        &[("csrf_token", "x")],
+    )
+    .await;
+    assert_eq!(forged.status(), 403);
+    let deleted = post_form(
+        &app,
+        &format!("/admin/webhooks/{id}/delete"),
+        &[("csrf_token", &csrf)],
+    )
+    .await;
+    assert_eq!(deleted.status(), 303);
+    assert!(page(&app, "/admin/webhooks")
+        .await
+        .contains("No webhooks yet"));
+}
+
+#[tokio::test]
+async fn only_admins_see_the_webhooks_page() {
+    let app = spawn_app().await;
+    app.create_user_with_password("manager@example.com", "meeting_manager");
+    crate::admin_ui::sign_in(&app, "manager@example.com", crate::helpers::TEST_PASSWORD).await;
+    let home = page(&app, "/admin/emails").await;
+    assert!(!home.contains("href=\"/admin/webhooks\""));
+    let response = app
+        .client
+        .get(app.url("/admin/webhooks"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 403);
+}
