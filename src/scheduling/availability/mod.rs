@@ -48,7 +48,7 @@ mod tests;
 pub use round_robin::{choose_round_robin_host, HostLoad};
 pub use rules::MeetingRules;
 pub use slots::{Availability, HostGroup, Slot};
-pub use window::{booking_window, window_for_dates, WindowError, MAX_WINDOW_DAYS};
+pub use window::{booking_window, window_for_dates, WindowError};
 pub use working_hours::{parse_ranges, TimeRange, WorkingHours, WorkingHoursError};
 
 use chrono::{DateTime, Utc};

@@ -9,7 +9,7 @@ use super::zone_timeline::{Edge, ZoneTimeline};
 use super::{Interval, DAY};
 
 /// The longest booking window, in local days, that one slots request may ask for.
-pub const MAX_WINDOW_DAYS: i64 = 62;
+const MAX_WINDOW_DAYS: i64 = 62;
 
 /// Why a booking window was refused.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -37,7 +37,7 @@ pub fn window_for_dates(from: NaiveDate, to_inclusive: NaiveDate, tz: Tz) -> Int
 }
 
 /// [`window_for_dates`] for a request: refuses reversed windows and windows longer than
-/// [`MAX_WINDOW_DAYS`].
+/// `MAX_WINDOW_DAYS`.
 pub fn booking_window(
     from: NaiveDate,
     to_inclusive: NaiveDate,
