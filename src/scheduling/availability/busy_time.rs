@@ -1,8 +1,8 @@
 //! What keeps a host from a slot inside working hours: busy time and meetings widened by the
 //! buffers, and local days already at the daily meeting limit.
 
-use super::host_plan::{StartSpan, WorkingRange};
 use super::rules::{seconds_ceil, Bounds};
+use super::spans::{StartSpan, WorkingRange};
 use super::zone_timeline::{Edge, ZoneTimeline};
 use super::{HostCalendar, DAY};
 

@@ -1,8 +1,9 @@
 //! Collective meetings: slots every host can take, on the first host's grid.
 
-use super::host_plan::{lattice_points, HostPlan, StartSpan};
+use super::host_plan::{lattice_points, HostPlan};
 use super::rules::Bounds;
 use super::slots::{Availability, Slot, SlotClock};
+use super::spans::StartSpan;
 use super::HostCalendar;
 
 pub(super) fn collective_slots<H: Clone + Ord>(

@@ -5,6 +5,7 @@ use chrono::Timelike;
 
 use super::busy_time::{blocked_time, full_days, without_days};
 use super::rules::Bounds;
+use super::spans::{StartSpan, WorkingRange};
 use super::working_hours::WorkingHours;
 use super::zone_timeline::{Edge, ZoneTimeline};
 use super::{HostCalendar, DAY};
@@ -14,23 +15,6 @@ pub(super) struct HostPlan {
     zone: ZoneTimeline,
     ranges: Vec<WorkingRange>,
     pub(super) spans: Vec<StartSpan>,
-}
-
-/// A working range resolved to UTC seconds. `anchor` is the configured local start as seconds
-/// of a naive (zone-less) clock, the origin of the range's slot grid.
-#[derive(Debug, Clone, Copy)]
-pub(super) struct WorkingRange {
-    pub(super) start: i64,
-    pub(super) end: i64,
-    anchor: i64,
-}
-
-/// Slot starts `[from, to)` allowed by one host, inside working range `range` of its plan.
-#[derive(Debug, Clone, Copy)]
-pub(super) struct StartSpan {
-    pub(super) from: i64,
-    pub(super) to: i64,
-    pub(super) range: usize,
 }
 
 impl HostPlan {

@@ -38,6 +38,7 @@ mod host_plan;
 mod round_robin;
 mod rules;
 mod slots;
+mod spans;
 mod window;
 mod working_hours;
 mod zone_timeline;
