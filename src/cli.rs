@@ -265,6 +265,16 @@ async fn import_leads(
     let db = migrated(settings).await?;
     let file = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let started = clock.now();
+    let link_key = db
+        .run(move |conn| crate::auth::link_keys::LinkKey::load_or_create(conn, started))
+        .await?;
+    let from = settings.email.from_mailbox()?;
+    let organizer = crate::notifications::ics::Person {
+        name: from.name.clone().unwrap_or_default(),
+        email: from.email.to_string(),
+    };
+    let publisher = crate::state::event_publisher(settings, &organizer, &link_key);
     let summary = tokio::task::spawn_blocking(move || -> anyhow::Result<ImportSummary> {
         let bar = ProgressBar::new(size).with_style(
             ProgressStyle::with_template(
@@ -278,6 +288,7 @@ async fn import_leads(
         let settings = ImportSettings {
             rules: &rules,
             actor: &Actor::System,
+            publisher: &publisher,
             batch_size,
             now: &now,
         };

@@ -388,7 +388,14 @@ fn lead(
     };
     let intake = input.parse().map_err(|e| anyhow!(e.for_people()))?;
     let created_at = now - Duration::minutes(rng.gen_range(60..(183 * 24 * 60)));
-    let (lead, _) = crate::leads::repo::upsert(conn, &intake, rules, &Actor::System, created_at)?;
+    // Demo history is recorded as it happened; nobody is emailed or called back about it.
+    let quiet = crate::events::Publisher::default();
+    let change = crate::leads::repo::LeadChange {
+        actor: &Actor::System,
+        publisher: &quiet,
+        now: created_at,
+    };
+    let (lead, _) = crate::leads::repo::upsert(conn, &intake, rules, &change)?;
     Ok(DemoLead {
         id: lead.id,
         email: intake.email,

@@ -78,12 +78,7 @@ impl AppState {
         let slots_cache = Arc::new(SlotsCache::new(settings.public.slots_cache_ms));
         let calendars = Arc::new(Calendars::new(&settings));
         let webhooks = Arc::new(Webhooks::new(&settings.webhooks, webhook_metrics));
-        let composer = compose_with(&settings, &organizer, &link_key);
-        let publisher = Publisher::new(vec![
-            Arc::new(crate::notifications::service::EmailNotices { composer }),
-            Arc::new(crate::calendars::writes::CalendarWrites),
-            Arc::new(crate::webhooks::subscriber::WebhookDeliveries),
-        ]);
+        let publisher = event_publisher(&settings, &organizer, &link_key);
         Self {
             db,
             settings,
@@ -122,6 +117,17 @@ impl AppState {
     pub fn session_idle(&self) -> chrono::Duration {
         chrono::Duration::minutes(self.settings.security.session_idle_minutes)
     }
+}
+
+/// The event stream's subscribers, in the order each event reaches them: the one list of
+/// everything that follows a change.
+pub fn event_publisher(settings: &Settings, organizer: &Person, link_key: &LinkKey) -> Publisher {
+    let composer = compose_with(settings, organizer, link_key);
+    Publisher::new(vec![
+        Arc::new(crate::notifications::service::EmailNotices { composer }),
+        Arc::new(crate::calendars::writes::CalendarWrites),
+        Arc::new(crate::webhooks::subscriber::WebhookDeliveries),
+    ])
 }
 
 fn compose_with(settings: &Settings, organizer: &Person, link_key: &LinkKey) -> Composer {

@@ -474,11 +474,16 @@ fn book_on(
             ));
         }
         let actor = Actor::Prospect;
+        let lead_change = leads_repo::LeadChange {
+            actor: &actor,
+            publisher,
+            now,
+        };
         let lead = match &link.lead_id {
             Some(lead_id) => {
-                leads_repo::update_from_booking(conn, lead_id, &intake, rules, &actor, now)?
+                leads_repo::update_from_booking(conn, lead_id, &intake, rules, &lead_change)?
             }
-            None => leads_repo::upsert(conn, &intake, rules, &actor, now)?.0,
+            None => leads_repo::upsert(conn, &intake, rules, &lead_change)?.0,
         };
         if let Some(minimum) = meeting_type
             .min_lead_score

@@ -71,6 +71,7 @@ pub enum ImportError {
 pub struct ImportSettings<'a> {
     pub rules: &'a ScoringRules,
     pub actor: &'a Actor,
+    pub publisher: &'a crate::events::Publisher,
     pub batch_size: usize,
     pub now: &'a dyn Fn() -> DateTime<Utc>,
 }
@@ -290,7 +291,12 @@ fn save_batch(
             let saved = {
                 use diesel::Connection;
                 conn.transaction(|conn| {
-                    repo::upsert(conn, &intake, settings.rules, settings.actor, now)
+                    let change = repo::LeadChange {
+                        actor: settings.actor,
+                        publisher: settings.publisher,
+                        now,
+                    };
+                    repo::upsert(conn, &intake, settings.rules, &change)
                 })
             };
             match saved {
@@ -308,6 +314,9 @@ fn save_batch(
                     ));
                 }
                 Err(LeadStoreError::Store(error)) => return Err(error),
+                Err(LeadStoreError::Publish(error)) => {
+                    return Err(StoreError::Corrupt(error.to_string()))
+                }
             }
         }
         Ok::<_, StoreError>(outcomes)

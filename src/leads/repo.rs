@@ -7,7 +7,8 @@ use diesel::sql_types::{Nullable, Text};
 use crate::audit::{self, Actor, AuditEntry};
 use crate::db::schema::leads;
 use crate::db::{DbConnection, StoreError};
-use crate::leads::model::{Lead, LeadIntake, LeadQuery, LeadRow};
+use crate::events::{EventType, Publisher};
+use crate::leads::model::{Lead, LeadIntake, LeadQuery, LeadRow, LeadView};
 use crate::leads::scoring::{self, advance_stage, LeadFacts, ScoringRules};
 use crate::values::new_id;
 
@@ -22,6 +23,17 @@ pub enum LeadStoreError {
     Conflict(String),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Publish(crate::events::PublishError),
+}
+
+impl From<crate::events::PublishError> for LeadStoreError {
+    fn from(error: crate::events::PublishError) -> Self {
+        match error {
+            crate::events::PublishError::Store(error) => Self::Store(error),
+            other => Self::Publish(other),
+        }
+    }
 }
 
 impl From<diesel::result::Error> for LeadStoreError {
@@ -72,8 +84,7 @@ pub fn upsert(
     conn: &mut DbConnection,
     intake: &LeadIntake,
     rules: &ScoringRules,
-    actor: &Actor,
-    now: DateTime<Utc>,
+    change: &LeadChange<'_>,
 ) -> Result<(Lead, Intake), LeadStoreError> {
     let by_external_id = match &intake.external_id {
         Some(external_id) => find_by_external_id(conn, external_id)?,
@@ -94,7 +105,7 @@ pub fn upsert(
             // intake may commit between the two lookups above.
             if let (Some(theirs), Some(ours)) = (&lead.external_id, &intake.external_id) {
                 if theirs == ours {
-                    return save(conn, Some(lead), intake, rules, actor, now);
+                    return save(conn, Some(lead), intake, rules, change);
                 }
                 return Err(LeadStoreError::Conflict(format!(
                     "email {} belongs to the lead with external_id {theirs}, not {ours}",
@@ -105,7 +116,14 @@ pub fn upsert(
         }
         (None, None) => None,
     };
-    save(conn, existing, intake, rules, actor, now)
+    save(conn, existing, intake, rules, change)
+}
+
+/// Who changes a lead, when, and where its events go.
+pub struct LeadChange<'a> {
+    pub actor: &'a Actor,
+    pub publisher: &'a Publisher,
+    pub now: DateTime<Utc>,
 }
 
 /// Updates the lead a booking link was made for with what the prospect typed in. The lead keeps
@@ -115,8 +133,7 @@ pub fn update_from_booking(
     lead_id: &str,
     intake: &LeadIntake,
     rules: &ScoringRules,
-    actor: &Actor,
-    now: DateTime<Utc>,
+    change: &LeadChange<'_>,
 ) -> Result<Lead, LeadStoreError> {
     let existing = find(conn, lead_id)?
         .ok_or_else(|| LeadStoreError::Conflict("the lead of this link no longer exists".into()))?;
@@ -127,7 +144,7 @@ pub fn update_from_booking(
         external_id: None,
         ..intake.clone()
     };
-    Ok(save(conn, Some(existing), &intake, rules, actor, now)?.0)
+    Ok(save(conn, Some(existing), &intake, rules, change)?.0)
 }
 
 /// Writes `intake` over `existing` (or as a new lead), scored, with its audit row; an updated
@@ -137,15 +154,22 @@ fn save(
     existing: Option<Lead>,
     intake: &LeadIntake,
     rules: &ScoringRules,
-    actor: &Actor,
-    now: DateTime<Utc>,
+    change: &LeadChange<'_>,
 ) -> Result<(Lead, Intake), LeadStoreError> {
+    let LeadChange {
+        actor,
+        publisher,
+        now,
+    } = *change;
     let outcome = if existing.is_some() {
         Intake::Updated
     } else {
         Intake::Created
     };
     let before_stage = existing.as_ref().map(|lead| lead.stage);
+    let before = existing
+        .as_ref()
+        .map(|lead| (lead.score, lead.temperature, lead.stage));
     let lead = merge(existing, intake, rules, now);
     let row = LeadRow::from(&lead);
     match outcome {
@@ -184,6 +208,16 @@ fn save(
         },
         now,
     )?;
+    let event = match outcome {
+        Intake::Created => Some(EventType::LeadCreated),
+        Intake::Updated if before != Some((lead.score, lead.temperature, lead.stage)) => {
+            Some(EventType::LeadUpdated)
+        }
+        Intake::Updated => None,
+    };
+    if let Some(event) = event {
+        publisher.publish(conn, event, &lead.id, &LeadView::from(&lead), now)?;
+    }
     Ok((lead, outcome))
 }
 

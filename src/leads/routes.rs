@@ -106,6 +106,7 @@ pub async fn import_leads(
                 let settings = ImportSettings {
                     rules: &state.scoring_rules,
                     actor: &actor,
+                    publisher: &state.publisher,
                     batch_size: state.settings.leads.import_batch_size,
                     now: &now,
                 };

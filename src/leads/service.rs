@@ -13,6 +13,7 @@ impl From<LeadStoreError> for AppError {
         match error {
             LeadStoreError::Conflict(message) => AppError::Conflict(message),
             LeadStoreError::Store(e) => AppError::Store(e),
+            LeadStoreError::Publish(e) => e.into(),
         }
     }
 }
@@ -23,13 +24,19 @@ pub async fn intake(
     actor: Actor,
 ) -> Result<(Lead, Intake), AppError> {
     let rules = state.scoring_rules.clone();
+    let publisher = state.publisher.clone();
     let now = state.clock.now();
     let saved = state
         .db
         .run(move |conn| {
             let attempt = |conn: &mut _| {
                 write_transaction(conn, |conn| {
-                    repo::upsert(conn, &intake, &rules, &actor, now)
+                    let change = repo::LeadChange {
+                        actor: &actor,
+                        publisher: &publisher,
+                        now,
+                    };
+                    repo::upsert(conn, &intake, &rules, &change)
                 })
             };
             // Two first intakes of one lead can both find nothing and both insert; the loser
