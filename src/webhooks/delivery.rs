@@ -40,6 +40,8 @@ pub const DISABLE_AFTER_DAYS: i64 = 5;
 /// How much of an answer's body is read (and dropped) so its connection can be used again.
 const MAX_ANSWER_BYTES: usize = 64 * 1024;
 const MAX_ERROR_CHARS: usize = 300;
+/// How long finished attempts wait for others to be recorded with them.
+const SETTLE_GATHER: StdDuration = StdDuration::from_millis(20);
 
 /// The wait after a failed attempt number `attempts` (1 for the first), scaled by `jitter`
 /// (kept within ±10 %) so that deliveries that failed together do not retry together; `None`
@@ -89,7 +91,16 @@ impl Webhooks {
             let Some(first) = in_flight.next().await else {
                 break;
             };
+            // Each settlement is a transaction (a disk flush on PostgreSQL), so outcomes are
+            // gathered for a moment while others are still arriving.
             let mut finished = vec![first];
+            let gathering = tokio::time::Instant::now() + SETTLE_GATHER;
+            while finished.len() < refill_at {
+                match tokio::time::timeout_at(gathering, in_flight.next()).await {
+                    Ok(Some(next)) => finished.push(next),
+                    Ok(None) | Err(_) => break,
+                }
+            }
             while let Some(Some(next)) = in_flight.next().now_or_never() {
                 finished.push(next);
             }
@@ -268,12 +279,15 @@ fn settle_all(
         recorded: Vec::with_capacity(attempts.len()),
         disabled: Vec::new(),
     };
+    let mut succeeded: Vec<String> = Vec::new();
     for attempt in attempts {
         if !repo::record_attempt(conn, worker, &attempt)? {
             continue;
         }
         if attempt.error.is_none() {
-            repo::note_success(conn, &attempt.subscription_id)?;
+            if !succeeded.contains(&attempt.subscription_id) {
+                succeeded.push(attempt.subscription_id.clone());
+            }
         } else if let Some(disabled) = repo::note_failure(
             conn,
             &attempt.subscription_id,
@@ -285,6 +299,7 @@ fn settle_all(
         }
         settled.recorded.push(attempt);
     }
+    repo::note_successes(conn, &succeeded)?;
     Ok(settled)
 }
 

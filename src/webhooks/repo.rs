@@ -412,11 +412,17 @@ pub fn record_attempt(
     Ok(changed == 1)
 }
 
-/// A success ends the subscription's failing streak.
-pub fn note_success(conn: &mut DbConnection, subscription_id: &str) -> Result<(), StoreError> {
+/// A success ends its subscription's failing streak.
+pub fn note_successes(
+    conn: &mut DbConnection,
+    subscription_ids: &[String],
+) -> Result<(), StoreError> {
+    if subscription_ids.is_empty() {
+        return Ok(());
+    }
     diesel::update(
         webhook_subscriptions::table
-            .find(subscription_id)
+            .filter(webhook_subscriptions::id.eq_any(subscription_ids))
             .filter(webhook_subscriptions::failing_since.is_not_null()),
     )
     .set(webhook_subscriptions::failing_since.eq(None::<NaiveDateTime>))

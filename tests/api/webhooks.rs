@@ -1073,3 +1073,53 @@ async fn only_admins_see_the_webhooks_page() {
         .unwrap();
     assert_eq!(response.status(), 403);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a benchmark: run by scripts/bench-webhooks.sh"]
+async fn ten_thousand_webhook_deliveries_go_out_at_over_a_thousand_a_second() {
+    let app = app_allowing_private_destinations().await;
+    let receiver = Receiver::start();
+    subscribe(&app, &receiver.url, json!(["lead.created"])).await;
+    let count = 10_000;
+    let publisher = Publisher::new(vec![Arc::new(WebhookDeliveries)]);
+    let mut conn = app.db.connection().unwrap();
+    write_transaction(&mut conn, |conn| {
+        for n in 0..count {
+            let lead = json!({"id": format!("lead-{n}"), "score": n % 100});
+            publisher.publish(
+                conn,
+                EventType::LeadCreated,
+                &format!("lead-{n}"),
+                &lead,
+                Utc::now(),
+            )?;
+        }
+        Ok::<_, convene::events::PublishError>(())
+    })
+    .unwrap();
+    let started = std::time::Instant::now();
+    loop {
+        let delivered: i64 = diesel::QueryDsl::count(diesel::QueryDsl::filter(
+            convene::db::schema::webhook_deliveries::table,
+            diesel::ExpressionMethods::eq(
+                convene::db::schema::webhook_deliveries::status,
+                "delivered",
+            ),
+        ))
+        .get_result(&mut conn)
+        .unwrap();
+        if delivered == count {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "{delivered} delivered in 60 s"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    let rate = count as f64 / seconds;
+    println!("{count} webhook deliveries in {seconds:.2} s: {rate:.0} per second");
+    assert_eq!(receiver.received().len(), count as usize);
+    assert!(rate >= 1000.0, "{rate:.0} deliveries per second");
+}
