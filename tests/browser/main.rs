@@ -16,3 +16,7 @@ mod calendars;
 mod leads_and_types;
 mod prospect_limits;
 mod reports_page;
+#[path = "../support/webhook_receiver.rs"]
+#[allow(dead_code)]
+mod webhook_receiver;
+mod webhooks_page;
