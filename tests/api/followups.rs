@@ -14,7 +14,7 @@ use crate::emails::emails;
 use crate::helpers::{csrf_token_in, spawn_app, TestApp};
 
 /// Moves meeting `id` (booked days before) `ended_hours_ago` into the past.
-fn move_into_the_past(app: &TestApp, id: &str, ended_hours_ago: i64) {
+pub fn move_into_the_past(app: &TestApp, id: &str, ended_hours_ago: i64) {
     let mut conn = app.db.connection().unwrap();
     let end = Utc::now() - chrono::Duration::hours(ended_hours_ago);
     diesel::update(meetings::table.find(id))
@@ -40,7 +40,7 @@ async fn emails_of(app: &TestApp, query: &str) -> Vec<Value> {
 }
 
 /// The link to `path_prefix` in the email file `email_id` wrote.
-async fn link_in(app: &TestApp, email_id: &str, path_prefix: &str) -> String {
+pub async fn link_in(app: &TestApp, email_id: &str, path_prefix: &str) -> String {
     let path = app.mail_dir.path().join(format!("{email_id}.eml"));
     for _ in 0..100 {
         if let Ok(raw) = std::fs::read(&path) {
