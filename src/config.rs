@@ -24,6 +24,7 @@ pub struct Settings {
     pub security: SecuritySettings,
     pub log: LogSettings,
     pub worker: WorkerSettings,
+    pub events: EventSettings,
     pub leads: LeadSettings,
     pub public: PublicSettings,
     pub booking: BookingSettings,
@@ -276,6 +277,12 @@ pub struct WorkerSettings {
     pub stalled_after_secs: u64,
 }
 
+#[derive(Debug, Clone, Deserialize)]
+pub struct EventSettings {
+    /// Events older than this many days are forgotten.
+    pub retention_days: u32,
+}
+
 impl Settings {
     /// Loads the layered settings from `config_dir`; `database_url` (the CLI flag) wins over all.
     pub fn load(config_dir: &Path, database_url: Option<&str>) -> Result<Self, ConfigError> {
@@ -367,6 +374,12 @@ impl Settings {
         self.validate_calendars()?;
         if self.worker.poll_ms == 0 {
             return Err(invalid("worker.poll_ms", "must be at least 1"));
+        }
+        if self.events.retention_days < 30 {
+            return Err(invalid(
+                "events.retention_days",
+                "must be at least 30: integrations catching up after an outage read a month back",
+            ));
         }
         if self.worker.stalled_after_secs.saturating_mul(1000) <= self.worker.poll_ms {
             return Err(invalid(
