@@ -22,7 +22,7 @@ use crate::http::middleware::{
 };
 use crate::http::{assets, fallback, health, openapi};
 use crate::jobs::heartbeat::WorkerHeartbeat;
-use crate::jobs::Worker;
+use crate::jobs::{Runner, Worker};
 use crate::notifications::delivery::{Deliverer, OutboxMetrics};
 use crate::notifications::ics::Person;
 use crate::notifications::transport::Transport;
@@ -81,7 +81,8 @@ impl Application {
             &settings.email,
             crate::booking::service::uid_domain_of(&settings),
         )?;
-        let worker = Worker::spawn(state.into_inner(), deliverer, shutdown_rx);
+        let runner = Arc::new(Runner::new(state.into_inner(), deliverer));
+        let worker = Worker::spawn(runner, shutdown_rx);
         tracing::info!(port, public_url = %settings.server.public_url, "convene is listening");
         Ok(Self {
             port,
