@@ -31,7 +31,8 @@ use crate::state::{AppState, Monitoring};
 pub struct Application {
     port: u16,
     server: Server,
-    worker: Worker,
+    /// None when `worker.enabled` is off.
+    worker: Option<Worker>,
     shutdown: watch::Sender<bool>,
 }
 
@@ -55,10 +56,7 @@ impl Application {
         };
         let registry = prometheus::Registry::new();
         let outbox_metrics = OutboxMetrics::register(&registry)?;
-        let worker_heartbeat = Arc::new(WorkerHeartbeat::register(
-            &registry,
-            std::time::Duration::from_secs(settings.worker.stalled_after_secs),
-        )?);
+        let worker_heartbeat = Arc::new(WorkerHeartbeat::register(&registry, &settings.worker)?);
         let listener = TcpListener::bind(settings.server.bind_address()?)?;
         let port = listener.local_addr()?.port();
         let settings = Arc::new(settings);
@@ -82,7 +80,12 @@ impl Application {
             crate::booking::service::uid_domain_of(&settings),
         )?;
         let runner = Arc::new(Runner::new(state.into_inner(), deliverer));
-        let worker = Worker::spawn(runner, shutdown_rx);
+        let worker = if settings.worker.enabled {
+            Some(Worker::spawn(runner, shutdown_rx))
+        } else {
+            tracing::info!("the background worker is off on this instance (worker.enabled)");
+            None
+        };
         tracing::info!(port, public_url = %settings.server.public_url, "convene is listening");
         Ok(Self {
             port,
@@ -101,7 +104,9 @@ impl Application {
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let served = self.server.await;
         let _ = self.shutdown.send(true);
-        self.worker.finished().await;
+        if let Some(worker) = self.worker {
+            worker.finished().await;
+        }
         Ok(served?)
     }
 }

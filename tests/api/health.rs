@@ -20,6 +20,22 @@ async fn healthz_reports_service_and_database() {
 }
 
 #[tokio::test]
+async fn healthz_says_when_this_instance_runs_no_worker() {
+    // A worker allowed no time at all would be reported stalled at once; none runs here.
+    let app = spawn_app_with(|settings| {
+        settings.worker.enabled = false;
+        settings.worker.stalled_after_secs = 0;
+    })
+    .await;
+    let response = app.client.get(app.url("/healthz")).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["status"], "ok", "{body}");
+    assert_eq!(body["worker"], "disabled", "{body}");
+    assert!(body.get("reasons").is_none(), "{body}");
+}
+
+#[tokio::test]
 async fn healthz_reports_a_stalled_worker_with_its_reason() {
     // The worker's first round runs at once; the next would come only after an hour.
     let app = spawn_app_with(|settings| {
