@@ -31,6 +31,7 @@ use crate::state::{AppState, Monitoring};
 pub struct Application {
     port: u16,
     server: Server,
+    runner: Arc<Runner>,
     /// None when `worker.enabled` is off.
     worker: Option<Worker>,
     shutdown: watch::Sender<bool>,
@@ -81,7 +82,7 @@ impl Application {
         )?;
         let runner = Arc::new(Runner::new(state.into_inner(), deliverer));
         let worker = if settings.worker.enabled {
-            Some(Worker::spawn(runner, shutdown_rx))
+            Some(Worker::spawn(runner.clone(), shutdown_rx))
         } else {
             tracing::info!("the background worker is off on this instance (worker.enabled)");
             None
@@ -90,6 +91,7 @@ impl Application {
         Ok(Self {
             port,
             server,
+            runner,
             worker,
             shutdown,
         })
@@ -97,6 +99,12 @@ impl Application {
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// What runs this instance's background tasks, for running what is due on demand (as the
+    /// test suite does), whether or not the worker runs.
+    pub fn runner(&self) -> Arc<Runner> {
+        self.runner.clone()
     }
 
     /// Serves until the server stops (SIGTERM/SIGINT finish in-flight requests first), then
