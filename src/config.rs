@@ -272,6 +272,8 @@ impl LeadSettings {
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct WorkerSettings {
+    /// Whether this instance runs the background worker; off, it only serves HTTP.
+    pub enabled: bool,
     pub poll_ms: u64,
     /// `/healthz` answers 503 when the worker has completed no round for this long.
     pub stalled_after_secs: u64,
