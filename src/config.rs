@@ -24,6 +24,7 @@ pub struct Settings {
     pub security: SecuritySettings,
     pub log: LogSettings,
     pub worker: WorkerSettings,
+    pub events: EventSettings,
     pub leads: LeadSettings,
     pub public: PublicSettings,
     pub booking: BookingSettings,
@@ -289,9 +290,17 @@ impl LeadSettings {
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct WorkerSettings {
+    /// Whether this instance runs the background worker; off, it only serves HTTP.
+    pub enabled: bool,
     pub poll_ms: u64,
     /// `/healthz` answers 503 when the worker has completed no round for this long.
     pub stalled_after_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct EventSettings {
+    /// Events older than this many days are forgotten.
+    pub retention_days: u32,
 }
 
 impl Settings {
@@ -387,6 +396,12 @@ impl Settings {
         self.validate_webhooks()?;
         if self.worker.poll_ms == 0 {
             return Err(invalid("worker.poll_ms", "must be at least 1"));
+        }
+        if self.events.retention_days < 30 {
+            return Err(invalid(
+                "events.retention_days",
+                "must be at least 30: integrations catching up after an outage read a month back",
+            ));
         }
         if self.worker.stalled_after_secs.saturating_mul(1000) <= self.worker.poll_ms {
             return Err(invalid(

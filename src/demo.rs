@@ -20,9 +20,9 @@ use crate::db::{write_transaction, DbConnection};
 use crate::leads::model::{BantInput, LeadInput};
 use crate::leads::scoring::ScoringRules;
 use crate::meetings::lifecycle::{place as place_meeting, schedule_if_approved, Placement};
+use crate::meetings::lifecycle::{record_outcome, RecordedMeeting};
 use crate::outcomes::model::{NewOpportunity, OpportunityStage, OutcomeStatus, RecordOutcome};
 use crate::outcomes::money::{Currency, Money};
-use crate::outcomes::service::{apply, RecordedMeeting};
 use crate::outcomes::surveys::{self, BuyerIntent, SurveyAnswer};
 use crate::scheduling::meeting_types::{MeetingType, MeetingTypeInput};
 use crate::users::model::CreateUserRequest;
@@ -388,8 +388,7 @@ fn lead(
     };
     let intake = input.parse().map_err(|e| anyhow!(e.for_people()))?;
     let created_at = now - Duration::minutes(rng.gen_range(60..(183 * 24 * 60)));
-    // Demo history is recorded as it happened; nobody is emailed or called back about it.
-    let quiet = crate::events::Publisher::default();
+    let quiet = quiet_publisher();
     let change = crate::leads::repo::LeadChange {
         actor: &Actor::System,
         publisher: &quiet,
@@ -577,7 +576,15 @@ fn meeting(
         request_id: request.id.clone(),
         request_status: RequestStatus::Scheduled,
     };
-    apply(conn, &recorded, &outcome, &actor, recorded_at).map_err(|e| anyhow!(e.to_string()))?;
+    record_outcome(
+        conn,
+        &quiet_publisher(),
+        &recorded,
+        &outcome,
+        &actor,
+        recorded_at,
+    )
+    .map_err(|e| anyhow!(e.to_string()))?;
     recorded.meeting_status = outcome.status.meeting_status().into();
     recorded.request_status = if held {
         RequestStatus::Completed
@@ -599,7 +606,8 @@ fn meeting(
                 }),
                 ..outcome.clone()
             };
-            apply(conn, &recorded, &moved, &actor, at).map_err(|e| anyhow!(e.to_string()))?;
+            record_outcome(conn, &quiet_publisher(), &recorded, &moved, &actor, at)
+                .map_err(|e| anyhow!(e.to_string()))?;
         }
     }
     if held && types_survey(types, &meeting_type.id) && rng.gen_bool(0.6) {
@@ -700,6 +708,13 @@ fn survey(
         comments: (rating >= 4 && rng.gen_bool(0.4))
             .then(|| "Clear, well prepared and to the point.".to_owned()),
     };
-    surveys::answer(conn, &token, &answer, answered_at).map_err(|e| anyhow!(e.to_string()))?;
+    surveys::answer(conn, &quiet_publisher(), &token, &answer, answered_at)
+        .map_err(|e| anyhow!(e.to_string()))?;
     Ok(())
+}
+
+/// Demo history is recorded as it happened, events included; nobody is emailed, invited or
+/// called back about it.
+fn quiet_publisher() -> crate::events::Publisher {
+    crate::events::Publisher::default()
 }

@@ -22,7 +22,7 @@ use crate::http::middleware::{
 };
 use crate::http::{assets, fallback, health, openapi};
 use crate::jobs::heartbeat::WorkerHeartbeat;
-use crate::jobs::Worker;
+use crate::jobs::{Runner, Worker};
 use crate::notifications::delivery::Deliverer;
 use crate::notifications::ics::Person;
 use crate::notifications::metrics::OutboxMetrics;
@@ -33,7 +33,9 @@ use crate::webhooks::metrics::WebhookMetrics;
 pub struct Application {
     port: u16,
     server: Server,
-    worker: Worker,
+    runner: Arc<Runner>,
+    /// None when `worker.enabled` is off.
+    worker: Option<Worker>,
     shutdown: watch::Sender<bool>,
 }
 
@@ -58,10 +60,7 @@ impl Application {
         let registry = prometheus::Registry::new();
         let outbox_metrics = OutboxMetrics::register(&registry)?;
         let webhook_metrics = WebhookMetrics::register(&registry)?;
-        let worker_heartbeat = Arc::new(WorkerHeartbeat::register(
-            &registry,
-            std::time::Duration::from_secs(settings.worker.stalled_after_secs),
-        )?);
+        let worker_heartbeat = Arc::new(WorkerHeartbeat::register(&registry, &settings.worker)?);
         let listener = TcpListener::bind(settings.server.bind_address()?)?;
         let port = listener.local_addr()?.port();
         let settings = Arc::new(settings);
@@ -85,11 +84,18 @@ impl Application {
             &settings.email,
             crate::booking::service::uid_domain_of(&settings),
         )?;
-        let worker = Worker::spawn(state.into_inner(), deliverer, shutdown_rx);
+        let runner = Arc::new(Runner::new(state.into_inner(), deliverer));
+        let worker = if settings.worker.enabled {
+            Some(Worker::spawn(runner.clone(), shutdown_rx))
+        } else {
+            tracing::info!("the background worker is off on this instance (worker.enabled)");
+            None
+        };
         tracing::info!(port, public_url = %settings.server.public_url, "convene is listening");
         Ok(Self {
             port,
             server,
+            runner,
             worker,
             shutdown,
         })
@@ -99,12 +105,20 @@ impl Application {
         self.port
     }
 
+    /// What runs this instance's background tasks, for running what is due on demand (as the
+    /// test suite does), whether or not the worker runs.
+    pub fn runner(&self) -> Arc<Runner> {
+        self.runner.clone()
+    }
+
     /// Serves until the server stops (SIGTERM/SIGINT finish in-flight requests first), then
     /// lets the worker finish its current task.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let served = self.server.await;
         let _ = self.shutdown.send(true);
-        self.worker.finished().await;
+        if let Some(worker) = self.worker {
+            worker.finished().await;
+        }
         Ok(served?)
     }
 }

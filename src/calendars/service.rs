@@ -18,6 +18,7 @@ use crate::auth::roles::Role;
 use crate::auth::tokens::{secret_token, sha256_hex};
 use crate::db::{write_transaction, DbConnection, StoreError};
 use crate::error::AppError;
+use crate::events::{EventType, PublishError};
 use crate::notifications::messages::{CalendarNotice, Composer};
 use crate::notifications::outbox::{self, EmailKind};
 use crate::scheduling::availability::Interval;
@@ -488,6 +489,7 @@ async fn load(state: &AppState, id: &str) -> Result<ConnectionRow, TokenError> {
 async fn revoked(state: &AppState, connection: &ConnectionRow, reason: &str) {
     let now = state.clock.now();
     let composer = state.composer();
+    let publisher = state.publisher.clone();
     let connection = connection.clone();
     let connection_id = connection.id.clone();
     let reason = one_line(reason);
@@ -514,6 +516,20 @@ async fn revoked(state: &AppState, connection: &ConnectionRow, reason: &str) {
                     .calendar_notice(&notice, (&user.name, &user.email), now)
                     .map_err(|e| StoreError::Corrupt(e.to_string()))?;
                 outbox::enqueue(conn, &email, now)?;
+                if let Some(failed) = repo::find(conn, &connection.id)? {
+                    publisher
+                        .publish(
+                            conn,
+                            EventType::CalendarConnectionFailed,
+                            &failed.id,
+                            &failed.view(),
+                            now,
+                        )
+                        .map_err(|error| match error {
+                            PublishError::Store(error) => error,
+                            other => StoreError::Corrupt(other.to_string()),
+                        })?;
+                }
                 Ok::<_, StoreError>(true)
             })
         })

@@ -1,5 +1,5 @@
 //! Liveness and readiness: `/healthz` answers 200 only when the database answers and the
-//! background worker keeps completing its rounds.
+//! background worker, where this instance runs one, keeps completing its rounds.
 
 use actix_web::{get, web, HttpResponse};
 use serde::Serialize;
@@ -14,7 +14,8 @@ pub struct Health {
     status: &'static str,
     /// `ok` or `unreachable`.
     database: &'static str,
-    /// `ok`, `starting` (no round completed yet, within the allowed time) or `stalled`.
+    /// `ok`, `starting` (no round completed yet, within the allowed time), `stalled`, or
+    /// `disabled` (this instance runs no worker: `worker.enabled` is off).
     worker: &'static str,
     /// Seconds since the worker last completed a round.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -47,6 +48,7 @@ pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
             seconds_since_round,
         } => ("ok", Some(seconds_since_round)),
         WorkerState::Starting => ("starting", None),
+        WorkerState::Disabled => ("disabled", None),
         WorkerState::Stalled { reason } => {
             tracing::warn!(%reason, "health check: worker stalled");
             reasons.push(reason);

@@ -1,13 +1,18 @@
-//! What the worker tells `/healthz` and `/metrics` about itself: when it last completed a round.
+//! What the worker tells `/healthz` and `/metrics` about itself: when it last completed a round,
+//! or that this instance runs none.
 
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use prometheus::{IntGauge, Registry};
 
+use crate::config::WorkerSettings;
+
 /// The worker's pulse. Measured on the monotonic clock, not the injected one, so a fixed clock
 /// in tests or a jump of the wall clock cannot make a stalled worker look alive.
 pub struct WorkerHeartbeat {
+    /// Off (`worker.enabled = false`), no round is expected here, so none is missed.
+    enabled: bool,
     started: Instant,
     /// The last completed round, or the last batch finished inside a long one: a round that
     /// drains a deep outbox may take minutes while the worker is plainly alive.
@@ -28,19 +33,22 @@ pub enum WorkerState {
     Stalled {
         reason: String,
     },
+    /// This instance runs no worker.
+    Disabled,
 }
 
 impl WorkerHeartbeat {
-    pub fn register(registry: &Registry, stalled_after: Duration) -> prometheus::Result<Self> {
+    pub fn register(registry: &Registry, settings: &WorkerSettings) -> prometheus::Result<Self> {
         let last_round_timestamp = IntGauge::new(
             "convene_worker_last_round_timestamp",
             "Unix time (seconds) when the background worker last completed a round",
         )?;
         registry.register(Box::new(last_round_timestamp.clone()))?;
         Ok(Self {
+            enabled: settings.enabled,
             started: Instant::now(),
             last_sign_of_life: Mutex::new(None),
-            stalled_after,
+            stalled_after: Duration::from_secs(settings.stalled_after_secs),
             last_round_timestamp,
         })
     }
@@ -63,6 +71,9 @@ impl WorkerHeartbeat {
     }
 
     pub fn state(&self) -> WorkerState {
+        if !self.enabled {
+            return WorkerState::Disabled;
+        }
         let last_sign_of_life = *self
             .last_sign_of_life
             .lock()

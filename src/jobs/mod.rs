@@ -1,7 +1,8 @@
-//! The background worker inside `convene serve`: outbox delivery (woken early when a change
-//! queues emails), the workflow's expiries and escalations, follow-ups after meetings,
-//! calendar writes, webhook deliveries (woken early when a test or redelivery is queued), and
-//! periodic upkeep. It stops between batches when the server shuts down.
+//! The background work inside `convene serve`: outbox delivery (woken early when a change
+//! queues emails), the workflow's expiries and escalations, follow-ups after meetings, calendar
+//! writes, webhook deliveries (woken early when a test or redelivery is queued) and periodic
+//! upkeep. The [`Runner`] knows the tasks and their order; the [`Worker`] runs them on its
+//! timers and stops between batches when the server shuts down.
 //!
 //! It supervises itself: a task that panics is logged with its name and the loop goes on, so
 //! one bad row can delay only itself, never every other email, reminder and calendar write.
@@ -33,18 +34,92 @@ use crate::workflow::upkeep;
 /// How often upkeep (expired sessions, idle throttle counters) runs.
 const UPKEEP_EVERY: Duration = Duration::from_secs(60);
 
+/// Every background task of one instance, and the order a round runs them in.
+pub struct Runner {
+    state: Arc<AppState>,
+    deliverer: Deliverer,
+    /// Names this instance's claims on calendar writes.
+    calendar_worker_id: String,
+}
+
+/// Who runs a round, which decides when it stops and whether it counts as the worker's pulse.
+#[derive(Clone, Copy)]
+enum Pass<'a> {
+    /// The worker: it stops between batches once the server shuts down, and each batch it
+    /// finishes is a sign of life for `/healthz`.
+    Worker(&'a watch::Receiver<bool>),
+    /// A caller that wants everything due done now, whether or not a worker runs.
+    ToCompletion,
+}
+
+impl Pass<'_> {
+    fn stopping(self) -> bool {
+        matches!(self, Pass::Worker(shutdown) if *shutdown.borrow())
+    }
+
+    fn batch_completed(self, state: &AppState) {
+        if let Pass::Worker(_) = self {
+            state.worker_heartbeat.batch_completed();
+        }
+    }
+}
+
+impl Runner {
+    pub fn new(state: Arc<AppState>, deliverer: Deliverer) -> Self {
+        Self {
+            state,
+            deliverer,
+            calendar_worker_id: crate::values::new_id(),
+        }
+    }
+
+    /// Runs every background task once, to completion, at the app's clock: upkeep, then a
+    /// round exactly as the worker runs it, each delivery draining every due batch. Returns
+    /// when all of it is done.
+    pub async fn run_pending(&self) {
+        self.upkeep().await;
+        self.round(Pass::ToCompletion).await;
+    }
+
+    /// The workflow and follow-ups come before delivery, so the emails they queue go out in
+    /// the same round.
+    async fn round(&self, pass: Pass<'_>) {
+        supervise("workflow upkeep", run_workflow_upkeep(&self.state)).await;
+        supervise("meeting follow-ups", run_follow_ups(&self.state)).await;
+        self.deliver_emails(pass).await;
+        supervise(
+            "calendar sync",
+            sync_calendars(&self.state, &self.calendar_worker_id, pass),
+        )
+        .await;
+        self.deliver_webhooks(pass).await;
+    }
+
+    async fn deliver_webhooks(&self, pass: Pass<'_>) {
+        supervise("webhook delivery", deliver_webhooks(&self.state, pass)).await;
+    }
+
+    async fn deliver_emails(&self, pass: Pass<'_>) {
+        supervise(
+            "email delivery",
+            deliver_all_due(&self.state, &self.deliverer, pass),
+        )
+        .await;
+    }
+
+    async fn upkeep(&self) {
+        supervise("upkeep", run_upkeep(&self.state)).await;
+    }
+}
+
 pub struct Worker {
     handle: JoinHandle<()>,
 }
 
 impl Worker {
-    pub fn spawn(
-        state: Arc<AppState>,
-        deliverer: Deliverer,
-        mut shutdown: watch::Receiver<bool>,
-    ) -> Self {
+    pub fn spawn(runner: Arc<Runner>, mut shutdown: watch::Receiver<bool>) -> Self {
+        let state = runner.state.clone();
         let poll = Duration::from_millis(state.settings.worker.poll_ms);
-        let worker_id = crate::values::new_id();
         let handle = tokio::spawn(async move {
             let mut upkeep = tokio::time::interval(UPKEEP_EVERY);
             upkeep.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -54,21 +129,13 @@ impl Worker {
             loop {
                 tokio::select! {
                     _ = shutdown.changed() => break,
-                    _ = upkeep.tick() => supervise("upkeep", run_upkeep(&state)).await,
+                    _ = upkeep.tick() => runner.upkeep().await,
                     _ = due.tick() => {
-                        supervise("workflow upkeep", run_workflow_upkeep(&state)).await;
-                        supervise("meeting follow-ups", run_follow_ups(&state)).await;
-                        supervise("email delivery", deliver_all_due(&state, &deliverer, &shutdown)).await;
-                        supervise("calendar sync", sync_calendars(&state, &worker_id, &shutdown)).await;
-                        supervise("webhook delivery", deliver_webhooks(&state, &shutdown)).await;
+                        runner.round(Pass::Worker(&shutdown)).await;
                         state.worker_heartbeat.round_completed(state.clock.now().timestamp());
                     }
-                    _ = wakeup.notified() => {
-                        supervise("email delivery", deliver_all_due(&state, &deliverer, &shutdown)).await;
-                    }
-                    _ = state.webhooks.queued() => {
-                        supervise("webhook delivery", deliver_webhooks(&state, &shutdown)).await;
-                    }
+                    _ = wakeup.notified() => runner.deliver_emails(Pass::Worker(&shutdown)).await,
+                    _ = state.webhooks.queued() => runner.deliver_webhooks(Pass::Worker(&shutdown)).await,
                 }
             }
             tracing::info!("worker stopped");
@@ -95,16 +162,12 @@ async fn supervise(task: &'static str, work: impl Future<Output = ()>) {
 }
 
 /// Batch after batch while full ones keep coming, checking for shutdown between them.
-async fn deliver_all_due(
-    state: &AppState,
-    deliverer: &Deliverer,
-    shutdown: &watch::Receiver<bool>,
-) {
+async fn deliver_all_due(state: &AppState, deliverer: &Deliverer, pass: Pass<'_>) {
     let batch = usize::try_from(state.settings.email.batch_size).unwrap_or(1);
-    while !*shutdown.borrow() {
+    while !pass.stopping() {
         match deliverer.deliver_batch(state).await {
             Ok(claimed) if claimed >= batch => {
-                state.worker_heartbeat.batch_completed();
+                pass.batch_completed(state);
                 continue;
             }
             Ok(_) => break,
@@ -117,11 +180,11 @@ async fn deliver_all_due(
 }
 
 /// Writes meetings into hosts' calendars, batch after batch while full ones keep coming.
-async fn sync_calendars(state: &AppState, worker_id: &str, shutdown: &watch::Receiver<bool>) {
-    while !*shutdown.borrow() {
+async fn sync_calendars(state: &AppState, worker_id: &str, pass: Pass<'_>) {
+    while !pass.stopping() {
         match calendar_sync::run(state, worker_id).await {
             Ok(handled) if handled >= calendar_sync::BATCH => {
-                state.worker_heartbeat.batch_completed();
+                pass.batch_completed(state);
                 continue;
             }
             Ok(_) => break,
@@ -133,26 +196,26 @@ async fn sync_calendars(state: &AppState, worker_id: &str, shutdown: &watch::Rec
     }
 }
 
-/// The worker's webhook pass: it stops claiming at shutdown, and each settled batch is a sign
-/// of life, since draining a deep queue may take longer than a round is allowed.
-struct WorkerPass<'a> {
+/// A webhook delivery pass: the worker's stops claiming at shutdown, and each batch it settles
+/// is a sign of life, since draining a deep queue may take longer than a round is allowed.
+struct WebhookPass<'a> {
     state: &'a AppState,
-    shutdown: &'a watch::Receiver<bool>,
+    pass: Pass<'a>,
 }
 
-impl KeepGoing for WorkerPass<'_> {
+impl KeepGoing for WebhookPass<'_> {
     fn keep_going(&self) -> bool {
-        !*self.shutdown.borrow()
+        !self.pass.stopping()
     }
 
     fn batch_completed(&self) {
-        self.state.worker_heartbeat.batch_completed();
+        self.pass.batch_completed(self.state);
     }
 }
 
 /// Sends every due webhook delivery, many at once, until none is left or the server stops.
-async fn deliver_webhooks(state: &AppState, shutdown: &watch::Receiver<bool>) {
-    let pass = WorkerPass { state, shutdown };
+async fn deliver_webhooks(state: &AppState, pass: Pass<'_>) {
+    let pass = WebhookPass { state, pass };
     if let Err(error) = state.webhooks.deliver_due(state, &pass).await {
         tracing::warn!(%error, "webhook delivery round failed");
     }
@@ -215,17 +278,21 @@ async fn run_follow_ups(state: &AppState) {
 
 async fn run_upkeep(state: &AppState) {
     let now = state.clock.now();
+    let kept_from = now - chrono::Duration::days(i64::from(state.settings.events.retention_days));
     match state
         .db
         .run(move |conn| {
             calendars_repo::purge_expired_states(conn, now)?;
-            sessions::purge_expired(conn, now)
+            let events = crate::events::purge_older_than(conn, kept_from)?;
+            Ok((sessions::purge_expired(conn, now)?, events))
         })
         .await
     {
-        Ok(0) => {}
-        Ok(purged) => tracing::info!(purged, "expired sessions removed"),
-        Err(error) => tracing::warn!(%error, "session cleanup failed"),
+        Ok((0, 0)) => {}
+        Ok((sessions, events)) => {
+            tracing::info!(sessions, events, "expired sessions and old events removed")
+        }
+        Err(error) => tracing::warn!(%error, "session and event cleanup failed"),
     }
     state.login_throttle.forget_idle();
     state.public_throttle.forget_idle();

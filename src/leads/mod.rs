@@ -1,5 +1,6 @@
 //! Leads: intake, qualification (BANT scoring) and stages.
 
+pub mod detail;
 pub mod import;
 pub mod model;
 pub mod repo;

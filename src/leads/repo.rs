@@ -8,7 +8,7 @@ use crate::audit::{self, Actor, AuditEntry};
 use crate::db::schema::leads;
 use crate::db::{DbConnection, StoreError};
 use crate::events::{EventType, Publisher};
-use crate::leads::model::{Lead, LeadIntake, LeadQuery, LeadRow, LeadView};
+use crate::leads::model::{Lead, LeadIntake, LeadQuery, LeadRow};
 use crate::leads::scoring::{self, advance_stage, LeadFacts, ScoringRules};
 use crate::values::new_id;
 
@@ -216,7 +216,8 @@ fn save(
         Intake::Updated => None,
     };
     if let Some(event) = event {
-        publisher.publish(conn, event, &lead.id, &LeadView::from(&lead), now)?;
+        let detail = crate::leads::detail::LeadDetail::read(conn, &lead)?;
+        publisher.publish(conn, event, &lead.id, &detail, now)?;
     }
     Ok((lead, outcome))
 }

@@ -3,7 +3,7 @@
 use actix_web::http::header::CONTENT_LENGTH;
 use actix_web::{get, post, web, HttpMessage, HttpRequest, HttpResponse};
 use askama::Template;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use crate::auth::roles::Permission;
 use crate::error::{AppError, FieldErrors, PageError};
@@ -14,6 +14,7 @@ use crate::http::extractors::{
 use crate::http::pages::{render, see_other, Chrome};
 use crate::http::MAX_PAGE_SIZE;
 use crate::http::{Page, PageQuery};
+use crate::leads::detail::LeadDetail;
 use crate::leads::import::{self, ImportError, ImportSettings, ImportSummary};
 use crate::leads::model::{Lead, LeadFilter, LeadInput, LeadView};
 use crate::leads::repo::{self, Intake};
@@ -23,7 +24,6 @@ use crate::state::AppState;
 use crate::values::is_id;
 use crate::workflow;
 use crate::workflow::repo::Visibility;
-use crate::workflow::requests::MeetingRequestView;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(create_lead)
@@ -169,16 +169,6 @@ pub async fn list_leads(
     )))
 }
 
-/// A lead with the reasons for its score.
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct LeadDetail {
-    #[serde(flatten)]
-    pub lead: LeadView,
-    #[schema(value_type = Vec<Object>)]
-    pub score_explanation: Vec<ScoreContribution>,
-    pub meeting_requests: Vec<MeetingRequestView>,
-}
-
 pub async fn load_lead(state: &AppState, id: String) -> Result<Lead, AppError> {
     if !is_id(&id) {
         return Err(AppError::NotFound("no lead with that id".into()));
@@ -204,25 +194,11 @@ pub async fn get_lead(
 ) -> Result<HttpResponse, AppError> {
     caller.0.require(Permission::ViewLeads)?;
     let lead = load_lead(&state, id.into_inner()).await?;
-    let lead_id = lead.id.clone();
-    let requests = state
+    let detail = state
         .db
-        .run(move |conn| {
-            workflow::repo::list(
-                conn,
-                None,
-                Some(&lead_id),
-                Visibility::All,
-                None,
-                MAX_PAGE_SIZE,
-            )
-        })
+        .run(move |conn| LeadDetail::read(conn, &lead))
         .await?;
-    Ok(HttpResponse::Ok().json(LeadDetail {
-        score_explanation: lead.score_explanation.clone(),
-        lead: LeadView::from(&lead),
-        meeting_requests: requests.iter().map(MeetingRequestView::from).collect(),
-    }))
+    Ok(HttpResponse::Ok().json(detail))
 }
 
 pub fn configure_admin(cfg: &mut web::ServiceConfig) {

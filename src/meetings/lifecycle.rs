@@ -12,12 +12,14 @@ use crate::auth::tokens::sha256_hex;
 use crate::booking::rules::{ensure_not_started, PastMeetings, ProspectKey};
 use crate::calendars::readings::ReadPolicy;
 use crate::db::schema::{meeting_hosts, meetings};
-use crate::db::DbConnection;
+use crate::db::{DbConnection, StoreError};
 use crate::events::{EventType, Publisher};
 use crate::meetings::error::MeetingError;
 use crate::meetings::time::{claim_time, release_time};
 use crate::meetings::view::{MeetingChange, MeetingEvent};
 use crate::meetings::{self as store, Managed, MeetingRecord};
+use crate::outcomes::model::{OpportunityView, OutcomeStatus, OutcomeView, RecordOutcome};
+use crate::outcomes::repo as outcomes_repo;
 use crate::scheduling::availability::Interval;
 use crate::scheduling::meeting_types::MeetingType;
 use crate::scheduling::offers::bookable;
@@ -417,4 +419,98 @@ pub fn cancel(
         what,
         now,
     )
+}
+
+/// The meeting an outcome is recorded for, as its recorder last saw it.
+pub struct RecordedMeeting {
+    pub meeting_id: String,
+    pub meeting_status: String,
+    pub request_id: String,
+    pub request_status: RequestStatus,
+}
+
+/// What happened at a meeting: moves the meeting and its request on, stores the outcome and
+/// the opportunity, and publishes `meeting.outcome_recorded` (and `opportunity.stage_changed`
+/// when the opportunity is new or moved). A meeting or request changed meanwhile is refused.
+pub fn record_outcome(
+    conn: &mut DbConnection,
+    publisher: &Publisher,
+    meeting: &RecordedMeeting,
+    outcome: &RecordOutcome,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<OutcomeView, MeetingError> {
+    let action = match outcome.status {
+        OutcomeStatus::Held => WorkflowAction::RecordHeld,
+        OutcomeStatus::NoShow => WorkflowAction::RecordNoShow,
+    };
+    let to = transition(meeting.request_status, &action)?;
+    let before = outcomes_repo::find(conn, &meeting.meeting_id)?
+        .and_then(|recorded| recorded.opportunity)
+        .map(|opportunity| opportunity.stage);
+    let moved = outcomes_repo::set_meeting_status(
+        conn,
+        &meeting.meeting_id,
+        &meeting.meeting_status,
+        outcome.status.meeting_status(),
+        now,
+    )?;
+    if !moved {
+        return Err(MeetingError::ChangedMeanwhile("the meeting"));
+    }
+    let step = Step {
+        action: &action,
+        from: Some(meeting.request_status),
+        to,
+        note: outcome.next_step.as_deref(),
+    };
+    requests_repo::transition(conn, &meeting.request_id, &step, None, actor, now)?;
+    outcomes_repo::save(conn, &meeting.meeting_id, outcome, actor, now)?;
+    let recorded = outcomes_repo::find(conn, &meeting.meeting_id)?.ok_or_else(|| {
+        StoreError::Corrupt(format!(
+            "outcome of {} vanished after saving",
+            meeting.meeting_id
+        ))
+    })?;
+    let managed = publish(
+        conn,
+        publisher,
+        EventType::MeetingOutcomeRecorded,
+        &meeting.meeting_id,
+        MeetingChange::default(),
+        now,
+    )?;
+    if let Some(opportunity) = recorded
+        .opportunity
+        .as_ref()
+        .filter(|opportunity| before.as_deref() != Some(opportunity.stage.as_str()))
+    {
+        let data = OpportunityEvent {
+            meeting_id: &meeting.meeting_id,
+            meeting_request_id: &meeting.request_id,
+            lead_id: &managed.lead.id,
+            previous_stage: before.as_deref(),
+            opportunity,
+        };
+        publisher.publish(
+            conn,
+            EventType::OpportunityStageChanged,
+            &opportunity.id,
+            &data,
+            now,
+        )?;
+    }
+    Ok(recorded)
+}
+
+/// The `data` of `opportunity.stage_changed`: the opportunity with its stage history, where it
+/// came from, and the stage it left (`null` for a new one).
+#[derive(serde::Serialize)]
+struct OpportunityEvent<'a> {
+    meeting_id: &'a str,
+    meeting_request_id: &'a str,
+    lead_id: &'a str,
+    previous_stage: Option<&'a str>,
+    #[serde(flatten)]
+    opportunity: &'a OpportunityView,
 }

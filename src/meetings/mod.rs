@@ -14,16 +14,17 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
 use crate::auth::tokens::sha256_hex;
-use crate::db::schema::{meeting_hosts, meetings, users};
+use crate::db::schema::{leads, meeting_hosts, meeting_requests, meeting_types, meetings, users};
 use crate::db::{DbConnection, StoreError};
-use crate::leads::model::Lead;
+use crate::leads::model::{Lead, LeadRow};
 use crate::notifications::ics::{
     render, AttendeeRole, IcsAttendee, IcsEvent, IcsMethod, IcsStatus, Person,
 };
 use crate::scheduling::meeting_types::MeetingType;
+use crate::scheduling::repo::MeetingTypeRow;
 use crate::users::model::{User, UserRow};
 use crate::values::TimeZone;
-use crate::workflow::repo as requests_repo;
+use crate::workflow::repo::{self as requests_repo, MeetingRequestRow};
 use crate::workflow::requests::MeetingRequest;
 use crate::workflow::state::RequestStatus;
 
@@ -150,51 +151,61 @@ fn hosts_of(
     Ok(hosts)
 }
 
-fn load_all(
-    conn: &mut DbConnection,
-    records: Vec<MeetingRecord>,
-) -> Result<Vec<Managed>, StoreError> {
-    let ids: Vec<&str> = records.iter().map(|m| m.id.as_str()).collect();
-    let mut hosts = hosts_of(conn, &ids)?;
-    let mut found = Vec::with_capacity(records.len());
-    for meeting in records {
-        let Some(request) = requests_repo::find(conn, &meeting.meeting_request_id)? else {
-            continue;
-        };
-        let Some(meeting_type) = crate::scheduling::repo::find(conn, &request.meeting_type_id)?
-        else {
-            continue;
-        };
-        let Some(lead) = crate::leads::repo::find(conn, &request.lead_id)? else {
-            continue;
-        };
-        let hosts = hosts.remove(&meeting.id).unwrap_or_default();
+/// A meeting with its request, meeting type and lead, read in one joined query.
+type Joined = (MeetingRecord, MeetingRequestRow, MeetingTypeRow, LeadRow);
+
+/// The joined read every lookup of meetings starts from.
+macro_rules! joined_meetings {
+    () => {
+        meetings::table
+            .inner_join(
+                meeting_requests::table
+                    .inner_join(meeting_types::table)
+                    .inner_join(leads::table),
+            )
+            .select((
+                MeetingRecord::as_select(),
+                MeetingRequestRow::as_select(),
+                MeetingTypeRow::as_select(),
+                LeadRow::as_select(),
+            ))
+    };
+}
+
+/// Meetings from their joined rows, with the host lists of meetings, requests and meeting
+/// types read in one query each, however many meetings there are.
+fn assemble(conn: &mut DbConnection, rows: Vec<Joined>) -> Result<Vec<Managed>, StoreError> {
+    let meeting_ids: Vec<&str> = rows.iter().map(|row| row.0.id.as_str()).collect();
+    let request_ids: Vec<&str> = rows
+        .iter()
+        .map(|row| row.0.meeting_request_id.as_str())
+        .collect();
+    let type_ids: Vec<&str> = rows.iter().map(|row| row.2.id.as_str()).collect();
+    let mut hosts = hosts_of(conn, &meeting_ids)?;
+    let request_hosts = requests_repo::hosts_of_all(conn, &request_ids)?;
+    let type_hosts = crate::scheduling::repo::hosts_of_all(conn, &type_ids)?;
+    let mut found = Vec::with_capacity(rows.len());
+    for (meeting, request, meeting_type, lead) in rows {
+        let request_host_ids = request_hosts.get(&request.id).cloned().unwrap_or_default();
+        let type_host_ids = type_hosts
+            .get(&meeting_type.id)
+            .cloned()
+            .unwrap_or_default();
         found.push(Managed {
+            hosts: hosts.remove(&meeting.id).unwrap_or_default(),
+            request: request.into_request(request_host_ids)?,
+            meeting_type: meeting_type.into_meeting_type(type_host_ids)?,
+            lead: Lead::try_from(lead)?,
             meeting,
-            request,
-            meeting_type,
-            lead,
-            hosts,
         });
     }
     Ok(found)
 }
 
-fn load(conn: &mut DbConnection, meeting: MeetingRecord) -> Result<Option<Managed>, StoreError> {
-    Ok(load_all(conn, vec![meeting])?.pop())
-}
-
 /// The meeting with id `id` and everything around it.
 pub fn find(conn: &mut DbConnection, id: &str) -> Result<Option<Managed>, StoreError> {
-    let meeting = meetings::table
-        .find(id)
-        .select(MeetingRecord::as_select())
-        .first(conn)
-        .optional()?;
-    match meeting {
-        Some(meeting) => load(conn, meeting),
-        None => Ok(None),
-    }
+    let rows: Vec<Joined> = joined_meetings!().filter(meetings::id.eq(id)).load(conn)?;
+    Ok(assemble(conn, rows)?.pop())
 }
 
 /// The meeting behind a prospect's manage token.
@@ -202,15 +213,10 @@ pub fn find_by_manage_token(
     conn: &mut DbConnection,
     token: &str,
 ) -> Result<Option<Managed>, StoreError> {
-    let meeting = meetings::table
+    let rows: Vec<Joined> = joined_meetings!()
         .filter(meetings::manage_token_hash.eq(sha256_hex(token)))
-        .select(MeetingRecord::as_select())
-        .first(conn)
-        .optional()?;
-    match meeting {
-        Some(meeting) => load(conn, meeting),
-        None => Ok(None),
-    }
+        .load(conn)?;
+    Ok(assemble(conn, rows)?.pop())
 }
 
 /// The meeting (or held slot) of request `request_id`, whatever its status.
@@ -261,9 +267,7 @@ pub fn list(
     query: MeetingQuery,
     limit: i64,
 ) -> Result<Vec<Managed>, StoreError> {
-    let mut select = meetings::table
-        .select(MeetingRecord::as_select())
-        .into_boxed();
+    let mut select = joined_meetings!().into_boxed();
     if let Some(from) = query.from {
         select = select.filter(meetings::end_utc.gt(from.naive_utc()));
     }
@@ -281,9 +285,9 @@ pub fn list(
             .select(meeting_hosts::meeting_id);
         select = select.filter(meetings::id.eq_any(hosted));
     }
-    let records: Vec<MeetingRecord> = select
+    let rows: Vec<Joined> = select
         .order((meetings::start_utc.asc(), meetings::id.asc()))
         .limit(limit)
         .load(conn)?;
-    load_all(conn, records)
+    assemble(conn, rows)
 }

@@ -217,6 +217,7 @@ pub async fn answer_survey(
 ) -> Result<HttpResponse, actix_web::Error> {
     let token = token.into_inner();
     let now = state.clock.now();
+    let publisher = state.publisher.clone();
     match body {
         JsonOrForm::Json(input) => {
             let answer = SurveyAnswer::parse(
@@ -227,7 +228,7 @@ pub async fn answer_survey(
             .map_err(AppError::Validation)?;
             state
                 .db
-                .run(move |conn| Ok(surveys::answer(conn, &token, &answer, now)))
+                .run(move |conn| Ok(surveys::answer(conn, &publisher, &token, &answer, now)))
                 .await
                 .map_err(AppError::from)??;
             Ok(HttpResponse::Created().json(serde_json::json!({"status": "answered"})))
@@ -240,7 +241,9 @@ pub async fn answer_survey(
                 .db
                 .run(move |conn| {
                     Ok(match parsed {
-                        Ok(answer) => surveys::answer(conn, &lookup, &answer, now).map(Ok),
+                        Ok(answer) => {
+                            surveys::answer(conn, &publisher, &lookup, &answer, now).map(Ok)
+                        }
                         Err(errors) => surveys::open(conn, &lookup, now).map(|s| Err((s, errors))),
                     })
                 })

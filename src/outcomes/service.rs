@@ -3,20 +3,17 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::audit::Actor;
 use crate::auth::roles::Permission;
 use crate::auth::Principal;
 use crate::booking::manage;
-use crate::db::{write_transaction, DbConnection};
+use crate::db::write_transaction;
 use crate::error::AppError;
 use crate::meetings::Managed;
-use crate::outcomes::model::{OutcomeStatus, OutcomeView, RecordOutcome};
+use crate::outcomes::model::{OutcomeView, RecordOutcome};
 use crate::outcomes::repo;
 use crate::state::AppState;
-use crate::workflow::repo::{self as requests_repo, Step};
-use crate::workflow::state::{transition, RequestStatus, WorkflowAction};
 
-/// Meeting statuses an outcome can be recorded (or corrected) in.
+use crate::meetings::lifecycle::{record_outcome, RecordedMeeting};
 use crate::outcomes::model::RECORDABLE;
 
 /// Whether `caller` may record the outcome of `managed`: managers any meeting, hosts their own.
@@ -78,70 +75,21 @@ pub async fn record(
         }));
     }
     let actor = caller.actor.clone();
+    let publisher = state.publisher.clone();
     let meeting = RecordedMeeting {
         meeting_id: managed.meeting.id.clone(),
         meeting_status: from_meeting_status,
         request_id: managed.request.id.clone(),
         request_status: managed.request.status,
     };
-    state
+    Ok(state
         .db
         .run(move |conn| {
             Ok(write_transaction(conn, |conn| {
-                apply(conn, &meeting, &outcome, &actor, now)
+                record_outcome(conn, &publisher, &meeting, &outcome, &actor, now)
             }))
         })
-        .await?
-}
-
-/// The meeting an outcome is recorded for, as its recorder last saw it.
-pub struct RecordedMeeting {
-    pub meeting_id: String,
-    pub meeting_status: String,
-    pub request_id: String,
-    pub request_status: RequestStatus,
-}
-
-/// Moves the meeting and its request on and stores the outcome; runs inside the caller's
-/// transaction. A meeting or request changed meanwhile is a conflict.
-pub fn apply(
-    conn: &mut DbConnection,
-    meeting: &RecordedMeeting,
-    outcome: &RecordOutcome,
-    actor: &Actor,
-    now: DateTime<Utc>,
-) -> Result<OutcomeView, AppError> {
-    let action = match outcome.status {
-        OutcomeStatus::Held => WorkflowAction::RecordHeld,
-        OutcomeStatus::NoShow => WorkflowAction::RecordNoShow,
-    };
-    let to = transition(meeting.request_status, &action)?;
-    let moved = repo::set_meeting_status(
-        conn,
-        &meeting.meeting_id,
-        &meeting.meeting_status,
-        outcome.status.meeting_status(),
-        now,
-    )?;
-    if !moved {
-        return Err(AppError::Conflict(
-            "the meeting changed meanwhile; reload and try again".into(),
-        ));
-    }
-    let step = Step {
-        action: &action,
-        from: Some(meeting.request_status),
-        to,
-        note: outcome.next_step.as_deref(),
-    };
-    requests_repo::transition(conn, &meeting.request_id, &step, None, actor, now)?;
-    repo::save(conn, &meeting.meeting_id, outcome, actor, now)?;
-    repo::find(conn, &meeting.meeting_id)?.ok_or_else(|| {
-        AppError::Internal(format!(
-            "outcome of {} vanished after saving",
-            meeting.meeting_id
-        ))
-    })
+        .await??)
 }
 
 /// The meeting by id, 404 when unknown.

@@ -2,14 +2,15 @@
 
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use diesel::prelude::*;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::auth::tokens::{secret_token, sha256_hex};
 use crate::db::schema::{
     meeting_requests, meeting_types, meetings, survey_invitations, survey_responses,
 };
-use crate::db::{DbConnection, StoreError};
+use crate::db::{write_transaction, DbConnection, StoreError};
 use crate::error::{AppError, FieldErrors};
+use crate::events::{EventType, Publisher};
 use crate::values::{new_id, optional_multiline_text, Email};
 
 /// How long a survey link can be answered.
@@ -195,32 +196,70 @@ pub fn open(
     })
 }
 
-/// Stores the answer once; a second answer (even a concurrent one) is a 409.
+/// Stores the answer once and publishes `survey.answered`, in one transaction; a second answer
+/// (even a concurrent one) is a 409.
 pub fn answer(
     conn: &mut DbConnection,
+    publisher: &Publisher,
     token: &str,
     answer: &SurveyAnswer,
     now: DateTime<Utc>,
 ) -> Result<OpenSurvey, AppError> {
-    let survey = open(conn, token, now)?;
-    let inserted = diesel::insert_into(survey_responses::table)
-        .values((
-            survey_responses::invitation_id.eq(&survey.invitation_id),
-            survey_responses::meeting_id.eq(&survey.meeting_id),
-            survey_responses::rating.eq(answer.rating),
-            survey_responses::buyer_intent.eq(answer.buyer_intent.as_str()),
-            survey_responses::comments.eq(answer.comments.as_deref()),
-            survey_responses::answered_at.eq(now.naive_utc()),
-        ))
-        .execute(conn)
-        .map_err(StoreError::from);
-    match inserted {
-        Ok(_) => Ok(survey),
-        Err(e) if e.is_unique_violation() => Err(AppError::Conflict(
-            "this survey has already been answered; thank you".into(),
-        )),
-        Err(e) => Err(e.into()),
-    }
+    write_transaction(conn, |conn| {
+        let survey = open(conn, token, now)?;
+        let inserted = diesel::insert_into(survey_responses::table)
+            .values((
+                survey_responses::invitation_id.eq(&survey.invitation_id),
+                survey_responses::meeting_id.eq(&survey.meeting_id),
+                survey_responses::rating.eq(answer.rating),
+                survey_responses::buyer_intent.eq(answer.buyer_intent.as_str()),
+                survey_responses::comments.eq(answer.comments.as_deref()),
+                survey_responses::answered_at.eq(now.naive_utc()),
+            ))
+            .execute(conn)
+            .map_err(StoreError::from);
+        match inserted {
+            Ok(_) => {}
+            Err(e) if e.is_unique_violation() => {
+                return Err(AppError::Conflict(
+                    "this survey has already been answered; thank you".into(),
+                ))
+            }
+            Err(e) => return Err(e.into()),
+        }
+        let lead_id = crate::meetings::find(conn, &survey.meeting_id)?
+            .map(|managed| managed.lead.id)
+            .unwrap_or_default();
+        let data = SurveyAnswered {
+            id: &survey.invitation_id,
+            meeting_id: &survey.meeting_id,
+            lead_id: &lead_id,
+            rating: answer.rating,
+            buyer_intent: answer.buyer_intent.as_str(),
+            comments: answer.comments.as_deref(),
+            answered_at: now,
+        };
+        publisher.publish(
+            conn,
+            EventType::SurveyAnswered,
+            &survey.invitation_id,
+            &data,
+            now,
+        )?;
+        Ok(survey)
+    })
+}
+
+/// The `data` of `survey.answered`.
+#[derive(Serialize)]
+struct SurveyAnswered<'a> {
+    id: &'a str,
+    meeting_id: &'a str,
+    lead_id: &'a str,
+    rating: i32,
+    buyer_intent: &'static str,
+    comments: Option<&'a str>,
+    answered_at: DateTime<Utc>,
 }
 
 crate::http::schemas::value_schema!(

@@ -11,8 +11,8 @@ use crate::values::new_id;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = meeting_types, treat_none_as_null = true)]
-struct MeetingTypeRow {
-    id: String,
+pub(crate) struct MeetingTypeRow {
+    pub(crate) id: String,
     slug: String,
     name: String,
     duration_minutes: i32,
@@ -63,7 +63,10 @@ impl MeetingTypeRow {
         }
     }
 
-    fn into_meeting_type(self, host_ids: Vec<String>) -> Result<MeetingType, StoreError> {
+    pub(crate) fn into_meeting_type(
+        self,
+        host_ids: Vec<String>,
+    ) -> Result<MeetingType, StoreError> {
         let host_mode = HostMode::parse(&self.host_mode)
             .map_err(|e| StoreError::Corrupt(format!("meeting type {}: {e}", self.id)))?;
         Ok(MeetingType {
@@ -110,6 +113,29 @@ fn replace_hosts(
             .execute(conn)?;
     }
     Ok(())
+}
+
+/// The hosts of each of `type_ids`, in one query, in their configured order.
+pub(crate) fn hosts_of_all(
+    conn: &mut DbConnection,
+    type_ids: &[&str],
+) -> Result<std::collections::HashMap<String, Vec<String>>, StoreError> {
+    let rows: Vec<(String, String)> = meeting_type_hosts::table
+        .filter(meeting_type_hosts::meeting_type_id.eq_any(type_ids))
+        .order((
+            meeting_type_hosts::meeting_type_id.asc(),
+            meeting_type_hosts::position.asc(),
+        ))
+        .select((
+            meeting_type_hosts::meeting_type_id,
+            meeting_type_hosts::user_id,
+        ))
+        .load(conn)?;
+    let mut hosts: std::collections::HashMap<String, Vec<String>> = Default::default();
+    for (type_id, host) in rows {
+        hosts.entry(type_id).or_default().push(host);
+    }
+    Ok(hosts)
 }
 
 fn hosts_of(conn: &mut DbConnection, meeting_type_id: &str) -> Result<Vec<String>, StoreError> {

@@ -13,8 +13,8 @@ use crate::workflow::state::{RequestStatus, WorkflowAction};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = meeting_requests)]
-struct MeetingRequestRow {
-    id: String,
+pub(crate) struct MeetingRequestRow {
+    pub(crate) id: String,
     lead_id: String,
     meeting_type_id: String,
     status: String,
@@ -25,7 +25,7 @@ struct MeetingRequestRow {
 }
 
 impl MeetingRequestRow {
-    fn into_request(self, host_ids: Vec<String>) -> Result<MeetingRequest, StoreError> {
+    pub(crate) fn into_request(self, host_ids: Vec<String>) -> Result<MeetingRequest, StoreError> {
         let status =
             self.status
                 .parse()
@@ -301,6 +301,29 @@ pub fn transition(
     audit_step(conn, request_id, step, actor, now)?;
     record_approval(conn, request_id, step, now)?;
     find(conn, request_id)?.ok_or(TransitionError::NotFound)
+}
+
+/// The hosts of each of `request_ids`, in one query.
+pub(crate) fn hosts_of_all(
+    conn: &mut DbConnection,
+    request_ids: &[&str],
+) -> Result<std::collections::HashMap<String, Vec<String>>, StoreError> {
+    let rows: Vec<(String, String)> = meeting_request_hosts::table
+        .filter(meeting_request_hosts::meeting_request_id.eq_any(request_ids))
+        .order((
+            meeting_request_hosts::meeting_request_id.asc(),
+            meeting_request_hosts::user_id.asc(),
+        ))
+        .select((
+            meeting_request_hosts::meeting_request_id,
+            meeting_request_hosts::user_id,
+        ))
+        .load(conn)?;
+    let mut hosts: std::collections::HashMap<String, Vec<String>> = Default::default();
+    for (request_id, host) in rows {
+        hosts.entry(request_id).or_default().push(host);
+    }
+    Ok(hosts)
 }
 
 fn hosts_of(conn: &mut DbConnection, request_id: &str) -> Result<Vec<String>, StoreError> {

@@ -2,10 +2,11 @@
 //! hosts, bulk), the approve/reject links of approval emails, roles, and the worker's expiries
 //! and escalations.
 
-use std::time::Duration;
+use std::sync::Arc;
 
 use chrono::Utc;
 use convene::auth::link_keys::{LinkKey, LinkPurpose};
+use convene::clock::FixedClock;
 use convene::db::schema::{meeting_requests, server_secrets};
 use diesel::prelude::*;
 use serde_json::{json, Value};
@@ -13,7 +14,7 @@ use serde_json::{json, Value};
 use crate::admin_ui::sign_in;
 use crate::booking::{always_available_host, link_for, tomorrow};
 use crate::emails::emails;
-use crate::helpers::{csrf_token_in, spawn_app_with, TestApp, TEST_PASSWORD};
+use crate::helpers::{csrf_token_in, spawn_app_on, spawn_app_with, TestApp, TEST_PASSWORD};
 
 /// A round-robin type over two always-free hosts that needs approval, and a link to it.
 async fn approval_type(app: &TestApp) -> (Vec<String>, Value) {
@@ -323,9 +324,8 @@ async fn approval_emails_carry_a_link_that_confirms_before_it_decides() {
         email.get("body_text").is_none(),
         "the API never shows bodies"
     );
-    let files =
-        crate::smtp::wait_for_messages(app.mail_dir.path(), 2, Duration::from_secs(20)).await;
-    let body = files
+    app.run_pending_jobs().await;
+    let body = crate::smtp::received(app.mail_dir.path())
         .iter()
         .map(|raw| String::from_utf8_lossy(raw).replace("=\r\n", ""))
         .find(|text| text.contains("Approval needed"))
@@ -409,20 +409,6 @@ fn backdate(app: &TestApp, id: &str, hours: i64) {
         .unwrap();
 }
 
-async fn wait_for_status(app: &TestApp, id: &str, status: &str) -> Value {
-    for _ in 0..100 {
-        let found = request(app, id).await;
-        if found["status"] == status {
-            return found;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!(
-        "request {id} never became {status}: {}",
-        request(app, id).await
-    );
-}
-
 #[tokio::test]
 async fn the_worker_releases_stale_holds_expires_unscheduled_approvals_and_escalates() {
     let app = spawn_app_with(|settings| {
@@ -440,7 +426,9 @@ async fn the_worker_releases_stale_holds_expires_unscheduled_approvals_and_escal
     backdate(&app, &stale, 49);
     backdate(&app, &overdue, 25);
 
-    let expired = wait_for_status(&app, &stale, "expired").await;
+    app.run_pending_jobs().await;
+    let expired = request(&app, &stale).await;
+    assert_eq!(expired["status"], "expired", "{expired}");
     assert_eq!(
         expired["audit"].as_array().unwrap().last().unwrap()["actor"],
         "system"
@@ -452,14 +440,7 @@ async fn the_worker_releases_stale_holds_expires_unscheduled_approvals_and_escal
     let told = emails(&app, &format!("meeting_request_id={stale}&kind=rejection")).await;
     assert_eq!(told.len(), 1, "the prospect hears the time was released");
 
-    let mut escalations = Vec::new();
-    for _ in 0..100 {
-        escalations = emails(&app, "kind=escalation").await;
-        if !escalations.is_empty() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let escalations = emails(&app, "kind=escalation").await;
     assert_eq!(
         escalations.len(),
         1,
@@ -467,7 +448,7 @@ async fn the_worker_releases_stale_holds_expires_unscheduled_approvals_and_escal
     );
     assert_eq!(escalations[0]["to"], "backup@example.com");
     assert_eq!(escalations[0]["meeting_request_id"], overdue.as_str());
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    app.run_pending_jobs().await;
     assert_eq!(
         emails(&app, "kind=escalation").await.len(),
         1,
@@ -503,7 +484,9 @@ async fn the_worker_releases_stale_holds_expires_unscheduled_approvals_and_escal
         .await;
     assert_eq!(approved.status(), 200);
     backdate(&app, &unscheduled, 15 * 24);
-    wait_for_status(&app, &unscheduled, "expired").await;
+    app.run_pending_jobs().await;
+    let unscheduled = request(&app, &unscheduled).await;
+    assert_eq!(unscheduled["status"], "expired", "{unscheduled}");
 }
 
 #[tokio::test]
@@ -667,7 +650,11 @@ async fn an_approved_request_without_a_time_is_scheduled_from_its_own_slots() {
 
 #[tokio::test]
 async fn managers_can_get_a_digest_of_the_queue_instead_of_an_email_per_request() {
-    let app = spawn_app_with(|settings| settings.workflow.approval_digest_minutes = 60).await;
+    let clock = Arc::new(FixedClock::new(Utc::now()));
+    let app = spawn_app_on(clock.clone(), |settings| {
+        settings.workflow.approval_digest_minutes = 60;
+    })
+    .await;
     app.create_user(json!({"email": "mia@example.com", "name": "Mia Manager", "role": "meeting_manager", "timezone": "America/New_York"}))
         .await;
     let (_, link) = approval_type(&app).await;
@@ -675,56 +662,34 @@ async fn managers_can_get_a_digest_of_the_queue_instead_of_an_email_per_request(
     let first = book(&app, &link, &starts[0], "first@prospect.test").await;
     book(&app, &link, &starts[2], "second@prospect.test").await;
 
-    let mut digests = Vec::new();
-    for _ in 0..100 {
-        digests = emails(&app, "kind=approval_digest").await;
-        if !digests.is_empty() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    app.run_pending_jobs().await;
+    let digests = emails(&app, "kind=approval_digest").await;
     assert_eq!(digests.len(), 1, "one digest for the manager");
     assert_eq!(digests[0]["to"], "mia@example.com");
     assert!(
         emails(&app, "kind=approval_request").await.is_empty(),
         "no email per request"
     );
-    let listed = digests[0]["subject"].as_str().unwrap();
-    let request_count = listed
-        .split_whitespace()
-        .next()
-        .unwrap()
-        .parse::<usize>()
-        .unwrap();
-    assert!(request_count >= 1, "{listed}");
+    assert!(
+        digests[0]["subject"]
+            .as_str()
+            .unwrap()
+            .starts_with("2 meeting requests"),
+        "it lists the queue: {}",
+        digests[0]["subject"]
+    );
 
+    clock.advance(chrono::Duration::minutes(1));
     book(&app, &link, &starts[4], "third@prospect.test").await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    app.run_pending_jobs().await;
     assert_eq!(
         emails(&app, "kind=approval_digest").await.len(),
         1,
         "at most one digest per interval"
     );
-    {
-        let mut conn = app.db.connection().unwrap();
-        diesel::update(
-            convene::db::schema::emails::table
-                .filter(convene::db::schema::emails::kind.eq("approval_digest")),
-        )
-        .set(
-            convene::db::schema::emails::created_at
-                .eq((Utc::now() - chrono::Duration::minutes(61)).naive_utc()),
-        )
-        .execute(&mut *conn)
-        .unwrap();
-    }
-    for _ in 0..100 {
-        digests = emails(&app, "kind=approval_digest").await;
-        if digests.len() == 2 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    clock.advance(chrono::Duration::minutes(60));
+    app.run_pending_jobs().await;
+    let digests = emails(&app, "kind=approval_digest").await;
     assert_eq!(digests.len(), 2, "the next interval's digest");
     assert!(
         digests[0]["subject"]

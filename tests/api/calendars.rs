@@ -139,13 +139,14 @@ async fn slot_starts(app: &TestApp, link: &Value) -> (Vec<String>, Value) {
     (starts, body)
 }
 
-/// Polls `check` until it answers something, for up to `within`.
-async fn eventually<T, F, Fut>(within: Duration, what: &str, mut check: F) -> T
+/// Polls `check` until it answers something, while a running worker gets there (for at most
+/// 30 s: generous, for slow machines).
+async fn eventually<T, F, Fut>(what: &str, mut check: F) -> T
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Option<T>>,
 {
-    let deadline = Instant::now() + within;
+    let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         if let Some(found) = check().await {
             return found;
@@ -267,12 +268,11 @@ async fn google_and_microsoft_hosts_connect_block_slots_and_get_events_written()
     assert_eq!(refused.status(), 409);
     let booked = book(&app, &link, &booking(&at("09:00"), "pat@prospect.example")).await;
     assert_eq!(booked.status(), 201);
-    let google_event = eventually(Duration::from_secs(10), "the Google event", || async {
-        live_events(&fake, "google", "grace.work@example.com")
-            .await
-            .pop()
-    })
-    .await;
+    app.run_pending_jobs().await;
+    let google_event = live_events(&fake, "google", "grace.work@example.com")
+        .await
+        .pop()
+        .expect("the Google event");
     assert_eq!(google_event["query"]["sendUpdates"], "none");
     assert_eq!(
         google_event["start"]["dateTime"],
@@ -294,12 +294,10 @@ async fn google_and_microsoft_hosts_connect_block_slots_and_get_events_written()
         .as_str()
         .unwrap()
         .contains("BigCo"));
-    let graph_event = eventually(Duration::from_secs(10), "the Microsoft event", || async {
-        live_events(&fake, "microsoft", "mike@contoso.com")
-            .await
-            .pop()
-    })
-    .await;
+    let graph_event = live_events(&fake, "microsoft", "mike@contoso.com")
+        .await
+        .pop()
+        .expect("the Microsoft event");
     assert!(graph_event["start"]["dateTime"]
         .as_str()
         .unwrap()
@@ -357,18 +355,22 @@ async fn google_and_microsoft_hosts_connect_block_slots_and_get_events_written()
         )
         .await;
     assert_eq!(moved.status(), 200);
-    eventually(Duration::from_secs(10), "both events moved", || async {
-        let google = live_events(&fake, "google", "grace.work@example.com").await;
-        let graph = live_events(&fake, "microsoft", "mike@contoso.com").await;
-        let moved = google.len() == 1
-            && graph.len() == 1
-            && google[0]["start"]["dateTime"] == format!("{}T11:30:00+00:00", day())
-            && graph[0]["start"]["dateTime"]
-                .as_str()
-                .is_some_and(|at| at.starts_with(&format!("{}T11:30:00", day())));
-        moved.then_some(())
-    })
-    .await;
+    app.run_pending_jobs().await;
+    let google = live_events(&fake, "google", "grace.work@example.com").await;
+    let graph = live_events(&fake, "microsoft", "mike@contoso.com").await;
+    assert_eq!((google.len(), graph.len()), (1, 1), "one event each");
+    assert_eq!(
+        google[0]["start"]["dateTime"],
+        format!("{}T11:30:00+00:00", day()),
+        "the Google event moved"
+    );
+    assert!(
+        graph[0]["start"]["dateTime"]
+            .as_str()
+            .is_some_and(|at| at.starts_with(&format!("{}T11:30:00", day()))),
+        "the Microsoft event moved: {}",
+        graph[0]
+    );
     let google_history = &fake.events("google", "grace.work@example.com").await[0]["history"];
     assert!(
         google_history
@@ -387,16 +389,16 @@ async fn google_and_microsoft_hosts_connect_block_slots_and_get_events_written()
         )
         .await;
     assert_eq!(cancelled.status(), 200);
-    eventually(Duration::from_secs(10), "both events deleted", || async {
-        let gone = live_events(&fake, "google", "grace.work@example.com")
+    app.run_pending_jobs().await;
+    assert!(
+        live_events(&fake, "google", "grace.work@example.com")
             .await
             .is_empty()
             && live_events(&fake, "microsoft", "mike@contoso.com")
                 .await
-                .is_empty();
-        gone.then_some(())
-    })
-    .await;
+                .is_empty(),
+        "both events deleted"
+    );
     assert_eq!(
         fake.events("google", "grace.work@example.com").await.len(),
         1
@@ -723,6 +725,11 @@ async fn a_refused_grant_asks_the_user_to_reconnect_and_reconnecting_heals() {
     let asked = emails(&app, "kind=calendar_reconnect").await;
     assert_eq!(asked.len(), 1, "asked once");
     assert_eq!(asked[0]["to"], "mike@example.com");
+    let failed = crate::events::events_of(&app, "calendar_connection.failed").await;
+    assert_eq!(failed.len(), 1, "integrations hear of it once");
+    for field in ["id", "user_id", "provider", "account_email", "status"] {
+        assert_eq!(failed[0]["data"][field], listed[0][field], "{field}");
+    }
 
     let again = connect(&app, &fake, &mike, "microsoft", "mike@contoso.com").await;
     assert_eq!(again.status(), 200);
@@ -735,7 +742,7 @@ async fn a_refused_grant_asks_the_user_to_reconnect_and_reconnecting_heals() {
 #[tokio::test]
 async fn event_writes_wait_out_throttling_and_outages_without_losing_a_write() {
     let fake = FakeProviders::start();
-    let app = app_with(&fake, |_| {}).await;
+    let app = app_with(&fake, |settings| settings.worker.enabled = true).await;
     let grace = connected_host(
         &app,
         &fake,
@@ -755,15 +762,11 @@ async fn event_writes_wait_out_throttling_and_outages_without_losing_a_write() {
     .await;
     let booked = book(&app, &link, &booking(&at("09:00"), "pat@prospect.example")).await;
     assert_eq!(booked.status(), 201);
-    eventually(
-        Duration::from_secs(15),
-        "the event after the throttle",
-        || async {
-            live_events(&fake, "google", "grace@example.com")
-                .await
-                .pop()
-        },
-    )
+    eventually("the event after the throttle", || async {
+        live_events(&fake, "google", "grace@example.com")
+            .await
+            .pop()
+    })
     .await;
     let writes: Vec<Value> = fake
         .requests("/google/calendar/v3/calendars/primary/events")
@@ -803,16 +806,12 @@ async fn event_writes_wait_out_throttling_and_outages_without_losing_a_write() {
         )
         .await;
     assert_eq!(cancelled.status(), 200);
-    eventually(
-        Duration::from_secs(20),
-        "the delete after the outage",
-        || async {
-            live_events(&fake, "google", "grace@example.com")
-                .await
-                .is_empty()
-                .then_some(())
-        },
-    )
+    eventually("the delete after the outage", || async {
+        live_events(&fake, "google", "grace@example.com")
+            .await
+            .is_empty()
+            .then_some(())
+    })
     .await;
     let deletes = fake
         .requests("/google/calendar/v3/calendars/primary/events")

@@ -2,7 +2,8 @@
 //! back with independent MIME and iCalendar parsers, approval and rejection emails, reminders,
 //! outages with retries, and the outbox API.
 
-use std::time::Duration;
+use std::path::Path;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use convene::auth::roles::Role;
@@ -14,9 +15,10 @@ use serde_json::{json, Value};
 use crate::admin_ui::sign_in;
 use crate::booking::{link_for, open_type, slots, tomorrow};
 use crate::helpers::{assert_problem, csrf_token_in, spawn_app_with, TestApp, TEST_PASSWORD};
-use crate::smtp::{free_port, wait_for_messages, SmtpSink};
+use crate::smtp::{free_port, received, wait_for_messages, SmtpSink};
 
-const WAIT: Duration = Duration::from_secs(20);
+/// How long a test with a running worker waits for it; generous, for slow machines.
+const WAIT: Duration = Duration::from_secs(30);
 
 pub fn smtp_to(port: u16) -> impl FnOnce(&mut Settings) {
     move |settings: &mut Settings| {
@@ -197,6 +199,26 @@ pub async fn emails(app: &TestApp, query: &str) -> Vec<Value> {
     body["items"].as_array().unwrap().clone()
 }
 
+/// The outbox's emails matching `query` once `done` holds for them, while a running worker gets
+/// there (for at most [`WAIT`]).
+async fn emails_once(app: &TestApp, query: &str, done: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let found = emails(app, query).await;
+        if done(&found) || Instant::now() > deadline {
+            return found;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Runs the due background work, then reads every message written into `dir` so far (by the
+/// SMTP sink or the file transport).
+pub async fn delivered(app: &TestApp, dir: &Path) -> Vec<Vec<u8>> {
+    app.run_pending_jobs().await;
+    received(dir)
+}
+
 fn manage_token(manage_url: &str) -> String {
     manage_url.rsplit('/').next().unwrap().to_owned()
 }
@@ -213,7 +235,7 @@ async fn a_booking_sends_imip_invites_updates_and_cancellations() {
     let booked = book_as(&app, &link, start, "ana@prospect.test").await;
     assert_eq!(booked["status"], "scheduled");
 
-    let messages = wait_for_messages(mail.path(), 2, WAIT).await;
+    let messages = delivered(&app, mail.path()).await;
     assert_eq!(
         messages.len(),
         2,
@@ -304,7 +326,7 @@ async fn a_booking_sends_imip_invites_updates_and_cancellations() {
         .await
         .unwrap();
     assert_eq!(moved.status(), 200);
-    let messages = wait_for_messages(mail.path(), 4, WAIT).await;
+    let messages = delivered(&app, mail.path()).await;
     assert_eq!(messages.len(), 4);
     for raw in &messages[2..] {
         let update = parse(raw);
@@ -333,7 +355,7 @@ async fn a_booking_sends_imip_invites_updates_and_cancellations() {
         .await
         .unwrap();
     assert_eq!(cancelled.status(), 200);
-    let messages = wait_for_messages(mail.path(), 6, WAIT).await;
+    let messages = delivered(&app, mail.path()).await;
     assert_eq!(messages.len(), 6);
     for raw in &messages[4..] {
         let cancel = parse(raw);
@@ -376,7 +398,7 @@ async fn approval_sends_the_invitations_and_rejection_tells_the_prospect() {
     .await;
     assert_eq!(first["status"], "pending_approval");
 
-    let messages = wait_for_messages(mail.path(), 2, WAIT).await;
+    let messages = delivered(&app, mail.path()).await;
     let mut received: Vec<Received> = messages.iter().map(|raw| parse(raw)).collect();
     received.sort_by(|a, b| a.to.cmp(&b.to));
     assert_eq!(received.len(), 2);
@@ -405,7 +427,7 @@ async fn approval_sends_the_invitations_and_rejection_tells_the_prospect() {
     assert_eq!(approved.status(), 200);
     let approved: Value = approved.json().await.unwrap();
     assert_eq!(approved["status"], "scheduled");
-    let messages = wait_for_messages(mail.path(), 4, WAIT).await;
+    let messages = delivered(&app, mail.path()).await;
     assert_eq!(
         messages.len(),
         4,
@@ -425,7 +447,7 @@ async fn approval_sends_the_invitations_and_rejection_tells_the_prospect() {
     let second_start = offered[2]["start"].as_str().unwrap();
     let second = book_as(&app, &link, second_start, "bo@prospect.test").await;
     let second_id = second["meeting_request_id"].as_str().unwrap();
-    wait_for_messages(mail.path(), 6, WAIT).await;
+    app.run_pending_jobs().await;
     let rejected = app
         .post_json(
             &format!("/api/v1/meeting-requests/{second_id}/reject"),
@@ -434,7 +456,7 @@ async fn approval_sends_the_invitations_and_rejection_tells_the_prospect() {
         )
         .await;
     assert_eq!(rejected.status(), 200);
-    let messages = wait_for_messages(mail.path(), 7, WAIT).await;
+    let messages = delivered(&app, mail.path()).await;
     assert_eq!(messages.len(), 7);
     let rejection = parse(messages.last().unwrap());
     assert_eq!(rejection.to, "bo@prospect.test");
@@ -455,7 +477,11 @@ async fn approval_sends_the_invitations_and_rejection_tells_the_prospect() {
 #[tokio::test]
 async fn emails_queue_while_smtp_is_down_and_all_go_out_when_it_is_back() {
     let port = free_port();
-    let app = spawn_app_with(smtp_to(port)).await;
+    let app = spawn_app_with(|settings| {
+        smtp_to(port)(settings);
+        settings.worker.enabled = true;
+    })
+    .await;
     let (_, link) = open_type(&app, json!({})).await;
     let offered = first_slot(&app, &link).await;
     book_as(
@@ -473,14 +499,10 @@ async fn emails_queue_while_smtp_is_down_and_all_go_out_when_it_is_back() {
     )
     .await;
 
-    let mut waited = Vec::new();
-    for _ in 0..100 {
-        waited = emails(&app, "kind=invite").await;
-        if waited.iter().all(|e| e["attempts"].as_i64() >= Some(2)) {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let waited = emails_once(&app, "kind=invite", |found| {
+        found.iter().all(|e| e["attempts"].as_i64() >= Some(2))
+    })
+    .await;
     assert_eq!(waited.len(), 4);
     for email in &waited {
         assert_eq!(
@@ -502,13 +524,8 @@ async fn emails_queue_while_smtp_is_down_and_all_go_out_when_it_is_back() {
         4,
         "every queued invitation arrives, none twice"
     );
-    for _ in 0..50 {
-        if emails(&app, "kind=invite&status=sent").await.len() == 4 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert_eq!(emails(&app, "kind=invite&status=sent").await.len(), 4);
+    let sent = emails_once(&app, "kind=invite&status=sent", |found| found.len() == 4).await;
+    assert_eq!(sent.len(), 4);
     let ids: std::collections::BTreeSet<String> =
         messages.iter().map(|raw| parse(raw).email_id).collect();
     assert_eq!(ids.len(), 4);
@@ -521,6 +538,8 @@ async fn an_email_that_keeps_failing_is_marked_failed_and_can_be_retried() {
     let app = spawn_app_with(|settings| {
         smtp_to(port)(settings);
         settings.email.max_attempts = 2;
+        // A retry is due at once, so each run of the background work makes one attempt.
+        settings.email.retry_base_secs = 0;
     })
     .await;
     let (_, link) = open_type(&app, json!({})).await;
@@ -532,14 +551,11 @@ async fn an_email_that_keeps_failing_is_marked_failed_and_can_be_retried() {
         "ana@prospect.test",
     )
     .await;
-    let mut failed = Vec::new();
-    for _ in 0..100 {
-        failed = emails(&app, "kind=invite&status=failed").await;
-        if failed.len() == 2 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    app.run_pending_jobs().await;
+    let retrying = emails(&app, "kind=invite&status=pending").await;
+    assert_eq!(retrying.len(), 2, "one failed attempt is retried");
+    app.run_pending_jobs().await;
+    let failed = emails(&app, "kind=invite&status=failed").await;
     assert_eq!(failed.len(), 2, "given up after max_attempts");
     assert_eq!(failed[0]["attempts"], 2);
     let id = failed[0]["id"].as_str().unwrap();
@@ -561,7 +577,7 @@ async fn an_email_that_keeps_failing_is_marked_failed_and_can_be_retried() {
         )
         .await;
     assert_eq!(retried.status(), 200);
-    let messages = wait_for_messages(mail.path(), 1, WAIT).await;
+    let messages = delivered(&app, mail.path()).await;
     assert_eq!(messages.len(), 1, "only the retried email goes out");
     assert_eq!(parse(&messages[0]).email_id, id);
     assert_problem(
@@ -589,7 +605,7 @@ async fn the_file_transport_writes_one_eml_file_per_email() {
         "ana@prospect.test",
     )
     .await;
-    let files = wait_for_messages(app.mail_dir.path(), 2, WAIT).await;
+    let files = delivered(&app, app.mail_dir.path()).await;
     assert_eq!(files.len(), 2);
     let sent = emails(&app, "kind=invite&status=sent").await;
     for file in &files {
@@ -720,7 +736,7 @@ fn queued_email(n: usize) -> NewEmail {
 
 #[tokio::test]
 async fn workers_claiming_at_once_never_take_the_same_email() {
-    let app = spawn_app_with(|_| {}).await;
+    let app = spawn_app_with(|settings| settings.worker.enabled = true).await;
     let later = Utc::now() + chrono::Duration::days(2);
     let db = app.db.clone();
     tokio::task::spawn_blocking(move || {
@@ -782,14 +798,8 @@ async fn the_emails_page_lists_shows_and_retries_failed_emails() {
         "ana@prospect.test",
     )
     .await;
-    let mut failed = Vec::new();
-    for _ in 0..100 {
-        failed = emails(&app, "kind=invite&status=failed").await;
-        if failed.len() == 2 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    app.run_pending_jobs().await;
+    let failed = emails(&app, "kind=invite&status=failed").await;
     assert_eq!(failed.len(), 2);
     let id = failed[0]["id"].as_str().unwrap();
 
@@ -847,7 +857,7 @@ async fn the_emails_page_lists_shows_and_retries_failed_emails() {
         .await
         .unwrap();
     assert_eq!(retried.status(), 303);
-    let messages = wait_for_messages(mail.path(), 1, WAIT).await;
+    let messages = delivered(&app, mail.path()).await;
     assert_eq!(messages.len(), 1);
     assert_eq!(parse(&messages[0]).email_id, id);
     sink.stop();

@@ -1,8 +1,6 @@
 //! After a meeting: the worker asks the hosts for its outcome through a one-click link, asks
 //! once more after 48 h, and sends the survey once a surveyed meeting is recorded as held.
 
-use std::time::Duration;
-
 use chrono::Utc;
 use convene::auth::link_keys::{LinkKey, LinkPurpose};
 use convene::db::schema::{emails, meetings, server_secrets};
@@ -14,7 +12,7 @@ use crate::emails::emails;
 use crate::helpers::{csrf_token_in, spawn_app, TestApp};
 
 /// Moves meeting `id` (booked days before) `ended_hours_ago` into the past.
-fn move_into_the_past(app: &TestApp, id: &str, ended_hours_ago: i64) {
+pub fn move_into_the_past(app: &TestApp, id: &str, ended_hours_ago: i64) {
     let mut conn = app.db.connection().unwrap();
     let end = Utc::now() - chrono::Duration::hours(ended_hours_ago);
     diesel::update(meetings::table.find(id))
@@ -27,33 +25,16 @@ fn move_into_the_past(app: &TestApp, id: &str, ended_hours_ago: i64) {
         .unwrap();
 }
 
-/// The emails matching `query` once there are some (the worker runs every 100 ms in tests).
-async fn emails_of(app: &TestApp, query: &str) -> Vec<Value> {
-    for _ in 0..100 {
-        let items = emails(app, query).await;
-        if !items.is_empty() {
-            return items;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    Vec::new()
-}
-
 /// The link to `path_prefix` in the email file `email_id` wrote.
-async fn link_in(app: &TestApp, email_id: &str, path_prefix: &str) -> String {
+pub fn link_in(app: &TestApp, email_id: &str, path_prefix: &str) -> String {
     let path = app.mail_dir.path().join(format!("{email_id}.eml"));
-    for _ in 0..100 {
-        if let Ok(raw) = std::fs::read(&path) {
-            let text = String::from_utf8_lossy(&raw).replace("=\r\n", "");
-            let start = text.find(path_prefix).expect("the link is in the email");
-            return text[start..]
-                .chars()
-                .take_while(|c| c.is_ascii_alphanumeric() || "/-_.".contains(*c))
-                .collect();
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("email {email_id} was never written");
+    let raw = std::fs::read(&path).unwrap_or_else(|e| panic!("email {email_id} not written: {e}"));
+    let text = String::from_utf8_lossy(&raw).replace("=\r\n", "");
+    let start = text.find(path_prefix).expect("the link is in the email");
+    text[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || "/-_.".contains(*c))
+        .collect()
 }
 
 async fn booked_meeting(app: &TestApp, survey: bool) -> String {
@@ -84,17 +65,18 @@ async fn booked_meeting(app: &TestApp, survey: bool) -> String {
 async fn hosts_record_the_outcome_from_the_email_link_once_and_the_prospect_gets_the_survey() {
     let app = spawn_app().await;
     let meeting = booked_meeting(&app, true).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    app.run_pending_jobs().await;
     assert!(
         emails(&app, "kind=outcome_request").await.is_empty(),
         "nobody is asked before the meeting has ended"
     );
     move_into_the_past(&app, &meeting, 1);
 
-    let asked = emails_of(&app, &format!("meeting_id={meeting}&kind=outcome_request")).await;
+    app.run_pending_jobs().await;
+    let asked = emails(&app, &format!("meeting_id={meeting}&kind=outcome_request")).await;
     assert_eq!(asked.len(), 1, "the host is asked once");
     assert_eq!(asked[0]["to"], "dana@example.com");
-    let path = link_in(&app, asked[0]["id"].as_str().unwrap(), "/outcome/").await;
+    let path = link_in(&app, asked[0]["id"].as_str().unwrap(), "/outcome/");
 
     let page = app.client.get(app.url(&path)).send().await.unwrap();
     assert_eq!(page.status(), 200);
@@ -178,10 +160,11 @@ async fn hosts_record_the_outcome_from_the_email_link_once_and_the_prospect_gets
     assert_eq!(gone.status(), 410);
     assert!(gone.text().await.unwrap().contains("expired"));
 
-    let surveys = emails_of(&app, &format!("meeting_id={meeting}&kind=survey")).await;
+    app.run_pending_jobs().await;
+    let surveys = emails(&app, &format!("meeting_id={meeting}&kind=survey")).await;
     assert_eq!(surveys.len(), 1, "the prospect is invited to the survey");
     assert_eq!(surveys[0]["to"], "pat@bigco.com");
-    let survey_path = link_in(&app, surveys[0]["id"].as_str().unwrap(), "/survey/").await;
+    let survey_path = link_in(&app, surveys[0]["id"].as_str().unwrap(), "/survey/");
     let survey = app.client.get(app.url(&survey_path)).send().await.unwrap();
     assert_eq!(survey.status(), 200);
 }
@@ -191,8 +174,9 @@ async fn an_unrecorded_meeting_reminds_its_hosts_once_after_two_days() {
     let app = spawn_app().await;
     let meeting = booked_meeting(&app, false).await;
     move_into_the_past(&app, &meeting, 49);
-    let first = emails_of(&app, &format!("meeting_id={meeting}&kind=outcome_request")).await;
-    assert_eq!(first.len(), 1);
+    let outcome_requests = format!("meeting_id={meeting}&kind=outcome_request");
+    app.run_pending_jobs().await;
+    assert_eq!(emails(&app, &outcome_requests).await.len(), 1);
     {
         let mut conn = app.db.connection().unwrap();
         diesel::update(emails::table.filter(emails::meeting_id.eq(&meeting)))
@@ -200,23 +184,15 @@ async fn an_unrecorded_meeting_reminds_its_hosts_once_after_two_days() {
             .execute(&mut *conn)
             .unwrap();
     }
-    let mut asked = Vec::new();
-    for _ in 0..100 {
-        asked = emails(&app, &format!("meeting_id={meeting}&kind=outcome_request")).await;
-        if asked.len() == 2 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert_eq!(asked.len(), 2, "one reminder");
-    assert!(asked
+    app.run_pending_jobs().await;
+    let reminded = emails(&app, &outcome_requests).await;
+    assert_eq!(reminded.len(), 2, "one reminder");
+    assert!(reminded
         .iter()
         .any(|email| email["subject"].as_str().unwrap().starts_with("Reminder: ")));
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    app.run_pending_jobs().await;
     assert_eq!(
-        emails(&app, &format!("meeting_id={meeting}&kind=outcome_request"))
-            .await
-            .len(),
+        emails(&app, &outcome_requests).await.len(),
         2,
         "and only one"
     );

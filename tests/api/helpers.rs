@@ -1,5 +1,7 @@
 //! The test harness: a real `convene` on a random port with a fresh database per test —
 //! a temporary SQLite file, or a new PostgreSQL database when CONVENE_TEST_DATABASE_URL is set.
+//! Its background worker is off unless a test turns it on (`settings.worker.enabled`): tests
+//! run due background work themselves with [`TestApp::run_pending_jobs`], so none waits for it.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -11,6 +13,7 @@ use convene::auth::roles::Role;
 use convene::clock::{Clock, FixedClock, SystemClock};
 use convene::config::Settings;
 use convene::db::Database;
+use convene::jobs::Runner;
 use convene::startup::Application;
 use convene::users::model::CreateUserRequest;
 use convene::users::repo;
@@ -103,6 +106,7 @@ pub struct TestApp {
     pub db: Database,
     /// Where the file transport writes emails (the default transport in tests).
     pub mail_dir: tempfile::TempDir,
+    jobs: Arc<Runner>,
     _database: TestDatabase,
     extra_databases: std::sync::Mutex<Vec<TestDatabase>>,
 }
@@ -120,15 +124,8 @@ pub async fn spawn_app_with_clock(clock: Arc<FixedClock>) -> TestApp {
     spawn_app_on(clock, |_| {}).await
 }
 
-/// Like [`spawn_app_with_clock`], with `customize` applied to the settings.
-pub async fn spawn_app_with_clock_and(
-    clock: Arc<FixedClock>,
-    customize: impl FnOnce(&mut Settings),
-) -> TestApp {
-    spawn_app_on(clock, customize).await
-}
-
-async fn spawn_app_on(clock: Arc<dyn Clock>, customize: impl FnOnce(&mut Settings)) -> TestApp {
+/// An app on `clock`, its settings changed by `customize`.
+pub async fn spawn_app_on(clock: Arc<dyn Clock>, customize: impl FnOnce(&mut Settings)) -> TestApp {
     let (database_url, guard) = fresh_database();
     let mut settings = Settings::load(Path::new("config"), Some(&database_url)).expect("settings");
     settings.server.bind = "127.0.0.1:0".into();
@@ -138,6 +135,7 @@ async fn spawn_app_on(clock: Arc<dyn Clock>, customize: impl FnOnce(&mut Setting
     settings.public.requests_per_minute = 0;
     let mail_dir = tempfile::tempdir().expect("temp dir");
     settings.email.file_dir = mail_dir.path().to_path_buf();
+    settings.worker.enabled = false;
     settings.worker.poll_ms = 100;
     customize(&mut settings);
     let db = Database::connect(&settings.database).expect("database");
@@ -145,6 +143,7 @@ async fn spawn_app_on(clock: Arc<dyn Clock>, customize: impl FnOnce(&mut Setting
         .await
         .expect("application");
     let address = format!("http://127.0.0.1:{}", app.port());
+    let jobs = app.runner();
     tokio::spawn(app.run_until_stopped());
     let admin_key = create_api_key(&db, Role::Admin);
     let client = reqwest::Client::builder()
@@ -158,6 +157,7 @@ async fn spawn_app_on(clock: Arc<dyn Clock>, customize: impl FnOnce(&mut Setting
         admin_key,
         db,
         mail_dir,
+        jobs,
         _database: guard,
         extra_databases: Default::default(),
     }
@@ -172,6 +172,12 @@ pub fn create_api_key(db: &Database, role: Role) -> String {
 impl TestApp {
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
+    }
+
+    /// Runs every background task that is due at the app's clock (emails, expiries,
+    /// escalations, follow-ups, calendar writes, upkeep) and returns when all of it is done.
+    pub async fn run_pending_jobs(&self) {
+        self.jobs.run_pending().await;
     }
 
     /// Another empty PostgreSQL database on the test server, dropped with the app.

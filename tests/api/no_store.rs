@@ -1,8 +1,6 @@
 //! Answers that carry a token or a person's data are never kept by browsers or proxies:
 //! `Cache-Control: no-store` on every page and answer of those kinds, set in one place.
 
-use std::time::Duration;
-
 use serde_json::{json, Value};
 
 use crate::booking::{book, booking, first_slot, open_type};
@@ -25,22 +23,17 @@ async fn assert_no_store(app: &TestApp, path: &str, expected_status: u16) {
     assert_eq!(cache_control(&response), "no-store", "{path}");
 }
 
-/// The path of the first link starting with `prefix` in the email `email_id`, once the worker
-/// has written it.
+/// The path of the first link starting with `prefix` in the email `email_id`, sent now.
 async fn link_in_email(app: &TestApp, email_id: &str, prefix: &str) -> String {
+    app.run_pending_jobs().await;
     let file = app.mail_dir.path().join(format!("{email_id}.eml"));
-    for _ in 0..100 {
-        if let Ok(raw) = std::fs::read(&file) {
-            let text = String::from_utf8_lossy(&raw).replace("=\r\n", "");
-            let start = text.find(prefix).expect("the link is in the email");
-            return text[start..]
-                .chars()
-                .take_while(|c| c.is_ascii_alphanumeric() || "/-_.".contains(*c))
-                .collect();
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("email {email_id} was never written");
+    let raw = std::fs::read(&file).unwrap_or_else(|e| panic!("email {email_id} not written: {e}"));
+    let text = String::from_utf8_lossy(&raw).replace("=\r\n", "");
+    let start = text.find(prefix).expect("the link is in the email");
+    text[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || "/-_.".contains(*c))
+        .collect()
 }
 
 #[tokio::test]

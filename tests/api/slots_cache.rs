@@ -1,10 +1,13 @@
 //! Slots answers served from memory: any change that moves a slot shows in the very next answer.
 
+use std::sync::Arc;
+
 use chrono::{Duration, SecondsFormat, Utc};
+use convene::clock::{Clock, FixedClock};
 use serde_json::{json, Value};
 
 use crate::booking::{book, booking, link_for, open_type, slots, tomorrow};
-use crate::helpers::{assert_problem, spawn_app, spawn_app_with, TestApp};
+use crate::helpers::{assert_problem, spawn_app, spawn_app_on, spawn_app_with, TestApp};
 
 fn tomorrow_in_berlin() -> String {
     format!("from={}&to={}&tz=Europe/Berlin", tomorrow(), tomorrow())
@@ -159,9 +162,13 @@ async fn a_used_up_link_answers_gone_at_once() {
 
 #[tokio::test]
 async fn a_link_that_expires_answers_gone_however_long_answers_are_kept() {
-    let app = spawn_app_with(|settings| settings.public.slots_cache_ms = 600_000).await;
+    let clock = Arc::new(FixedClock::new(Utc::now()));
+    let app = spawn_app_on(clock.clone(), |settings| {
+        settings.public.slots_cache_ms = 600_000;
+    })
+    .await;
     let (meeting_type, _) = open_type(&app, json!({})).await;
-    let expires_at = Utc::now() + Duration::seconds(2);
+    let expires_at = clock.now() + Duration::seconds(2);
     let link = link_for(
         &app,
         &meeting_type,
@@ -169,10 +176,7 @@ async fn a_link_that_expires_answers_gone_however_long_answers_are_kept() {
     )
     .await;
     answer(&app, &link).await;
-    let wait = (expires_at - Utc::now() + Duration::milliseconds(100))
-        .to_std()
-        .unwrap_or_default();
-    tokio::time::sleep(wait).await;
+    clock.advance(Duration::seconds(3));
     assert_problem(slots(&app, &link, &tomorrow_in_berlin()).await, 410).await;
 }
 

@@ -20,9 +20,7 @@ use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
 use sha2::Sha256;
 
-use crate::helpers::{
-    assert_problem, spawn_app, spawn_app_with, spawn_app_with_clock_and, TestApp,
-};
+use crate::helpers::{assert_problem, spawn_app, spawn_app_on, spawn_app_with, TestApp};
 use crate::webhook_receiver::{Received, Receiver};
 
 async fn app_allowing_private_destinations() -> TestApp {
@@ -30,7 +28,7 @@ async fn app_allowing_private_destinations() -> TestApp {
 }
 
 async fn app_with_clock(clock: &Arc<FixedClock>) -> TestApp {
-    spawn_app_with_clock_and(clock.clone(), |settings| {
+    spawn_app_on(clock.clone(), |settings| {
         settings.webhooks.allow_private_destinations = true;
     })
     .await
@@ -76,28 +74,25 @@ async fn deliveries(app: &TestApp, webhook_id: &str, query: &str) -> Vec<Value> 
     page["items"].as_array().unwrap().clone()
 }
 
-/// Waits (at most 30 s) until the delivery `delivery_id` satisfies `done`, and returns it.
+/// Runs the app's due background work, then reads delivery `delivery_id` and checks it with
+/// `done`.
 async fn delivery_when(
     app: &TestApp,
     webhook_id: &str,
     delivery_id: &str,
     done: impl Fn(&Value) -> bool,
 ) -> Value {
-    let mut last = Value::Null;
-    for _ in 0..300 {
-        if let Some(found) = deliveries(app, webhook_id, "")
-            .await
-            .into_iter()
-            .find(|delivery| delivery["id"] == delivery_id)
-        {
-            if done(&found) {
-                return found;
-            }
-            last = found;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("the delivery never reached the expected state: {last}");
+    app.run_pending_jobs().await;
+    let found = deliveries(app, webhook_id, "")
+        .await
+        .into_iter()
+        .find(|delivery| delivery["id"] == delivery_id)
+        .expect("the delivery is listed");
+    assert!(
+        done(&found),
+        "the delivery is not in the expected state: {found}"
+    );
+    found
 }
 
 async fn attempts_reach(
@@ -110,6 +105,15 @@ async fn attempts_reach(
         d["attempts"].as_i64() == Some(attempts) && d["status"] != "pending"
     })
     .await
+}
+
+/// Runs the app's due background work and returns every request the receiver got, which must
+/// be `count` by then.
+async fn received_after_jobs(app: &TestApp, receiver: &Receiver, count: usize) -> Vec<Received> {
+    app.run_pending_jobs().await;
+    let received = receiver.received();
+    assert_eq!(received.len(), count, "requests received");
+    received
 }
 
 /// Publishes an event as a change in Convene would, inside its transaction, to the webhooks.
@@ -492,7 +496,7 @@ async fn deliveries_are_signed_as_standard_webhooks_and_verify_with_the_referenc
     let queued = send_test(&app, &id).await;
     assert_eq!(queued["status"], "pending");
     assert_eq!(queued["event_type"], "webhook.test");
-    let received = receiver.wait_for(1).await;
+    let received = received_after_jobs(&app, &receiver, 1).await;
     let test = &received[0];
     let body = test.json();
     assert_eq!(body["type"], "webhook.test");
@@ -532,13 +536,12 @@ async fn deliveries_are_signed_as_standard_webhooks_and_verify_with_the_referenc
 
     // A change's event reaches the subscriptions that want its type, and no other.
     let event_id = publish(&app, EventType::LeadCreated, "lead-1", Utc::now());
-    let received = receiver.wait_for(2).await;
+    let received = received_after_jobs(&app, &receiver, 2).await;
     let lead = &received[1];
     assert_eq!(lead.header("webhook-id"), event_id);
     assert_eq!(lead.json()["type"], "lead.created");
     assert_eq!(lead.json()["data"]["id"], "lead-1");
     assert_eq!(reference_library_verifies(lead, &[&secret]).await, [true]);
-    tokio::time::sleep(Duration::from_millis(500)).await;
     assert!(
         other.received().is_empty(),
         "neither the test nor lead.created was for it"
@@ -568,7 +571,7 @@ async fn a_rotated_secret_signs_alongside_the_previous_one_for_a_day() {
     assert!(new.starts_with("whsec_") && new != old);
 
     send_test(&app, &id).await;
-    let during = receiver.wait_for(1).await.remove(0);
+    let during = received_after_jobs(&app, &receiver, 1).await.remove(0);
     assert_eq!(during.header("webhook-signature").split(' ').count(), 2);
     assert!(signed_by(&during, &new) && signed_by(&during, &old));
     assert_eq!(
@@ -578,7 +581,7 @@ async fn a_rotated_secret_signs_alongside_the_previous_one_for_a_day() {
 
     clock.advance(chrono::Duration::hours(25));
     send_test(&app, &id).await;
-    let after = receiver.wait_for(2).await.remove(1);
+    let after = received_after_jobs(&app, &receiver, 2).await.remove(1);
     assert_eq!(after.header("webhook-signature").split(' ').count(), 1);
     assert!(signed_by(&after, &new));
     assert!(
@@ -689,7 +692,7 @@ async fn a_subscription_failing_for_five_days_is_disabled_and_the_admins_get_one
 
     clock.advance(chrono::Duration::days(4));
     let event = publish(&app, EventType::LeadCreated, "lead-2", clock.now());
-    receiver.wait_for(3).await;
+    received_after_jobs(&app, &receiver, 3).await;
     let hook: Value = app
         .get_json(&format!("/api/v1/webhooks/{id}"), &app.admin_key)
         .await
@@ -708,7 +711,13 @@ async fn a_subscription_failing_for_five_days_is_disabled_and_the_admins_get_one
         .find(|d| d["event_id"] == event.as_str())
         .unwrap();
     attempts_reach(&app, &id, second["id"].as_str().unwrap(), 2).await;
-    let hook = wait_for_status(&app, &id, "disabled").await;
+    let hook: Value = app
+        .get_json(&format!("/api/v1/webhooks/{id}"), &app.admin_key)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(hook["status"], "disabled");
     assert!(
         hook["disabled_reason"].as_str().unwrap().contains("5 days"),
         "{hook}"
@@ -716,8 +725,8 @@ async fn a_subscription_failing_for_five_days_is_disabled_and_the_admins_get_one
 
     publish(&app, EventType::LeadCreated, "lead-3", clock.now());
     clock.advance(chrono::Duration::days(1));
-    tokio::time::sleep(Duration::from_millis(500)).await;
     let sent = receiver.received().len();
+    app.run_pending_jobs().await;
     let emails: Value = app
         .get_json("/api/v1/emails?kind=webhook_disabled", &app.admin_key)
         .await
@@ -727,7 +736,6 @@ async fn a_subscription_failing_for_five_days_is_disabled_and_the_admins_get_one
     let emails = emails["items"].as_array().unwrap();
     assert_eq!(emails.len(), 1, "one email for the one admin: {emails:?}");
     assert_eq!(emails[0]["to"], "ops@example.com");
-    tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(
         receiver.received().len(),
         sent,
@@ -744,22 +752,6 @@ async fn a_subscription_failing_for_five_days_is_disabled_and_the_admins_get_one
     let enabled: Value = enabled.json().await.unwrap();
     assert_eq!(enabled["status"], "active");
     assert!(enabled["disabled_reason"].is_null());
-}
-
-async fn wait_for_status(app: &TestApp, id: &str, status: &str) -> Value {
-    for _ in 0..300 {
-        let hook: Value = app
-            .get_json(&format!("/api/v1/webhooks/{id}"), &app.admin_key)
-            .await
-            .json()
-            .await
-            .unwrap();
-        if hook["status"] == status {
-            return hook;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("the webhook never became {status}");
 }
 
 #[tokio::test]
@@ -781,7 +773,7 @@ async fn a_delivery_is_redelivered_with_the_same_webhook_id() {
     assert_eq!(again.status(), 202);
     let again: Value = again.json().await.unwrap();
     assert_eq!(again["id"], delivery_id);
-    let received = receiver.wait_for(2).await;
+    let received = received_after_jobs(&app, &receiver, 2).await;
     assert_eq!(
         received[0].header("webhook-id"),
         received[1].header("webhook-id")
@@ -870,7 +862,7 @@ async fn instances_claim_disjoint_deliveries() {
     let app = app_with_clock(&clock).await;
     let receiver = Receiver::start();
     subscribe(&app, &receiver.url, json!(["lead.created"])).await;
-    // Queued an hour ahead of the app's clock, so its own worker leaves them alone.
+    // Due an hour after the app's clock, so only these claims can take them.
     let later = clock.now() + chrono::Duration::hours(1);
     for n in 0..40 {
         publish(&app, EventType::LeadCreated, &format!("lead-{n}"), later);
@@ -991,7 +983,7 @@ async fn admins_manage_webhooks_from_the_admin_pages() {
     )
     .await;
     assert_eq!(tested.status(), 303);
-    let received = receiver.wait_for(1).await;
+    let received = received_after_jobs(&app, &receiver, 1).await;
     assert!(signed_by(&received[0], &secret));
     let delivery = deliveries(&app, &id, "").await.remove(0);
     delivery_when(&app, &id, delivery["id"].as_str().unwrap(), |d| {
@@ -1025,7 +1017,7 @@ async fn admins_manage_webhooks_from_the_admin_pages() {
     )
     .await;
     assert_eq!(redelivered.status(), 303);
-    let received = receiver.wait_for(2).await;
+    let received = received_after_jobs(&app, &receiver, 2).await;
     assert!(signed_by(&received[1], &secret) && signed_by(&received[1], &new_secret));
 
     let disabled = post_form(
@@ -1077,7 +1069,11 @@ async fn only_admins_see_the_webhooks_page() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "a benchmark: run by scripts/bench-webhooks.sh"]
 async fn ten_thousand_webhook_deliveries_go_out_at_over_a_thousand_a_second() {
-    let app = app_allowing_private_destinations().await;
+    let app = spawn_app_with(|settings| {
+        settings.webhooks.allow_private_destinations = true;
+        settings.worker.enabled = true;
+    })
+    .await;
     let receiver = Receiver::start();
     subscribe(&app, &receiver.url, json!(["lead.created"])).await;
     let count = 10_000;

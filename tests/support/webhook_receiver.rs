@@ -4,7 +4,6 @@
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 
@@ -99,20 +98,5 @@ impl Receiver {
 
     pub fn received(&self) -> Vec<Received> {
         self.shared.requests.lock().unwrap().clone()
-    }
-
-    /// Waits (at most 30 s) until `count` requests have arrived, and returns them all.
-    pub async fn wait_for(&self, count: usize) -> Vec<Received> {
-        for _ in 0..300 {
-            let received = self.received();
-            if received.len() >= count {
-                return received;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        panic!(
-            "the receiver got {} requests, not {count}",
-            self.received().len()
-        );
     }
 }
