@@ -329,6 +329,24 @@ async fn subscriptions_with_invalid_fields_are_refused_with_422() {
             "description",
         ),
     ];
+    let hostile = [
+        "Eve\nX",
+        "Eve\rBcc: victim@example.com",
+        "Eve\u{1b}[2J",
+        "a\u{2028}b",
+    ];
+    let cases = cases.into_iter().chain(hostile.iter().flat_map(|text| {
+        [
+            (
+                json!({"url": format!("https://h.example.com/{text}"), "events": ["*"]}),
+                "url",
+            ),
+            (
+                json!({"url": "https://h.example.com/", "events": ["*"], "description": text}),
+                "description",
+            ),
+        ]
+    }));
     for (body, field) in cases {
         let response = app
             .post_json("/api/v1/webhooks", &app.admin_key, &body)
