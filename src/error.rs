@@ -10,6 +10,7 @@ use askama::Template;
 use serde::Serialize;
 
 use crate::booking::rules::{LimitReached, LiveBookingLimit, MeetingStarted};
+use crate::calendars::SetupError;
 use crate::db::StoreError;
 
 /// Field name → messages, as sent in a problem document's `errors` member.
@@ -156,6 +157,15 @@ impl From<LimitReached> for AppError {
             },
             title: "Booking limit reached",
             detail: refusal.to_string(),
+        }
+    }
+}
+
+impl From<SetupError> for AppError {
+    fn from(error: SetupError) -> Self {
+        match error {
+            SetupError::NotConfigured => Self::validation("provider", error.to_string()),
+            SetupError::OAuthClient { .. } => Self::Internal(error.to_string()),
         }
     }
 }
@@ -395,6 +405,18 @@ mod tests {
         let json = serde_json::to_value(&problem).unwrap();
         assert_eq!(json["errors"]["email"][1], "is too long");
         assert_eq!(json["type"], "/problems/validation-error");
+    }
+
+    #[test]
+    fn an_unconfigured_calendar_provider_is_a_field_error() {
+        let problem = AppError::from(SetupError::NotConfigured).problem();
+        assert_eq!(problem.status, 422);
+        let json = serde_json::to_value(&problem).unwrap();
+        assert_eq!(
+            json["errors"]["provider"][0],
+            "this calendar provider is not configured on this server (set its client_id, \
+             client_secret and calendars.token_key)"
+        );
     }
 
     #[test]

@@ -21,7 +21,6 @@ use std::time::Duration as StdDuration;
 use serde::{Deserialize, Serialize};
 
 use crate::config::{CalendarSettings, ProviderSettings, Settings};
-use crate::error::AppError;
 use crypto::TokenCipher;
 use oauth::OAuthClient;
 use providers::{GoogleCalendar, MicrosoftCalendar, ProviderApi};
@@ -66,6 +65,19 @@ impl FromStr for Provider {
             .find(|provider| provider.as_str() == raw)
             .ok_or_else(|| format!("`{raw}` is not a calendar provider (google or microsoft)"))
     }
+}
+
+/// Why a calendar provider cannot be used on this server.
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    #[error(
+        "this calendar provider is not configured on this server (set its client_id, \
+         client_secret and calendars.token_key)"
+    )]
+    NotConfigured,
+    /// The provider's settings passed validation yet make no OAuth client.
+    #[error("{provider} OAuth client: {reason}")]
+    OAuthClient { provider: Provider, reason: String },
 }
 
 /// How long a provider call may take before it counts as failed.
@@ -141,13 +153,13 @@ impl Calendars {
         format!("{}/oauth/{provider}/callback", self.public_base)
     }
 
-    pub fn cipher(&self) -> Result<&TokenCipher, AppError> {
-        self.cipher.as_ref().ok_or_else(not_configured)
+    pub fn cipher(&self) -> Result<&TokenCipher, SetupError> {
+        self.cipher.as_ref().ok_or(SetupError::NotConfigured)
     }
 
-    pub fn oauth(&self, provider: Provider) -> Result<OAuthClient, AppError> {
+    pub fn oauth(&self, provider: Provider) -> Result<OAuthClient, SetupError> {
         if !self.configured(provider) {
-            return Err(not_configured());
+            return Err(SetupError::NotConfigured);
         }
         OAuthClient::new(
             provider,
@@ -155,7 +167,7 @@ impl Calendars {
             &self.redirect_uri(provider),
             self.http.clone(),
         )
-        .map_err(|e| AppError::Internal(format!("{provider} OAuth client: {e}")))
+        .map_err(|reason| SetupError::OAuthClient { provider, reason })
     }
 
     pub fn api(&self, provider: Provider) -> ProviderApi {
@@ -198,11 +210,4 @@ impl Calendars {
     pub fn http(&self) -> &reqwest::Client {
         &self.http
     }
-}
-
-fn not_configured() -> AppError {
-    AppError::validation(
-        "provider",
-        "this calendar provider is not configured on this server (set its client_id, client_secret and calendars.token_key)",
-    )
 }

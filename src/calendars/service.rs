@@ -12,7 +12,7 @@ use super::model::{ConnectionRow, ConnectionStatus, ConnectionView, StartedConne
 use super::oauth::{Grant, GrantError};
 use super::providers::{CalendarProvider, ProviderError};
 use super::repo::{self, SealedGrant};
-use super::Provider;
+use super::{Provider, SetupError};
 use crate::audit::{self, Actor, AuditEntry};
 use crate::auth::roles::Role;
 use crate::auth::tokens::{secret_token, sha256_hex};
@@ -265,7 +265,7 @@ fn one_line(text: &str) -> String {
     text.chars().filter(|c| !c.is_control()).take(200).collect()
 }
 
-fn seal_grant(state: &AppState, id: &str, grant: &Grant) -> Result<SealedGrant, AppError> {
+fn seal_grant(state: &AppState, id: &str, grant: &Grant) -> Result<SealedGrant, SetupError> {
     let cipher = state.calendars.cipher()?;
     Ok(SealedGrant {
         access_token: cipher.seal(
