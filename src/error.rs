@@ -12,6 +12,7 @@ use serde::Serialize;
 use crate::booking::rules::{LimitReached, LiveBookingLimit, MeetingStarted};
 use crate::calendars::SetupError;
 use crate::db::StoreError;
+use crate::outcomes::error::SurveyError;
 
 /// Field name → messages, as sent in a problem document's `errors` member.
 #[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
@@ -166,6 +167,18 @@ impl From<SetupError> for AppError {
         match error {
             SetupError::NotConfigured => Self::validation("provider", error.to_string()),
             SetupError::OAuthClient { .. } => Self::Internal(error.to_string()),
+        }
+    }
+}
+
+impl From<SurveyError> for AppError {
+    fn from(error: SurveyError) -> Self {
+        match error {
+            SurveyError::UnknownLink => Self::NotFound(error.to_string()),
+            SurveyError::Answered => Self::Conflict(error.to_string()),
+            SurveyError::Expired => Self::Gone(error.to_string()),
+            SurveyError::Publish(failure) => failure.into(),
+            SurveyError::Store(failure) => Self::Store(failure),
         }
     }
 }
@@ -417,6 +430,19 @@ mod tests {
             "this calendar provider is not configured on this server (set its client_id, \
              client_secret and calendars.token_key)"
         );
+    }
+
+    #[test]
+    fn survey_refusals_are_client_errors_with_their_own_words() {
+        for (refusal, status) in [
+            (SurveyError::UnknownLink, 404),
+            (SurveyError::Answered, 409),
+            (SurveyError::Expired, 410),
+        ] {
+            let words = refusal.to_string();
+            let problem = AppError::from(refusal).problem();
+            assert_eq!((problem.status, problem.detail), (status, words));
+        }
     }
 
     #[test]
