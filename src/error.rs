@@ -13,6 +13,8 @@ use crate::booking::rules::{LimitReached, LiveBookingLimit, MeetingStarted};
 use crate::calendars::SetupError;
 use crate::db::StoreError;
 use crate::outcomes::error::SurveyError;
+use crate::workflow::repo::TransitionError;
+use crate::workflow::state::IllegalTransition;
 
 /// Field name → messages, as sent in a problem document's `errors` member.
 #[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
@@ -159,6 +161,26 @@ impl From<LimitReached> for AppError {
             title: "Booking limit reached",
             detail: refusal.to_string(),
         }
+    }
+}
+
+impl From<TransitionError> for AppError {
+    fn from(error: TransitionError) -> Self {
+        match error {
+            TransitionError::Changed(now) => AppError::Conflict(format!(
+                "someone else acted on this request first; it is now {now}"
+            )),
+            TransitionError::NotFound => {
+                AppError::NotFound("no meeting request with that id".into())
+            }
+            TransitionError::Store(e) => AppError::Store(e),
+        }
+    }
+}
+
+impl From<IllegalTransition> for AppError {
+    fn from(error: IllegalTransition) -> Self {
+        AppError::Conflict(error.to_string())
     }
 }
 
