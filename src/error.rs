@@ -10,7 +10,7 @@ use askama::Template;
 use serde::Serialize;
 
 use crate::booking::rules::{LimitReached, LiveBookingLimit, MeetingStarted};
-use crate::calendars::SetupError;
+use crate::calendars::error::{ConnectError, SetupError};
 use crate::db::StoreError;
 use crate::outcomes::error::SurveyError;
 use crate::workflow::repo::TransitionError;
@@ -205,6 +205,22 @@ impl From<SurveyError> for AppError {
     }
 }
 
+impl From<ConnectError> for AppError {
+    fn from(error: ConnectError) -> Self {
+        use ConnectError as E;
+        match error {
+            E::UnknownUser | E::UnknownConnection => Self::NotFound(error.to_string()),
+            E::InactiveUser => Self::Conflict(error.to_string()),
+            E::NoState | E::NoCode | E::UnknownSignIn | E::Refused(_) => {
+                Self::BadRequest(error.to_string())
+            }
+            E::ProviderUnavailable(message) => Self::Upstream(message),
+            E::Setup(failure) => failure.into(),
+            E::Store(failure) => Self::Store(failure),
+        }
+    }
+}
+
 impl From<diesel::result::Error> for AppError {
     fn from(error: diesel::result::Error) -> Self {
         Self::Store(error.into())
@@ -359,6 +375,12 @@ impl From<StoreError> for PageError {
     }
 }
 
+impl From<ConnectError> for PageError {
+    fn from(error: ConnectError) -> Self {
+        Self(error.into())
+    }
+}
+
 impl ResponseError for PageError {
     fn status_code(&self) -> StatusCode {
         self.0.status_code()
@@ -452,6 +474,27 @@ mod tests {
             "this calendar provider is not configured on this server (set its client_id, \
              client_secret and calendars.token_key)"
         );
+    }
+
+    #[test]
+    fn calendar_connection_failures_keep_their_words() {
+        for (failure, status) in [
+            (ConnectError::UnknownConnection, 404),
+            (ConnectError::InactiveUser, 409),
+            (ConnectError::UnknownSignIn, 400),
+            (
+                ConnectError::Refused("access was declined at the provider".into()),
+                400,
+            ),
+            (
+                ConnectError::ProviderUnavailable("the provider could not be reached".into()),
+                502,
+            ),
+        ] {
+            let words = failure.to_string();
+            let problem = AppError::from(failure).problem();
+            assert_eq!((problem.status, problem.detail), (status, words));
+        }
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! calendar cannot be read), and writing each meeting into them from the worker.
 
 pub mod crypto;
+pub mod error;
 pub mod model;
 pub mod oauth;
 pub mod providers;
@@ -22,6 +23,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::{CalendarSettings, ProviderSettings, Settings};
 use crypto::TokenCipher;
+use error::SetupError;
 use oauth::OAuthClient;
 use providers::{GoogleCalendar, MicrosoftCalendar, ProviderApi};
 
@@ -65,19 +67,6 @@ impl FromStr for Provider {
             .find(|provider| provider.as_str() == raw)
             .ok_or_else(|| format!("`{raw}` is not a calendar provider (google or microsoft)"))
     }
-}
-
-/// Why a calendar provider cannot be used on this server.
-#[derive(Debug, thiserror::Error)]
-pub enum SetupError {
-    #[error(
-        "this calendar provider is not configured on this server (set its client_id, \
-         client_secret and calendars.token_key)"
-    )]
-    NotConfigured,
-    /// The provider's settings passed validation yet make no OAuth client.
-    #[error("{provider} OAuth client: {reason}")]
-    OAuthClient { provider: Provider, reason: String },
 }
 
 /// How long a provider call may take before it counts as failed.
