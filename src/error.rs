@@ -10,7 +10,11 @@ use askama::Template;
 use serde::Serialize;
 
 use crate::booking::rules::{LimitReached, LiveBookingLimit, MeetingStarted};
+use crate::calendars::error::{ConnectError, SetupError};
 use crate::db::StoreError;
+use crate::outcomes::error::SurveyError;
+use crate::workflow::repo::TransitionError;
+use crate::workflow::state::IllegalTransition;
 
 /// Field name → messages, as sent in a problem document's `errors` member.
 #[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
@@ -156,6 +160,63 @@ impl From<LimitReached> for AppError {
             },
             title: "Booking limit reached",
             detail: refusal.to_string(),
+        }
+    }
+}
+
+impl From<TransitionError> for AppError {
+    fn from(error: TransitionError) -> Self {
+        match error {
+            TransitionError::Changed(now) => AppError::Conflict(format!(
+                "someone else acted on this request first; it is now {now}"
+            )),
+            TransitionError::NotFound => {
+                AppError::NotFound("no meeting request with that id".into())
+            }
+            TransitionError::Store(e) => AppError::Store(e),
+        }
+    }
+}
+
+impl From<IllegalTransition> for AppError {
+    fn from(error: IllegalTransition) -> Self {
+        AppError::Conflict(error.to_string())
+    }
+}
+
+impl From<SetupError> for AppError {
+    fn from(error: SetupError) -> Self {
+        match error {
+            SetupError::NotConfigured => Self::validation("provider", error.to_string()),
+            SetupError::OAuthClient { .. } => Self::Internal(error.to_string()),
+        }
+    }
+}
+
+impl From<SurveyError> for AppError {
+    fn from(error: SurveyError) -> Self {
+        match error {
+            SurveyError::UnknownLink => Self::NotFound(error.to_string()),
+            SurveyError::Answered => Self::Conflict(error.to_string()),
+            SurveyError::Expired => Self::Gone(error.to_string()),
+            SurveyError::Publish(failure) => failure.into(),
+            SurveyError::Store(failure) => Self::Store(failure),
+        }
+    }
+}
+
+impl From<ConnectError> for AppError {
+    fn from(error: ConnectError) -> Self {
+        use ConnectError as E;
+        match error {
+            E::UnknownUser | E::UnknownConnection => Self::NotFound(error.to_string()),
+            E::InactiveUser => Self::Conflict(error.to_string()),
+            E::NoState | E::NoCode | E::UnknownSignIn | E::Refused(_) => {
+                Self::BadRequest(error.to_string())
+            }
+            E::ProviderUnavailable(message) => Self::Upstream(message),
+            E::Setup(failure) => failure.into(),
+            E::Store(failure) => Self::Store(failure),
         }
     }
 }
@@ -314,6 +375,12 @@ impl From<StoreError> for PageError {
     }
 }
 
+impl From<ConnectError> for PageError {
+    fn from(error: ConnectError) -> Self {
+        Self(error.into())
+    }
+}
+
 impl ResponseError for PageError {
     fn status_code(&self) -> StatusCode {
         self.0.status_code()
@@ -395,6 +462,52 @@ mod tests {
         let json = serde_json::to_value(&problem).unwrap();
         assert_eq!(json["errors"]["email"][1], "is too long");
         assert_eq!(json["type"], "/problems/validation-error");
+    }
+
+    #[test]
+    fn an_unconfigured_calendar_provider_is_a_field_error() {
+        let problem = AppError::from(SetupError::NotConfigured).problem();
+        assert_eq!(problem.status, 422);
+        let json = serde_json::to_value(&problem).unwrap();
+        assert_eq!(
+            json["errors"]["provider"][0],
+            "this calendar provider is not configured on this server (set its client_id, \
+             client_secret and calendars.token_key)"
+        );
+    }
+
+    #[test]
+    fn calendar_connection_failures_keep_their_words() {
+        for (failure, status) in [
+            (ConnectError::UnknownConnection, 404),
+            (ConnectError::InactiveUser, 409),
+            (ConnectError::UnknownSignIn, 400),
+            (
+                ConnectError::Refused("access was declined at the provider".into()),
+                400,
+            ),
+            (
+                ConnectError::ProviderUnavailable("the provider could not be reached".into()),
+                502,
+            ),
+        ] {
+            let words = failure.to_string();
+            let problem = AppError::from(failure).problem();
+            assert_eq!((problem.status, problem.detail), (status, words));
+        }
+    }
+
+    #[test]
+    fn survey_refusals_are_client_errors_with_their_own_words() {
+        for (refusal, status) in [
+            (SurveyError::UnknownLink, 404),
+            (SurveyError::Answered, 409),
+            (SurveyError::Expired, 410),
+        ] {
+            let words = refusal.to_string();
+            let problem = AppError::from(refusal).problem();
+            assert_eq!((problem.status, problem.detail), (status, words));
+        }
     }
 
     #[test]

@@ -64,6 +64,8 @@ impl fmt::Display for Email {
 pub struct TimeZone(chrono_tz::Tz);
 
 impl TimeZone {
+    pub const UTC: TimeZone = TimeZone(chrono_tz::UTC);
+
     pub fn parse(raw: &str) -> Result<Self, String> {
         chrono_tz::Tz::from_str(raw.trim())
             .map(Self)

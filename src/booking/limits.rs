@@ -8,10 +8,9 @@ use diesel::sql_types::Integer;
 use sha2::{Digest, Sha256};
 
 use crate::booking::links::BookingLink;
-use crate::booking::rules::{LiveBookingLimits, ProspectKey};
+use crate::booking::rules::{LimitReached, LiveBookingLimits, ProspectKey};
 use crate::db::schema::meetings;
 use crate::db::{DbConnection, StoreError};
-use crate::error::AppError;
 use crate::leads::model::LeadIntake;
 
 /// The first key of PostgreSQL advisory locks taken for prospects ("Bkng"), so they never
@@ -36,17 +35,18 @@ pub fn prospect_of(
 }
 
 /// Refuses a booking through link `link_id` when `prospect` already holds as many live
-/// bookings as `limits` allow. Runs inside the booking transaction, which it holds until
-/// commit against every other booking for the same prospect.
+/// bookings as `limits` allow: the inner error names the limit reached, the outer one is the
+/// store failing. Runs inside the booking transaction, which it holds until commit against
+/// every other booking for the same prospect.
 pub fn admit_booking(
     conn: &mut DbConnection,
     prospect: &ProspectKey,
     link_id: &str,
     limits: LiveBookingLimits,
     now: DateTime<Utc>,
-) -> Result<(), AppError> {
+) -> Result<Result<(), LimitReached>, StoreError> {
     if limits.per_email == 0 && limits.per_email_per_link == 0 {
-        return Ok(());
+        return Ok(Ok(()));
     }
     queue_behind_other_bookings(conn, prospect)?;
     let live: Vec<Option<String>> = meetings::table
@@ -56,7 +56,7 @@ pub fn admit_booking(
         .select(meetings::booking_link_id)
         .load(conn)?;
     let live: Vec<String> = live.into_iter().flatten().collect();
-    Ok(limits.admit(&live, link_id)?)
+    Ok(limits.admit(&live, link_id))
 }
 
 /// On PostgreSQL, waits for any other booking transaction of the same prospect to finish; the

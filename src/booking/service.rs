@@ -456,7 +456,7 @@ fn book_on(
     let ParsedBooking { input, intake } = parsed;
     let outcome = write_transaction(conn, |conn| {
         let prospect = booking_limits::prospect_of(conn, &link, &intake)?;
-        booking_limits::admit_booking(conn, &prospect, &link.id, *limits, now)?;
+        booking_limits::admit_booking(conn, &prospect, &link.id, *limits, now)??;
         let Some(free_hosts) = free_hosts_at(conn, &meeting_type, input.start, now, policy)? else {
             return Err(slot_taken());
         };

@@ -3,6 +3,7 @@
 //! calendar cannot be read), and writing each meeting into them from the worker.
 
 pub mod crypto;
+pub mod error;
 pub mod model;
 pub mod oauth;
 pub mod providers;
@@ -21,8 +22,8 @@ use std::time::Duration as StdDuration;
 use serde::{Deserialize, Serialize};
 
 use crate::config::{CalendarSettings, ProviderSettings, Settings};
-use crate::error::AppError;
 use crypto::TokenCipher;
+use error::SetupError;
 use oauth::OAuthClient;
 use providers::{GoogleCalendar, MicrosoftCalendar, ProviderApi};
 
@@ -141,13 +142,13 @@ impl Calendars {
         format!("{}/oauth/{provider}/callback", self.public_base)
     }
 
-    pub fn cipher(&self) -> Result<&TokenCipher, AppError> {
-        self.cipher.as_ref().ok_or_else(not_configured)
+    pub fn cipher(&self) -> Result<&TokenCipher, SetupError> {
+        self.cipher.as_ref().ok_or(SetupError::NotConfigured)
     }
 
-    pub fn oauth(&self, provider: Provider) -> Result<OAuthClient, AppError> {
+    pub fn oauth(&self, provider: Provider) -> Result<OAuthClient, SetupError> {
         if !self.configured(provider) {
-            return Err(not_configured());
+            return Err(SetupError::NotConfigured);
         }
         OAuthClient::new(
             provider,
@@ -155,7 +156,7 @@ impl Calendars {
             &self.redirect_uri(provider),
             self.http.clone(),
         )
-        .map_err(|e| AppError::Internal(format!("{provider} OAuth client: {e}")))
+        .map_err(|reason| SetupError::OAuthClient { provider, reason })
     }
 
     pub fn api(&self, provider: Provider) -> ProviderApi {
@@ -198,11 +199,4 @@ impl Calendars {
     pub fn http(&self) -> &reqwest::Client {
         &self.http
     }
-}
-
-fn not_configured() -> AppError {
-    AppError::validation(
-        "provider",
-        "this calendar provider is not configured on this server (set its client_id, client_secret and calendars.token_key)",
-    )
 }

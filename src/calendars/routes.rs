@@ -171,7 +171,9 @@ pub async fn oauth_callback(
     let provider = provider
         .parse::<Provider>()
         .map_err(|_| AppError::NotFound("no such calendar provider".into()))?;
-    let outcome = service::complete(&state, provider, query.into_inner()).await;
+    let outcome = service::complete(&state, provider, query.into_inner())
+        .await
+        .map_err(AppError::from);
     let (status, page) = match outcome {
         Ok(connection) => (
             actix_web::http::StatusCode::OK,

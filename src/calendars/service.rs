@@ -8,6 +8,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
 use super::crypto::Binding;
+use super::error::{ConnectError, SetupError};
 use super::model::{ConnectionRow, ConnectionStatus, ConnectionView, StartedConnection};
 use super::oauth::{Grant, GrantError};
 use super::providers::{CalendarProvider, ProviderError};
@@ -17,7 +18,6 @@ use crate::audit::{self, Actor, AuditEntry};
 use crate::auth::roles::Role;
 use crate::auth::tokens::{secret_token, sha256_hex};
 use crate::db::{write_transaction, DbConnection, StoreError};
-use crate::error::AppError;
 use crate::events::{EventType, PublishError};
 use crate::notifications::messages::{CalendarNotice, Composer};
 use crate::notifications::outbox::{self, EmailKind};
@@ -53,7 +53,7 @@ pub async fn start(
     user_id: String,
     provider: Provider,
     actor: Actor,
-) -> Result<StartedConnection, AppError> {
+) -> Result<StartedConnection, ConnectError> {
     let oauth = state.calendars.oauth(provider)?;
     let cipher_state = secret_token();
     let now = state.clock.now();
@@ -63,10 +63,10 @@ pub async fn start(
             .db
             .run(move |conn| users_repo::find(conn, &user_id))
             .await?
-            .ok_or_else(|| AppError::NotFound("no user has this id".into()))?
+            .ok_or(ConnectError::UnknownUser)?
     };
     if !user.active {
-        return Err(AppError::Conflict("this user is inactive".into()));
+        return Err(ConnectError::InactiveUser);
     }
     let authorization = oauth.authorize(&cipher_state, Some(&user.email));
     let state_hash = sha256_hex(&cipher_state);
@@ -133,11 +133,11 @@ pub async fn complete(
     state: &AppState,
     provider: Provider,
     query: CallbackQuery,
-) -> Result<ConnectionView, AppError> {
+) -> Result<ConnectionView, ConnectError> {
     let raw_state = query
         .state
         .filter(|raw| !raw.is_empty() && raw.len() <= 512)
-        .ok_or_else(|| AppError::BadRequest("the callback has no state".into()))?;
+        .ok_or(ConnectError::NoState)?;
     let state_hash = sha256_hex(&raw_state);
     let now = state.clock.now();
     let taken = {
@@ -152,15 +152,9 @@ pub async fn complete(
             })
             .await?
     };
-    let unknown = || {
-        AppError::BadRequest(
-            "this sign-in link is unknown, was already used or has expired; start connecting again"
-                .into(),
-        )
-    };
-    let (taken, connection) = taken.ok_or_else(unknown)?;
+    let (taken, connection) = taken.ok_or(ConnectError::UnknownSignIn)?;
     if connection.provider() != provider || taken.expires_at.and_utc() <= now {
-        return Err(unknown());
+        return Err(ConnectError::UnknownSignIn);
     }
     if let Some(error) = query.error {
         let message = match error.as_str() {
@@ -168,12 +162,12 @@ pub async fn complete(
             _ => format!("the provider refused: {}", one_line(&error)),
         };
         record_error(state, &connection.id, &message, now).await;
-        return Err(AppError::BadRequest(message));
+        return Err(ConnectError::Refused(message));
     }
     let code = query
         .code
         .filter(|code| !code.is_empty())
-        .ok_or_else(|| AppError::BadRequest("the callback has no code".into()))?;
+        .ok_or(ConnectError::NoCode)?;
     let cipher = state.calendars.cipher()?;
     let verifier = cipher
         .open(
@@ -183,7 +177,7 @@ pub async fn complete(
                 field: CODE_VERIFIER,
             },
         )
-        .map_err(|_| unknown())?;
+        .map_err(|_| ConnectError::UnknownSignIn)?;
     let oauth = state.calendars.oauth(provider)?;
     let grant = match oauth.exchange_code(&code, &verifier, now).await {
         Ok(grant) => grant,
@@ -191,14 +185,14 @@ pub async fn complete(
             let message = error.to_string();
             record_error(state, &connection.id, &message, now).await;
             return Err(match error {
-                GrantError::Unavailable(_) => AppError::Upstream(message),
-                _ => AppError::BadRequest(message),
+                GrantError::Unavailable(_) => ConnectError::ProviderUnavailable(message),
+                _ => ConnectError::Refused(message),
             });
         }
     };
     if let Err(message) = check_grant(provider, &grant) {
         record_error(state, &connection.id, &message, now).await;
-        return Err(AppError::BadRequest(message));
+        return Err(ConnectError::Refused(message));
     }
     let account_email = state
         .calendars
@@ -206,7 +200,9 @@ pub async fn complete(
         .account_email(&grant.access_token)
         .await
         .map_err(|error| {
-            AppError::Upstream(format!("the account could not be looked up: {error}"))
+            ConnectError::ProviderUnavailable(format!(
+                "the account could not be looked up: {error}"
+            ))
         })?;
     let sealed = seal_grant(state, &connection.id, &grant)?;
     let scopes = grant.scopes.join(" ");
@@ -234,7 +230,7 @@ pub async fn complete(
             })
         })
         .await?
-        .ok_or_else(unknown)?;
+        .ok_or(ConnectError::UnknownSignIn)?;
     Ok(activated.view())
 }
 
@@ -265,7 +261,7 @@ fn one_line(text: &str) -> String {
     text.chars().filter(|c| !c.is_control()).take(200).collect()
 }
 
-fn seal_grant(state: &AppState, id: &str, grant: &Grant) -> Result<SealedGrant, AppError> {
+fn seal_grant(state: &AppState, id: &str, grant: &Grant) -> Result<SealedGrant, SetupError> {
     let cipher = state.calendars.cipher()?;
     Ok(SealedGrant {
         access_token: cipher.seal(
@@ -299,7 +295,7 @@ async fn record_error(state: &AppState, id: &str, message: &str, now: DateTime<U
     }
 }
 
-pub async fn list(state: &AppState, user_id: String) -> Result<Vec<ConnectionView>, AppError> {
+pub async fn list(state: &AppState, user_id: String) -> Result<Vec<ConnectionView>, ConnectError> {
     let rows = state
         .db
         .run(move |conn| {
@@ -309,16 +305,16 @@ pub async fn list(state: &AppState, user_id: String) -> Result<Vec<ConnectionVie
             repo::of_user(conn, &user_id).map(Some)
         })
         .await?
-        .ok_or_else(|| AppError::NotFound("no user has this id".into()))?;
+        .ok_or(ConnectError::UnknownUser)?;
     Ok(rows.iter().map(ConnectionRow::view).collect())
 }
 
-pub async fn find(state: &AppState, id: String) -> Result<ConnectionRow, AppError> {
+pub async fn find(state: &AppState, id: String) -> Result<ConnectionRow, ConnectError> {
     state
         .db
         .run(move |conn| repo::find(conn, &id))
         .await?
-        .ok_or_else(|| AppError::NotFound("no calendar connection has this id".into()))
+        .ok_or(ConnectError::UnknownConnection)
 }
 
 /// Revokes the grant at the provider (Google; Microsoft has no per-grant revocation) and
@@ -327,7 +323,7 @@ pub async fn disconnect(
     state: &AppState,
     connection: ConnectionRow,
     actor: Actor,
-) -> Result<(), AppError> {
+) -> Result<(), ConnectError> {
     let provider = connection.provider();
     if let (Some(url), Some(sealed)) = (
         state.calendars.revoke_url(provider),

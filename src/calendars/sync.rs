@@ -14,7 +14,6 @@ use super::Provider;
 use crate::auth::tokens::sha256_hex;
 use crate::db::schema::calendar_events;
 use crate::db::{write_transaction, DbConnection, StoreError};
-use crate::error::AppError;
 use crate::meetings::Managed;
 use crate::notifications::messages::Composer;
 use crate::state::AppState;
@@ -116,7 +115,7 @@ enum Written {
 
 /// One round: claims due rows and brings each calendar in step. Answers how many rows it
 /// handled.
-pub async fn run(state: &AppState, worker: &str) -> Result<usize, AppError> {
+pub async fn run(state: &AppState, worker: &str) -> Result<usize, StoreError> {
     if !state.calendars.enabled() {
         return Ok(0);
     }

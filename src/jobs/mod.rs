@@ -22,7 +22,6 @@ use tokio::task::JoinHandle;
 use crate::auth::sessions;
 use crate::calendars::{repo as calendars_repo, sync as calendar_sync};
 use crate::db::DbConnection;
-use crate::error::AppError;
 use crate::notifications::delivery::Deliverer;
 use crate::notifications::messages::Composer;
 use crate::outcomes::followups;
@@ -239,10 +238,12 @@ impl RoundReport for followups::FollowUpReport {
 }
 
 /// Runs one such round in its own database task and wakes delivery when it did something.
-async fn run_round<R, F>(state: &AppState, round: &'static str, work: F)
+/// Each round has its own error; here it is only logged.
+async fn run_round<R, E, F>(state: &AppState, round: &'static str, work: F)
 where
     R: RoundReport,
-    F: FnOnce(&mut DbConnection, &Composer, DateTime<Utc>) -> Result<R, AppError> + Send + 'static,
+    E: std::fmt::Display + Send + 'static,
+    F: FnOnce(&mut DbConnection, &Composer, DateTime<Utc>) -> Result<R, E> + Send + 'static,
 {
     let now = state.clock.now();
     let composer = state.composer();

@@ -8,8 +8,7 @@ use diesel::prelude::*;
 
 use crate::auth::link_keys::LinkPurpose;
 use crate::db::schema::{emails, meeting_types, meetings, survey_invitations};
-use crate::db::{write_transaction, DbConnection};
-use crate::error::AppError;
+use crate::db::{write_transaction, DbConnection, StoreError};
 use crate::notifications::messages::Composer;
 use crate::notifications::outbox::{self, EmailKind};
 use crate::outcomes::surveys::create_survey_invitation;
@@ -24,6 +23,21 @@ pub const OUTCOME_OVERDUE: Duration = Duration::hours(48);
 const OUTCOME_LINK_DAYS: i64 = 14;
 /// Meetings handled per kind per round; the rest wait a round.
 const ROUND: i64 = 100;
+
+/// Why a round stopped early; the worker logs it and the next round starts over.
+#[derive(Debug, thiserror::Error)]
+pub enum FollowUpError {
+    #[error("an email could not be composed: {0}")]
+    Composing(#[from] askama::Error),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<diesel::result::Error> for FollowUpError {
+    fn from(error: diesel::result::Error) -> Self {
+        Self::Store(error.into())
+    }
+}
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct FollowUpReport {
@@ -60,7 +74,7 @@ fn ended_without(
     step: &str,
     since: DateTime<Utc>,
     before: DateTime<Utc>,
-) -> Result<Vec<String>, AppError> {
+) -> Result<Vec<String>, StoreError> {
     let asked = emails::table
         .filter(emails::meeting_id.eq(meetings::id.nullable()))
         .filter(emails::kind.eq(EmailKind::OutcomeRequest.as_str()))
@@ -83,7 +97,7 @@ fn asked_long_ago(
     conn: &mut DbConnection,
     meeting_id: &str,
     now: DateTime<Utc>,
-) -> Result<bool, AppError> {
+) -> Result<bool, StoreError> {
     let asked: i64 = emails::table
         .filter(emails::meeting_id.eq(meeting_id))
         .filter(emails::dedupe_key.like("outcome_request:%"))
@@ -99,7 +113,7 @@ fn ask_hosts(
     meeting_id: &str,
     reminder: bool,
     now: DateTime<Utc>,
-) -> Result<bool, AppError> {
+) -> Result<bool, FollowUpError> {
     write_transaction(conn, |conn| {
         let Some(managed) = crate::meetings::find(conn, meeting_id)? else {
             return Ok(false);
@@ -107,24 +121,18 @@ fn ask_hosts(
         let mut written = false;
         for host in &managed.hosts {
             let url = outcome_url(composer, meeting_id, &host.id, now);
-            let email = composer
-                .outcome_request(&managed, host, url, reminder, now)
-                .map_err(composing_failed)?;
+            let email = composer.outcome_request(&managed, host, url, reminder, now)?;
             written |= outbox::enqueue(conn, &email, now)?;
         }
         Ok(written)
     })
 }
 
-fn composing_failed(error: askama::Error) -> AppError {
-    AppError::Internal(format!("an email could not be composed: {error}"))
-}
-
 /// Held meetings of surveyed types, ended since `since`, with no survey invitation yet.
 fn held_without_survey(
     conn: &mut DbConnection,
     since: DateTime<Utc>,
-) -> Result<Vec<String>, AppError> {
+) -> Result<Vec<String>, StoreError> {
     // An invitation, however it was made, means the prospect was already asked.
     let surveyed =
         survey_invitations::table.filter(survey_invitations::meeting_id.eq(meetings::id));
@@ -150,17 +158,17 @@ fn invite_to_survey(
     composer: &Composer,
     meeting_id: &str,
     now: DateTime<Utc>,
-) -> Result<bool, AppError> {
+) -> Result<bool, FollowUpError> {
     write_transaction(conn, |conn| {
         let Some(managed) = crate::meetings::find(conn, meeting_id)? else {
             return Ok(false);
         };
-        let recipient = Email::parse(&managed.lead.email).map_err(AppError::Internal)?;
+        let recipient = Email::parse(&managed.lead.email).map_err(|reason| {
+            StoreError::Corrupt(format!("lead {}: email {reason}", managed.lead.id))
+        })?;
         let token = create_survey_invitation(conn, meeting_id, &recipient, now)?;
         let url = format!("{}/survey/{token}", composer.public_base);
-        let email = composer
-            .survey(&managed, url, now)
-            .map_err(composing_failed)?;
+        let email = composer.survey(&managed, url, now)?;
         Ok(outbox::enqueue(conn, &email, now)?)
     })
 }
@@ -169,7 +177,7 @@ pub fn run(
     conn: &mut DbConnection,
     composer: &Composer,
     now: DateTime<Utc>,
-) -> Result<FollowUpReport, AppError> {
+) -> Result<FollowUpReport, FollowUpError> {
     let mut report = FollowUpReport::default();
     for id in ended_without(conn, "outcome_request", now - LOOK_BACK, now)? {
         report.outcome_requests += usize::from(ask_hosts(conn, composer, &id, false, now)?);

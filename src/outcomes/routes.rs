@@ -13,6 +13,7 @@ use crate::http::extractors::{
 };
 use crate::http::pages::{render, see_other, Chrome};
 use crate::meetings::Managed;
+use crate::outcomes::error::SurveyError;
 use crate::outcomes::model::{OpportunityInput, OpportunityStage, OutcomeInput, OutcomeView};
 use crate::outcomes::service;
 use crate::outcomes::surveys::{self, BuyerIntent, OpenSurvey, SurveyAnswer, SurveyAnswerInput};
@@ -142,19 +143,21 @@ fn survey_form(
 }
 
 /// A survey problem (unknown, expired, answered) as a page a prospect understands.
-fn survey_message(error: AppError) -> Result<HttpResponse, PageError> {
+fn survey_message(error: SurveyError) -> Result<HttpResponse, PageError> {
     let title = match &error {
-        AppError::NotFound(_) => "Survey not found",
-        AppError::Gone(_) => "This survey has expired",
-        AppError::Conflict(_) => "Already answered",
-        _ => return Err(PageError(error)),
+        SurveyError::UnknownLink => "Survey not found",
+        SurveyError::Expired => "This survey has expired",
+        SurveyError::Answered => "Already answered",
+        SurveyError::Publish(_) | SurveyError::Store(_) => {
+            return Err(PageError(error.into()));
+        }
     };
     let page = SurveyMessagePage {
         asset_version: crate::http::assets::version(),
         title: title.into(),
         message: error.to_string(),
     };
-    let status = actix_web::ResponseError::status_code(&error);
+    let status = actix_web::ResponseError::status_code(&AppError::from(error));
     let mut response = render(&page)?;
     *response.status_mut() = status;
     Ok(response)
@@ -230,7 +233,8 @@ pub async fn answer_survey(
                 .db
                 .run(move |conn| Ok(surveys::answer(conn, &publisher, &token, &answer, now)))
                 .await
-                .map_err(AppError::from)??;
+                .map_err(AppError::from)?
+                .map_err(AppError::from)?;
             Ok(HttpResponse::Created().json(serde_json::json!({"status": "answered"})))
         }
         JsonOrForm::Form(form) => {

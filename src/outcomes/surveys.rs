@@ -9,8 +9,9 @@ use crate::db::schema::{
     meeting_requests, meeting_types, meetings, survey_invitations, survey_responses,
 };
 use crate::db::{write_transaction, DbConnection, StoreError};
-use crate::error::{AppError, FieldErrors};
+use crate::error::FieldErrors;
 use crate::events::{EventType, Publisher};
+use crate::outcomes::error::SurveyError;
 use crate::values::{new_id, optional_multiline_text, Email};
 
 /// How long a survey link can be answered.
@@ -142,18 +143,14 @@ pub struct OpenSurvey {
     pub meeting_start: NaiveDateTime,
 }
 
-fn not_found() -> AppError {
-    AppError::NotFound("this survey link is not valid; check that it was copied in full".into())
-}
-
-/// The invitation behind `token`: 404 unknown, 410 expired, 409 already answered.
+/// The invitation behind `token`, unless it is unknown, already answered or expired.
 pub fn open(
     conn: &mut DbConnection,
     token: &str,
     now: DateTime<Utc>,
-) -> Result<OpenSurvey, AppError> {
+) -> Result<OpenSurvey, SurveyError> {
     if token.is_empty() || token.len() > MAX_TOKEN_LEN {
-        return Err(not_found());
+        return Err(SurveyError::UnknownLink);
     }
     let found: Option<(String, String, NaiveDateTime, String, NaiveDateTime)> =
         survey_invitations::table
@@ -172,21 +169,17 @@ pub fn open(
             .first(conn)
             .optional()?;
     let (invitation_id, meeting_id, expires_at, meeting_name, meeting_start) =
-        found.ok_or_else(not_found)?;
+        found.ok_or(SurveyError::UnknownLink)?;
     let answered = survey_responses::table
         .find(&invitation_id)
         .count()
         .get_result::<i64>(conn)?
         > 0;
     if answered {
-        return Err(AppError::Conflict(
-            "this survey has already been answered; thank you".into(),
-        ));
+        return Err(SurveyError::Answered);
     }
     if expires_at <= now.naive_utc() {
-        return Err(AppError::Gone(
-            "this survey link has expired; thank you all the same".into(),
-        ));
+        return Err(SurveyError::Expired);
     }
     Ok(OpenSurvey {
         invitation_id,
@@ -197,14 +190,14 @@ pub fn open(
 }
 
 /// Stores the answer once and publishes `survey.answered`, in one transaction; a second answer
-/// (even a concurrent one) is a 409.
+/// (even a concurrent one) is refused as already answered.
 pub fn answer(
     conn: &mut DbConnection,
     publisher: &Publisher,
     token: &str,
     answer: &SurveyAnswer,
     now: DateTime<Utc>,
-) -> Result<OpenSurvey, AppError> {
+) -> Result<OpenSurvey, SurveyError> {
     write_transaction(conn, |conn| {
         let survey = open(conn, token, now)?;
         let inserted = diesel::insert_into(survey_responses::table)
@@ -220,11 +213,7 @@ pub fn answer(
             .map_err(StoreError::from);
         match inserted {
             Ok(_) => {}
-            Err(e) if e.is_unique_violation() => {
-                return Err(AppError::Conflict(
-                    "this survey has already been answered; thank you".into(),
-                ))
-            }
+            Err(e) if e.is_unique_violation() => return Err(SurveyError::Answered),
             Err(e) => return Err(e.into()),
         }
         let lead_id = crate::meetings::find(conn, &survey.meeting_id)?

@@ -19,7 +19,7 @@ use crate::scheduling::offers::{free_hosts_at, hosts_free_alone_at};
 use crate::scheduling::{repo as types_repo, service::check_hosts};
 use crate::state::AppState;
 use crate::values::{is_id, optional_multiline_text, TimeZone};
-use crate::workflow::repo::{self, NewRequest, Step, TransitionError};
+use crate::workflow::repo::{self, NewRequest, Step};
 use crate::workflow::requests::{
     ApproveRequest, CreateMeetingRequest, MeetingRequest, RejectRequest,
 };
@@ -27,26 +27,6 @@ use crate::workflow::state::{needs_approval, transition, RequestStatus, Workflow
 use chrono::{DateTime, Utc};
 
 pub const MAX_NOTE_CHARS: usize = 2000;
-
-impl From<TransitionError> for AppError {
-    fn from(error: TransitionError) -> Self {
-        match error {
-            TransitionError::Changed(now) => AppError::Conflict(format!(
-                "someone else acted on this request first; it is now {now}"
-            )),
-            TransitionError::NotFound => {
-                AppError::NotFound("no meeting request with that id".into())
-            }
-            TransitionError::Store(e) => AppError::Store(e),
-        }
-    }
-}
-
-impl From<crate::workflow::state::IllegalTransition> for AppError {
-    fn from(error: crate::workflow::state::IllegalTransition) -> Self {
-        AppError::Conflict(error.to_string())
-    }
-}
 
 fn parse_hosts(
     field: &str,

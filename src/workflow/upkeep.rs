@@ -10,9 +10,9 @@ use crate::audit::Actor;
 use crate::auth::roles::Role;
 use crate::config::WorkflowSettings;
 use crate::db::schema::{emails, meeting_requests, meetings};
-use crate::db::{write_transaction, DbConnection};
-use crate::error::AppError;
-use crate::events::{EventType, Publisher};
+use crate::db::{write_transaction, DbConnection, StoreError};
+use crate::events::{EventType, PublishError, Publisher};
+use crate::meetings::error::MeetingError;
 use crate::meetings::lifecycle::release_held;
 use crate::meetings::meeting_of_request;
 use crate::notifications::messages::Composer;
@@ -21,7 +21,7 @@ use crate::users::repo as users_repo;
 use crate::values::TimeZone;
 use crate::workflow::queue::{self, age_in_words};
 use crate::workflow::repo::{self, Step, TransitionError};
-use crate::workflow::state::{transition, RequestStatus, WorkflowAction};
+use crate::workflow::state::{transition, IllegalTransition, RequestStatus, WorkflowAction};
 
 /// What one round did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -38,11 +38,37 @@ impl UpkeepReport {
     }
 }
 
+/// Why a round stopped early; the worker logs it and the next round starts over.
+#[derive(Debug, thiserror::Error)]
+pub enum UpkeepError {
+    #[error(transparent)]
+    Illegal(#[from] IllegalTransition),
+    #[error(transparent)]
+    Transition(#[from] TransitionError),
+    #[error("a held slot could not be released: {0}")]
+    Release(#[from] MeetingError),
+    #[error(transparent)]
+    Publish(#[from] PublishError),
+    #[error("an email could not be composed: {0}")]
+    Composing(#[from] askama::Error),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<diesel::result::Error> for UpkeepError {
+    fn from(error: diesel::result::Error) -> Self {
+        Self::Store(error.into())
+    }
+}
+
 /// At most this many requests of each kind are handled per round; the rest wait a round.
 const ROUND: i64 = 100;
 
 /// Pending requests with a held slot, created before `before`, oldest first.
-fn holding_since(conn: &mut DbConnection, before: DateTime<Utc>) -> Result<Vec<String>, AppError> {
+fn holding_since(
+    conn: &mut DbConnection,
+    before: DateTime<Utc>,
+) -> Result<Vec<String>, StoreError> {
     let holds = meetings::table
         .filter(meetings::meeting_request_id.eq(meeting_requests::id))
         .filter(meetings::status.eq("held"));
@@ -60,7 +86,7 @@ fn holding_since(conn: &mut DbConnection, before: DateTime<Utc>) -> Result<Vec<S
 fn overdue_unescalated(
     conn: &mut DbConnection,
     before: DateTime<Utc>,
-) -> Result<Vec<String>, AppError> {
+) -> Result<Vec<String>, StoreError> {
     let escalated = emails::table
         .filter(emails::kind.eq(EmailKind::Escalation.as_str()))
         .filter(emails::meeting_request_id.eq(meeting_requests::id.nullable()));
@@ -75,7 +101,10 @@ fn overdue_unescalated(
 }
 
 /// Approved requests without a meeting, last changed before `before`.
-fn approved_since(conn: &mut DbConnection, before: DateTime<Utc>) -> Result<Vec<String>, AppError> {
+fn approved_since(
+    conn: &mut DbConnection,
+    before: DateTime<Utc>,
+) -> Result<Vec<String>, StoreError> {
     let booked = meetings::table.filter(meetings::meeting_request_id.eq(meeting_requests::id));
     Ok(meeting_requests::table
         .filter(meeting_requests::status.eq(RequestStatus::Approved.as_str()))
@@ -94,7 +123,7 @@ fn expire(
     from: RequestStatus,
     note: &str,
     now: DateTime<Utc>,
-) -> Result<bool, AppError> {
+) -> Result<bool, UpkeepError> {
     let action = WorkflowAction::Expire;
     let to = transition(from, &action)?;
     let step = Step {
@@ -116,11 +145,11 @@ pub fn run(
     publisher: &Publisher,
     settings: &WorkflowSettings,
     now: DateTime<Utc>,
-) -> Result<UpkeepReport, AppError> {
+) -> Result<UpkeepReport, UpkeepError> {
     let mut report = UpkeepReport::default();
     let hold_limit = Duration::hours(i64::from(settings.hold_expiry_hours));
     for id in holding_since(conn, now - hold_limit)? {
-        let released = write_transaction(conn, |conn| -> Result<bool, AppError> {
+        let released = write_transaction(conn, |conn| -> Result<bool, UpkeepError> {
             let Some(held) = meeting_of_request(conn, &id)?.filter(|m| m.status == "held") else {
                 return Ok(false);
             };
@@ -149,7 +178,7 @@ pub fn run(
 
     let approval_limit = Duration::days(i64::from(settings.approved_expiry_days));
     for id in approved_since(conn, now - approval_limit)? {
-        let expired = write_transaction(conn, |conn| -> Result<bool, AppError> {
+        let expired = write_transaction(conn, |conn| -> Result<bool, UpkeepError> {
             if meeting_of_request(conn, &id)?.is_some() {
                 return Ok(false);
             }
@@ -187,9 +216,7 @@ pub fn run(
             continue;
         };
         let waited = age_in_words(now - item.request.created_at.and_utc());
-        let emails = composer
-            .escalations(&item, &recipients, &waited, now)
-            .map_err(|e| AppError::Internal(format!("an email could not be composed: {e}")))?;
+        let emails = composer.escalations(&item, &recipients, &waited, now)?;
         let mut written = false;
         for email in &emails {
             written |= outbox::enqueue(conn, email, now)?;
@@ -206,7 +233,7 @@ fn send_digests(
     composer: &Composer,
     settings: &WorkflowSettings,
     now: DateTime<Utc>,
-) -> Result<usize, AppError> {
+) -> Result<usize, UpkeepError> {
     let interval = Duration::minutes(i64::from(settings.approval_digest_minutes));
     let mut managers = users_repo::active_with_role(conn, Role::MeetingManager)?;
     if managers.is_empty() {
@@ -233,9 +260,7 @@ fn send_digests(
             continue;
         }
         let pending = queue::pending(conn, now, DIGEST_LINES)?;
-        let email = composer
-            .approval_digest(&manager, &pending, now)
-            .map_err(|e| AppError::Internal(format!("an email could not be composed: {e}")))?;
+        let email = composer.approval_digest(&manager, &pending, now)?;
         sent += usize::from(outbox::enqueue(conn, &email, now)?);
     }
     Ok(sent)
@@ -248,14 +273,17 @@ const DIGEST_LINES: i64 = 50;
 fn escalation_recipients(
     conn: &mut DbConnection,
     settings: &WorkflowSettings,
-) -> Result<Vec<(String, String, TimeZone)>, AppError> {
+) -> Result<Vec<(String, String, TimeZone)>, StoreError> {
     let configured = settings.escalation_email.trim();
     if !configured.is_empty() {
         if let Some(user) = users_repo::find_by_email(conn, configured)? {
             return Ok(vec![(user.name, user.email, user.timezone)]);
         }
-        let utc = TimeZone::parse("UTC").map_err(AppError::Internal)?;
-        return Ok(vec![(configured.to_owned(), configured.to_owned(), utc)]);
+        return Ok(vec![(
+            configured.to_owned(),
+            configured.to_owned(),
+            TimeZone::UTC,
+        )]);
     }
     Ok(users_repo::active_with_role(conn, Role::Admin)?
         .into_iter()
