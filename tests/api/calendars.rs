@@ -697,7 +697,14 @@ async fn expired_access_tokens_are_refreshed_and_rotated_refresh_tokens_kept() {
 #[tokio::test]
 async fn a_refused_grant_asks_the_user_to_reconnect_and_reconnecting_heals() {
     let fake = FakeProviders::start();
-    let app = app_with(&fake, |_| {}).await;
+    let app = app_with(&fake, |settings| {
+        settings.webhooks.allow_private_destinations = true;
+    })
+    .await;
+    let receiver = crate::webhook_receiver::Receiver::start();
+    let webhook =
+        crate::webhooks::subscribe(&app, &receiver.url, json!(["calendar_connection.failed"]))
+            .await;
     let mike = connected_host(
         &app,
         &fake,
@@ -730,6 +737,15 @@ async fn a_refused_grant_asks_the_user_to_reconnect_and_reconnecting_heals() {
     for field in ["id", "user_id", "provider", "account_email", "status"] {
         assert_eq!(failed[0]["data"][field], listed[0][field], "{field}");
     }
+    app.run_pending_jobs().await;
+    let delivered = receiver.received();
+    assert_eq!(delivered.len(), 1, "the subscriber hears of it once");
+    assert_eq!(delivered[0].json(), failed[0]);
+    let secret = webhook["secret"].as_str().unwrap();
+    assert_eq!(
+        crate::webhooks::reference_library_verifies(&delivered[0], &[secret]).await,
+        [true]
+    );
 
     let again = connect(&app, &fake, &mike, "microsoft", "mike@contoso.com").await;
     assert_eq!(again.status(), 200);

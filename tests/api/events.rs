@@ -9,6 +9,8 @@ use crate::booking::{book, booking, first_slot, open_type, slots, tomorrow};
 use crate::followups::{link_in, move_into_the_past};
 use crate::helpers::{assert_problem, spawn_app, TestApp};
 use crate::outcomes::{log_meeting, put_json};
+use crate::webhook_receiver::Receiver;
+use crate::webhooks::{reference_library_verifies, subscribe};
 
 /// Every event of `type` (all types when empty), oldest first, read page by page.
 pub async fn events_of(app: &TestApp, event_type: &str) -> Vec<Value> {
@@ -475,5 +477,174 @@ async fn the_events_list_is_for_admins_pages_filters_and_refuses_bad_queries() {
             .get_json(&format!("/api/v1/events?{query}"), &app.admin_key)
             .await;
         assert_problem(response, 422).await;
+    }
+}
+
+#[tokio::test]
+async fn every_change_reaches_a_subscriber_once_signed_and_as_the_events_list_has_it() {
+    let app = crate::webhooks::app_allowing_private_destinations().await;
+    let receiver = Receiver::start();
+    let webhook = subscribe(&app, &receiver.url, json!(["*"])).await;
+    let secret = webhook["secret"].as_str().unwrap().to_owned();
+
+    let (meeting_type, link) = open_type(&app, json!({"survey": true})).await;
+    let start = first_slot(&app, &link).await;
+    let booked: Value = book(&app, &link, &booking(&start, "pat@bigco.com"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let meeting =
+        crate::outcomes::meeting_of(&app, booked["meeting_request_id"].as_str().unwrap()).await;
+    let offered: Value = slots(
+        &app,
+        &link,
+        &format!("from={}&to={}&tz=Europe/Berlin", tomorrow(), tomorrow()),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let later = offered["slots"][4]["start"].as_str().unwrap().to_owned();
+    let path = format!("/api/v1/meetings/{meeting}");
+    let moved = app
+        .post_json(
+            &format!("{path}/reschedule"),
+            &app.admin_key,
+            &json!({"start": later}),
+        )
+        .await;
+    assert_eq!(moved.status(), 200);
+    let cancelled = app
+        .post_json(&format!("{path}/cancel"), &app.admin_key, &json!({}))
+        .await;
+    assert_eq!(cancelled.status(), 200);
+
+    let lead = app.create_lead("held@bigco.com", true).await;
+    let cooled = app
+        .post_json(
+            "/api/v1/leads",
+            &app.admin_key,
+            &json!({"email": "held@bigco.com", "name": "Held Lead", "bant": {"timing": "later"}}),
+        )
+        .await;
+    assert!(cooled.status().is_success());
+    let host = meeting_type["host_ids"][0].as_str().unwrap().to_owned();
+    let reviewed = app
+        .create_meeting_type("briefing", &[host], json!({"requires_approval": true}))
+        .await;
+    for (decision, body) in [
+        ("approve", json!({})),
+        ("reject", json!({"reason": "Not now"})),
+    ] {
+        let request: Value = app
+            .post_json(
+                "/api/v1/meeting-requests",
+                &app.admin_key,
+                &json!({"lead_id": lead["id"], "meeting_type_id": reviewed["id"]}),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(request["status"], "pending_approval");
+        let id = request["id"].as_str().unwrap();
+        let decided = app
+            .post_json(
+                &format!("/api/v1/meeting-requests/{id}/{decision}"),
+                &app.admin_key,
+                &body,
+            )
+            .await;
+        assert_eq!(decided.status(), 200, "{decision}");
+        if decision == "approve" {
+            backdate_request(&app, id, 30);
+        }
+    }
+    let past = log_meeting(
+        &app,
+        &lead["id"],
+        &meeting_type["id"],
+        Utc::now() - Duration::days(2),
+    )
+    .await;
+    let recorded = put_json(
+        &app,
+        &format!("/api/v1/meetings/{past}/outcome"),
+        &app.admin_key,
+        &json!({"status": "held", "opportunity": {"amount": "25000.00", "currency": "EUR", "stage": "proposal"}}),
+    )
+    .await;
+    assert_eq!(recorded.status(), 200);
+    move_into_the_past(&app, &past, 1);
+    app.run_pending_jobs().await;
+    let surveys: Value = app
+        .get_json(
+            &format!("/api/v1/emails?meeting_id={past}&kind=survey"),
+            &app.admin_key,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let survey_email = surveys["items"][0]["id"]
+        .as_str()
+        .expect("a survey was sent");
+    app.run_pending_jobs().await;
+    let answered = app
+        .client
+        .post(app.url(&link_in(&app, survey_email, "/survey/")))
+        .json(&json!({"rating": 4, "buyer_intent": "medium"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answered.status(), 201);
+    app.run_pending_jobs().await;
+
+    let published = events_of(&app, "").await;
+    let mut kinds: Vec<&str> = types_of(&published);
+    kinds.sort_unstable();
+    kinds.dedup();
+    assert_eq!(
+        kinds,
+        [
+            "lead.created",
+            "lead.updated",
+            "meeting.cancelled",
+            "meeting.outcome_recorded",
+            "meeting.rescheduled",
+            "meeting.scheduled",
+            "meeting_request.approved",
+            "meeting_request.created",
+            "meeting_request.expired",
+            "meeting_request.rejected",
+            "opportunity.stage_changed",
+            "survey.answered",
+        ],
+        "the flow touched every kind of change"
+    );
+    let received = receiver.received();
+    assert_eq!(
+        received.len(),
+        published.len(),
+        "every event reached the subscriber once"
+    );
+    for (event, delivery) in published.iter().zip(&received) {
+        assert_eq!(
+            delivery.header("webhook-id"),
+            event["id"].as_str().unwrap(),
+            "in the order they happened"
+        );
+        assert_eq!(
+            delivery.json(),
+            *event,
+            "the body is the event as the list has it"
+        );
+        assert_eq!(
+            reference_library_verifies(delivery, &[&secret]).await,
+            [true],
+            "{} verifies with the reference library",
+            event["type"]
+        );
     }
 }

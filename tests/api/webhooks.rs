@@ -23,7 +23,7 @@ use sha2::Sha256;
 use crate::helpers::{assert_problem, spawn_app, spawn_app_on, spawn_app_with, TestApp};
 use crate::webhook_receiver::{Received, Receiver};
 
-async fn app_allowing_private_destinations() -> TestApp {
+pub async fn app_allowing_private_destinations() -> TestApp {
     spawn_app_with(|settings| settings.webhooks.allow_private_destinations = true).await
 }
 
@@ -34,7 +34,7 @@ async fn app_with_clock(clock: &Arc<FixedClock>) -> TestApp {
     .await
 }
 
-async fn subscribe(app: &TestApp, url: &str, events: Value) -> Value {
+pub async fn subscribe(app: &TestApp, url: &str, events: Value) -> Value {
     let response = app
         .post_json(
             "/api/v1/webhooks",
@@ -156,7 +156,7 @@ fn signed_by(received: &Received, secret: &str) -> bool {
 
 /// For each secret, whether the Standard Webhooks reference library (Python) verifies the
 /// delivery with it.
-async fn reference_library_verifies(received: &Received, secrets: &[&str]) -> Vec<bool> {
+pub async fn reference_library_verifies(received: &Received, secrets: &[&str]) -> Vec<bool> {
     let script = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/tests/support/verify_webhook.py"
