@@ -1137,3 +1137,79 @@ async fn ten_thousand_webhook_deliveries_go_out_at_over_a_thousand_a_second() {
     assert_eq!(receiver.received().len(), count as usize);
     assert!(rate >= 1000.0, "{rate:.0} deliveries per second");
 }
+
+#[tokio::test]
+async fn a_receiver_down_for_ten_minutes_gets_every_delivery_after_it_is_back_in_retry_order() {
+    let clock = Arc::new(FixedClock::new(Utc::now()));
+    let app = app_with_clock(&clock).await;
+    let receiver = Receiver::start();
+    receiver.answer_always(503);
+    let id = id_of(&subscribe(&app, &receiver.url, json!(["lead.created"])).await);
+    let published: Vec<String> = (0..20)
+        .map(|n| {
+            publish(
+                &app,
+                EventType::LeadCreated,
+                &format!("lead-{n}"),
+                clock.now(),
+            )
+        })
+        .collect();
+
+    let down_until = clock.now() + chrono::Duration::minutes(10);
+    while clock.now() < down_until {
+        app.run_pending_jobs().await;
+        clock.advance(chrono::Duration::seconds(5));
+    }
+    let while_down = receiver.received();
+    for event in &published {
+        let tries = while_down
+            .iter()
+            .filter(|r| r.header("webhook-id") == event)
+            .count();
+        assert_eq!(tries, 3, "tried at once, after ~5 s and after ~5 min");
+    }
+    let waiting = deliveries(&app, &id, "status=retrying&limit=500").await;
+    assert_eq!(waiting.len(), 20, "nothing given up, nothing lost");
+    let mut due: Vec<(chrono::DateTime<Utc>, String)> = waiting
+        .iter()
+        .map(|d| {
+            let at = chrono::DateTime::parse_from_rfc3339(d["next_attempt_at"].as_str().unwrap())
+                .unwrap()
+                .with_timezone(&Utc);
+            (at, d["event_id"].as_str().unwrap().to_owned())
+        })
+        .collect();
+    due.sort();
+
+    // The deliveries log shows whole seconds; those due within one second go out together.
+    receiver.answer_always(200);
+    let mut arrived = while_down.len();
+    let mut seconds: Vec<chrono::DateTime<Utc>> = due.iter().map(|(at, _)| *at).collect();
+    seconds.dedup();
+    for second in seconds {
+        clock.set(second + chrono::Duration::seconds(1));
+        app.run_pending_jobs().await;
+        let received = receiver.received();
+        let mut got: Vec<&str> = received[arrived..]
+            .iter()
+            .map(|r| r.header("webhook-id"))
+            .collect();
+        got.sort_unstable();
+        let mut expected: Vec<&str> = due
+            .iter()
+            .filter(|(at, _)| *at == second)
+            .map(|(_, event)| event.as_str())
+            .collect();
+        expected.sort_unstable();
+        assert_eq!(got, expected, "each arrives once, when its retry falls due");
+        arrived = received.len();
+    }
+    assert!(deliveries(&app, &id, "status=retrying").await.is_empty());
+    assert_eq!(
+        deliveries(&app, &id, "status=delivered&limit=500")
+            .await
+            .len(),
+        20
+    );
+}
