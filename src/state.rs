@@ -109,9 +109,11 @@ impl AppState {
         compose_with(&self.settings, &self.organizer, &self.link_key)
     }
 
-    /// Lets the worker know that a change just committed emails.
-    pub fn emails_queued(&self) {
+    /// Lets the worker know that a change just committed: its emails and webhook deliveries go
+    /// out now rather than at the next poll.
+    pub fn changes_committed(&self) {
         self.outbox_wakeup.notify_one();
+        self.webhooks.deliveries_queued();
     }
 
     pub fn session_idle(&self) -> chrono::Duration {

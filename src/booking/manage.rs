@@ -52,7 +52,7 @@ pub async fn reschedule(
             }))
         })
         .await??;
-    state.emails_queued();
+    state.changes_committed();
     Ok(moved)
 }
 
@@ -81,7 +81,7 @@ pub async fn cancel(
             }))
         })
         .await??;
-    state.emails_queued();
+    state.changes_committed();
     Ok(cancelled)
 }
 

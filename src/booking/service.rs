@@ -408,7 +408,7 @@ pub async fn book(
         .db
         .run(move |conn| Ok(book_on(conn, open, parsed, &context)))
         .await??;
-    state.emails_queued();
+    state.changes_committed();
     Ok(booked)
 }
 
@@ -430,7 +430,7 @@ pub async fn book_by_slug(
                 .and_then(|open| book_on(conn, open, parsed?, &context)))
         })
         .await??;
-    state.emails_queued();
+    state.changes_committed();
     Ok(booked)
 }
 

@@ -533,7 +533,7 @@ async fn revoked(state: &AppState, connection: &ConnectionRow, reason: &str) {
     match done {
         Ok(true) => {
             tracing::warn!(%connection_id, "a calendar grant was refused; its user was asked to reconnect");
-            state.emails_queued();
+            state.changes_committed();
         }
         Ok(false) => {}
         Err(error) => tracing::warn!(%error, "a refused calendar grant could not be recorded"),
@@ -679,7 +679,7 @@ async fn store_reading(
         })
         .await;
     match alerted {
-        Ok(true) => state.emails_queued(),
+        Ok(true) => state.changes_committed(),
         Ok(false) => {}
         Err(error) => tracing::warn!(%error, "a calendar reading could not be stored"),
     }

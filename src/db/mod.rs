@@ -195,6 +195,15 @@ where
     let DbConnection::Sqlite(sqlite) = conn else {
         return conn.transaction(work);
     };
+    // Inside a transaction already (which holds the lock), this one nests as a savepoint.
+    if AnsiTransactionManager::transaction_manager_status_mut(sqlite)
+        .transaction_depth()
+        .ok()
+        .flatten()
+        .is_some()
+    {
+        return conn.transaction(work);
+    }
     AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE")?;
     let outcome = work(conn);
     let DbConnection::Sqlite(sqlite) = conn else {

@@ -19,6 +19,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 pub struct EventQuery {
     /// The `next_cursor` of the previous page, or the id of the last event already read: only
     /// later events are listed.
+    #[param(value_type = Option<EventCursor>)]
     pub after: Option<String>,
     /// Only events of this type.
     #[param(value_type = Option<crate::events::routes::EventTypeName>)]
@@ -46,7 +47,11 @@ impl EventQuery {
         let mut errors = FieldErrors::new();
         let present = |raw: &Option<String>| raw.clone().filter(|v| !v.trim().is_empty());
         let after = present(&self.after).and_then(|raw| {
-            if let Some(seq) = raw.parse::<i64>().ok().filter(|seq| *seq >= 0) {
+            if let Some(seq) = raw
+                .parse::<i64>()
+                .ok()
+                .filter(|seq| *seq >= 0 && raw.len() <= CURSOR_DIGITS)
+            {
                 Some(After::Position(seq))
             } else if is_event_id(&raw) {
                 Some(After::Event(raw))
@@ -80,9 +85,25 @@ impl EventQuery {
     }
 }
 
+/// Positions are written with at most this many digits, so every cursor the schema allows
+/// parses.
+const CURSOR_DIGITS: usize = 18;
+
+crate::http::schemas::value_schema!(
+    /// Where the events list starts: a `next_cursor`, or an event id; blank means the start.
+    EventCursor => utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::Type::String)
+        .pattern(Some(r"^([0-9]{1,18}|evt_[0-9a-f]{32})?$"))
+        .build()
+);
+
 fn is_event_id(raw: &str) -> bool {
-    raw.strip_prefix("evt_")
-        .is_some_and(|hex| hex.len() == 32 && hex.bytes().all(|b| b.is_ascii_hexdigit()))
+    raw.strip_prefix("evt_").is_some_and(|hex| {
+        hex.len() == 32
+            && hex
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    })
 }
 
 #[utoipa::path(

@@ -71,6 +71,8 @@ use utoipa::{Modify, OpenApi};
         crate::error::Problem,
         crate::workflow::requests::RequestStatusName,
         crate::notifications::routes::EmailKindName,
+        crate::events::routes::EventTypeName,
+        crate::events::routes::EventCursor,
         crate::notifications::routes::EmailStatusName,
         crate::webhooks::model::DeliveryStatusName,
         crate::leads::model::LeadStageName,

@@ -255,7 +255,7 @@ where
         Ok(Ok(report)) if report.is_empty() => {}
         Ok(Ok(report)) => {
             tracing::info!(?report, "{round}");
-            state.emails_queued();
+            state.changes_committed();
         }
         Ok(Err(error)) => tracing::warn!(%error, "{round} failed"),
         Err(error) => tracing::warn!(%error, "{round} failed"),

@@ -118,6 +118,7 @@ pub async fn import_leads(
     let outcome = importing
         .await
         .map_err(|e| AppError::Internal(e.to_string()))??;
+    state.changes_committed();
     match (upload, outcome) {
         (Upload::TooLarge, _) => Err(AppError::PayloadTooLarge { limit }),
         (Upload::Broken, _) => Err(AppError::BadRequest("the upload was interrupted".into())),

@@ -47,5 +47,6 @@ pub async fn intake(
             })
         })
         .await??;
+    state.changes_committed();
     Ok(saved)
 }

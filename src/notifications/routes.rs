@@ -207,7 +207,7 @@ async fn retry(state: &AppState, id: String) -> Result<EmailRecord, AppError> {
             email.status
         )));
     }
-    state.emails_queued();
+    state.changes_committed();
     load(state, email.id).await
 }
 

@@ -235,6 +235,7 @@ pub async fn answer_survey(
                 .await
                 .map_err(AppError::from)?
                 .map_err(AppError::from)?;
+            state.changes_committed();
             Ok(HttpResponse::Created().json(serde_json::json!({"status": "answered"})))
         }
         JsonOrForm::Form(form) => {
@@ -255,6 +256,7 @@ pub async fn answer_survey(
                 .map_err(PageError::from)?;
             match outcome {
                 Ok(Ok(_)) => {
+                    state.changes_committed();
                     let page = SurveyMessagePage {
                         asset_version: crate::http::assets::version(),
                         title: "Thank you".into(),

@@ -82,14 +82,16 @@ pub async fn record(
         request_id: managed.request.id.clone(),
         request_status: managed.request.status,
     };
-    Ok(state
+    let recorded = state
         .db
         .run(move |conn| {
             Ok(write_transaction(conn, |conn| {
                 record_outcome(conn, &publisher, &meeting, &outcome, &actor, now)
             }))
         })
-        .await??)
+        .await??;
+    state.changes_committed();
+    Ok(recorded)
 }
 
 /// The meeting by id, 404 when unknown.

@@ -5,6 +5,7 @@
 //! the answer was recorded leaves the row to be sent again once its lease runs out. Every
 //! attempt of an event carries the same `webhook-id`, so receivers can drop repeats.
 
+use std::collections::HashSet;
 use std::time::{Duration as StdDuration, Instant};
 
 use chrono::{DateTime, Duration, Utc};
@@ -229,7 +230,7 @@ impl Webhooks {
             );
         }
         if !settled.disabled.is_empty() {
-            state.emails_queued();
+            state.changes_committed();
         }
         Ok(())
     }
@@ -279,9 +280,12 @@ fn settle_all(
         recorded: Vec::with_capacity(attempts.len()),
         disabled: Vec::new(),
     };
+    let recorded: HashSet<String> = repo::record_attempts(conn, worker, &attempts)?
+        .into_iter()
+        .collect();
     let mut succeeded: Vec<String> = Vec::new();
     for attempt in attempts {
-        if !repo::record_attempt(conn, worker, &attempt)? {
+        if !recorded.contains(&attempt.delivery_id) {
             continue;
         }
         if attempt.error.is_none() {

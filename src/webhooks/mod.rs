@@ -3,6 +3,7 @@
 
 pub mod delivery;
 pub mod destination;
+pub mod error;
 pub mod metrics;
 pub mod model;
 pub mod pages;
@@ -16,51 +17,12 @@ pub mod subscriber;
 use chrono::{DateTime, Utc};
 use tokio::sync::{Notify, OnceCell};
 
-use crate::calendars::crypto::CryptoError;
 use crate::config::WebhookSettings;
 use crate::db::{Database, DbConnection, StoreError};
-use crate::error::{AppError, FieldErrors};
 use crate::events::Event;
+pub use error::WebhookError;
 use metrics::WebhookMetrics;
 use sealing::SecretSealer;
-
-/// Why a webhook action did not happen.
-#[derive(Debug, thiserror::Error)]
-pub enum WebhookError {
-    #[error("the request has invalid fields")]
-    Invalid(FieldErrors),
-    #[error("no webhook subscription has this id")]
-    NotFound,
-    #[error("this webhook subscription has no delivery with this id")]
-    DeliveryNotFound,
-    #[error("the webhook subscription is disabled; enable it first")]
-    Disabled,
-    #[error("this delivery is being sent right now; try again in a minute")]
-    InFlight,
-    #[error("a webhook signing secret does not open: {0}")]
-    Secret(#[from] CryptoError),
-    #[error(transparent)]
-    Store(#[from] StoreError),
-}
-
-impl From<WebhookError> for AppError {
-    fn from(error: WebhookError) -> Self {
-        match error {
-            WebhookError::Invalid(errors) => AppError::Validation(errors),
-            WebhookError::NotFound | WebhookError::DeliveryNotFound => {
-                AppError::NotFound(error.to_string())
-            }
-            WebhookError::Disabled => AppError::ConflictOf {
-                kind: "webhook-disabled",
-                title: "The webhook subscription is disabled",
-                detail: error.to_string(),
-            },
-            WebhookError::InFlight => AppError::Conflict(error.to_string()),
-            WebhookError::Secret(_) => AppError::Internal(error.to_string()),
-            WebhookError::Store(store) => AppError::Store(store),
-        }
-    }
-}
 
 /// What delivering webhooks needs on one instance: the settings, the secret sealer (loaded on
 /// first use, since it may live in the database), the shared HTTP client and the metrics.

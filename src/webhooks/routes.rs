@@ -12,7 +12,27 @@ use crate::webhooks::model::{
     CreateSubscriptionRequest, CreatedSubscription, DeliveryView, RotatedSecret, SubscriptionView,
     UpdateSubscriptionRequest,
 };
-use crate::webhooks::service;
+use crate::webhooks::{service, WebhookError};
+
+/// The one place a webhook refusal becomes an HTTP problem, for the API and the admin pages.
+impl From<WebhookError> for AppError {
+    fn from(error: WebhookError) -> Self {
+        match error {
+            WebhookError::Invalid(errors) => AppError::Validation(errors),
+            WebhookError::NotFound | WebhookError::DeliveryNotFound => {
+                AppError::NotFound(error.to_string())
+            }
+            WebhookError::Disabled => AppError::ConflictOf {
+                kind: "webhook-disabled",
+                title: "The webhook subscription is disabled",
+                detail: error.to_string(),
+            },
+            WebhookError::InFlight => AppError::Conflict(error.to_string()),
+            WebhookError::Secret(_) => AppError::Internal(error.to_string()),
+            WebhookError::Store(store) => AppError::Store(store),
+        }
+    }
+}
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(create_webhook)

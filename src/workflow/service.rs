@@ -204,7 +204,7 @@ pub async fn create(
             }))
         })
         .await??;
-    state.emails_queued();
+    state.changes_committed();
     Ok(created)
 }
 
@@ -318,7 +318,7 @@ async fn decide(
             ))
         })
         .await??;
-    state.emails_queued();
+    state.changes_committed();
     Ok(decided)
 }
 
@@ -478,6 +478,6 @@ pub async fn schedule(
             }))
         })
         .await??;
-    state.emails_queued();
+    state.changes_committed();
     Ok(meeting_id)
 }

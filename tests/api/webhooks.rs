@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
-use chrono::Utc;
+use chrono::{Timelike, Utc};
 use convene::auth::roles::Role;
 use convene::clock::{Clock, FixedClock};
 use convene::db::write_transaction;
@@ -610,7 +610,9 @@ async fn a_rotated_secret_signs_alongside_the_previous_one_for_a_day() {
 
 #[tokio::test]
 async fn failed_attempts_are_retried_with_the_same_webhook_id() {
-    let clock = Arc::new(FixedClock::new(Utc::now()));
+    // On a whole second, since the API shows next_attempt_at to the second.
+    let start = Utc::now().with_nanosecond(0).unwrap();
+    let clock = Arc::new(FixedClock::new(start));
     let app = app_with_clock(&clock).await;
     let receiver = Receiver::start();
     receiver.answer_next(&[500]);
