@@ -397,7 +397,7 @@ async fn approval_emails_carry_a_link_that_confirms_before_it_decides() {
     assert_eq!(page(&app, &format!("/decide/{expired}")).await.0, 410);
 }
 
-fn backdate(app: &TestApp, id: &str, hours: i64) {
+pub fn backdate(app: &TestApp, id: &str, hours: i64) {
     let mut conn = app.db.connection().unwrap();
     let then = (Utc::now() - chrono::Duration::hours(hours)).naive_utc();
     diesel::update(meeting_requests::table.find(id))

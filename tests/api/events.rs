@@ -257,7 +257,7 @@ async fn approvals_rejections_and_expiries_publish_request_events() {
         )
         .await;
     assert_eq!(approved.status(), 200);
-    backdate_request(&app, id, 15);
+    crate::approvals::backdate(&app, id, 15 * 24);
     app.run_pending_jobs().await;
     let expired = events_of(&app, "meeting_request.expired").await;
     assert_eq!(expired.len(), 1, "approved but never scheduled");
@@ -275,20 +275,6 @@ async fn approvals_rejections_and_expiries_publish_request_events() {
 
 async fn spawn_app_with_expiry() -> TestApp {
     crate::helpers::spawn_app_with(|settings| settings.workflow.approved_expiry_days = 14).await
-}
-
-fn backdate_request(app: &TestApp, id: &str, days: i64) {
-    use convene::db::schema::meeting_requests;
-    use diesel::prelude::*;
-    let mut conn = app.db.connection().unwrap();
-    let then = (Utc::now() - Duration::days(days)).naive_utc();
-    diesel::update(meeting_requests::table.find(id))
-        .set((
-            meeting_requests::created_at.eq(then),
-            meeting_requests::updated_at.eq(then),
-        ))
-        .execute(&mut *conn)
-        .unwrap();
 }
 
 #[tokio::test]
@@ -392,22 +378,7 @@ async fn leads_outcomes_opportunities_and_surveys_publish_events() {
     assert_eq!(stages[1]["data"]["meeting_id"], meeting.as_str());
     assert_eq!(stages[1]["data"]["lead_id"], lead["id"]);
 
-    move_into_the_past(&app, &meeting, 1);
-    app.run_pending_jobs().await;
-    let surveys: Value = app
-        .get_json(
-            &format!("/api/v1/emails?meeting_id={meeting}&kind=survey"),
-            &app.admin_key,
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    let survey_email = surveys["items"][0]["id"]
-        .as_str()
-        .expect("a survey was sent");
-    app.run_pending_jobs().await;
-    let survey_path = link_in(&app, survey_email, "/survey/");
+    let survey_path = survey_link_after(&app, &meeting).await;
     let answered = app
         .client
         .post(app.url(&survey_path))
@@ -558,7 +529,7 @@ async fn every_change_reaches_a_subscriber_once_signed_and_as_the_events_list_ha
             .await;
         assert_eq!(decided.status(), 200, "{decision}");
         if decision == "approve" {
-            backdate_request(&app, id, 30);
+            crate::approvals::backdate(&app, id, 30 * 24);
         }
     }
     let past = log_meeting(
@@ -576,24 +547,10 @@ async fn every_change_reaches_a_subscriber_once_signed_and_as_the_events_list_ha
     )
     .await;
     assert_eq!(recorded.status(), 200);
-    move_into_the_past(&app, &past, 1);
-    app.run_pending_jobs().await;
-    let surveys: Value = app
-        .get_json(
-            &format!("/api/v1/emails?meeting_id={past}&kind=survey"),
-            &app.admin_key,
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    let survey_email = surveys["items"][0]["id"]
-        .as_str()
-        .expect("a survey was sent");
-    app.run_pending_jobs().await;
+    let survey_path = survey_link_after(&app, &past).await;
     let answered = app
         .client
-        .post(app.url(&link_in(&app, survey_email, "/survey/")))
+        .post(app.url(&survey_path))
         .json(&json!({"rating": 4, "buyer_intent": "medium"}))
         .send()
         .await
@@ -647,4 +604,25 @@ async fn every_change_reaches_a_subscriber_once_signed_and_as_the_events_list_ha
             event["type"]
         );
     }
+}
+
+/// Ends held meeting `meeting` an hour ago, lets the worker send its survey, and returns the
+/// survey's path from the email.
+async fn survey_link_after(app: &TestApp, meeting: &str) -> String {
+    move_into_the_past(app, meeting, 1);
+    app.run_pending_jobs().await;
+    let surveys: Value = app
+        .get_json(
+            &format!("/api/v1/emails?meeting_id={meeting}&kind=survey"),
+            &app.admin_key,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let survey_email = surveys["items"][0]["id"]
+        .as_str()
+        .expect("a survey was sent");
+    app.run_pending_jobs().await;
+    link_in(app, survey_email, "/survey/")
 }
