@@ -1,10 +1,24 @@
 #!/usr/bin/env bash
 # Load test of the public booking endpoints on SQLite and PostgreSQL (release build, rate limit
-# off): GET /book/{slug}/slots over 30 days for 3 collective hosts with 500 busy intervals each,
-# and POST /book/{slug}, at 1, 32 and 256 connections. Needs wrk (installed if missing).
+# off): GET /book/{slug}/slots over WINDOW_DAYS days for 3 collective hosts with 500 busy
+# intervals each over the next 30 days, and POST /book/{slug}, at 1, 32 and 256 connections.
+# Needs wrk (installed if missing).
+#
+#   DURATION        length of each wrk run (10s)
+#   SLOTS_CACHE_MS  public.slots_cache_ms of the server; 0 answers every slots request afresh
+#                   (the server's default when unset)
+#   WINDOW_DAYS     days of the slots window, from today (30)
+#   BACKENDS        which of sqlite and postgres to run ("sqlite postgres")
+#   ENDPOINTS       which of slots and booking to load ("slots booking")
+#   CONNECTIONS     wrk connection counts ("1 32 256")
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION="${DURATION:-10s}"
+WINDOW_DAYS="${WINDOW_DAYS:-30}"
+BACKENDS="${BACKENDS:-sqlite postgres}"
+ENDPOINTS="${ENDPOINTS:-slots booking}"
+CONNECTIONS="${CONNECTIONS:-1 32 256}"
+if [ -n "${SLOTS_CACHE_MS:-}" ]; then export CONVENE__PUBLIC__SLOTS_CACHE_MS="$SLOTS_CACHE_MS"; fi
 PORT="${PORT:-18080}"
 PG_SERVER="${CONVENE_BENCH_POSTGRES_URL:-postgres://postgres:postgres@127.0.0.1:5432/postgres}"
 command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
@@ -43,24 +57,33 @@ run_backend() {
   # PostgreSQL gets the statistics autovacuum would gather within a minute of a bulk load;
   # without them it plans the busy-time join as a nested loop several times slower.
   if [ "$name" = sqlite ]; then sqlite3 "${url#sqlite://}" < "$work/seed.sql"; else psql -q "$url" < "$work/seed.sql" && psql -q "$url" -c "VACUUM ANALYZE"; fi
-  from=$(date -u +%F); to=$(date -u -d '+29 days' +%F)
+  from=$(date -u +%F); to=$(date -u -d "+$((WINDOW_DAYS - 1)) days" +%F)
   slots_url="$base/book/$slug/slots?from=$from&to=$to&tz=Europe/Berlin"
   curl -sf "$slots_url" | python3 -c "import json,sys; s=json.load(sys.stdin)['slots']; print('\n'.join(x['start'] for x in s))" > "$work/slots.txt"
   echo "free slots in the window: $(wc -l < "$work/slots.txt")"
-  for connections in 1 32 256; do
-    echo "### slots, $connections connections"
-    wrk -t"$(threads_for "$connections")" -c"$connections" -d"$DURATION" --latency -s scripts/load/statuses.lua "$slots_url" \
-      | grep -E "Requests/sec|^ +50%|^ +99%|answers|Socket errors"
-  done
-  for connections in 1 32 256; do
-    echo "### booking, $connections connections"
-    SLOTS="$work/slots.txt" wrk -t"$(threads_for "$connections")" -c"$connections" -d"$DURATION" --latency -s scripts/load/book.lua "$base/book/$slug" \
-      | grep -E "Requests/sec|^ +50%|^ +99%|answers|Socket errors"
-  done
+  if [[ " $ENDPOINTS " == *" slots "* ]]; then
+    for connections in $CONNECTIONS; do
+      echo "### slots, $connections connections"
+      wrk -t"$(threads_for "$connections")" -c"$connections" -d"$DURATION" --latency -s scripts/load/statuses.lua "$slots_url" \
+        | grep -E "Requests/sec|^ +50%|^ +99%|answers|Socket errors"
+    done
+  fi
+  if [[ " $ENDPOINTS " == *" booking "* ]]; then
+    for connections in $CONNECTIONS; do
+      echo "### booking, $connections connections"
+      SLOTS="$work/slots.txt" wrk -t"$(threads_for "$connections")" -c"$connections" -d"$DURATION" --latency -s scripts/load/book.lua "$base/book/$slug" \
+        | grep -E "Requests/sec|^ +50%|^ +99%|answers|Socket errors"
+    done
+  fi
   kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""
 }
 
-run_backend sqlite "sqlite://$work/load.db"
-psql -q "$PG_SERVER" -c "DROP DATABASE IF EXISTS convene_load WITH (FORCE)" -c "CREATE DATABASE convene_load"
-run_backend postgres "${PG_SERVER%/*}/convene_load"
-psql -q "$PG_SERVER" -c "DROP DATABASE IF EXISTS convene_load WITH (FORCE)"
+echo "slots cache: ${CONVENE__PUBLIC__SLOTS_CACHE_MS:-default} ms; window: $WINDOW_DAYS days; $(nproc) cores"
+if [[ " $BACKENDS " == *" sqlite "* ]]; then
+  run_backend sqlite "sqlite://$work/load.db"
+fi
+if [[ " $BACKENDS " == *" postgres "* ]]; then
+  psql -q "$PG_SERVER" -c "DROP DATABASE IF EXISTS convene_load WITH (FORCE)" -c "CREATE DATABASE convene_load"
+  run_backend postgres "${PG_SERVER%/*}/convene_load"
+  psql -q "$PG_SERVER" -c "DROP DATABASE IF EXISTS convene_load WITH (FORCE)"
+fi
