@@ -97,9 +97,11 @@ pub fn host_calendars(
 /// migration). Read before the data an answer is computed from, it can only be older than that
 /// data, never newer, so an answer kept under it is never served after a change it missed.
 pub fn availability_version(conn: &mut DbConnection) -> Result<i64, StoreError> {
+    // The table has one row; `first` would add a bound `LIMIT ?`, for which SQLite prepares the
+    // statement again on every run.
     Ok(availability_version::table
         .select(availability_version::version)
-        .first(conn)?)
+        .get_result(conn)?)
 }
 
 /// Each candidate's meetings in the 30 days before `now` and when the last one ended, for
