@@ -2,7 +2,10 @@
 //! from their user record and busy time from Convene's own held and scheduled meetings.
 
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
+use diesel::connection::DefaultLoadingMode;
+use diesel::dsl::max;
 use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Nullable};
 
 use crate::db::schema::{availability_version, meeting_hosts, meetings};
 use crate::db::{DbConnection, StoreError};
@@ -50,20 +53,14 @@ pub fn host_calendars(
     let from = (window.start - CONTEXT).timestamp();
     let to =
         (window.end + CONTEXT).timestamp() + i64::from(window.end.timestamp_subsec_nanos() > 0);
-    // (host, booked, start, end): booked is a meeting rather than a held slot.
-    let rows: Vec<(String, bool, i64, i64)> = meeting_hosts::table
-        .filter(meeting_hosts::user_id.eq_any(&ids))
-        .filter(meeting_hosts::end_second.gt(from))
-        .filter(meeting_hosts::start_second.lt(to))
-        .filter(meeting_hosts::meeting_status.eq_any(OCCUPYING))
-        .filter(meeting_hosts::meeting_id.ne(ignoring.unwrap_or_default()))
-        .select((
-            meeting_hosts::user_id,
-            meeting_hosts::meeting_status.ne("held"),
-            meeting_hosts::start_second,
-            meeting_hosts::end_second,
+    // A meeting ending after `from` started after `from` less the longest meeting: with that
+    // lower bound the index scan reads the starts near the window only.
+    let longest = diesel::alias!(meeting_hosts as longest);
+    let longest_meeting = longest
+        .select(max(
+            longest.field(meeting_hosts::end_second) - longest.field(meeting_hosts::start_second)
         ))
-        .load(conn)?;
+        .single_value();
     let mut calendars: Vec<HostCalendar<String>> = hosts
         .iter()
         .map(|host| HostCalendar {
@@ -73,7 +70,27 @@ pub fn host_calendars(
             meetings: Vec::new(),
         })
         .collect();
-    for (user_id, booked, start, end) in rows {
+    // (host, booked, start, end): booked is a meeting rather than a held slot.
+    let rows = meeting_hosts::table
+        .filter(meeting_hosts::user_id.eq_any(&ids))
+        .filter(meeting_hosts::start_second.lt(to))
+        .filter(
+            meeting_hosts::start_second
+                .nullable()
+                .gt(from.into_sql::<Nullable<BigInt>>() - longest_meeting),
+        )
+        .filter(meeting_hosts::end_second.gt(from))
+        .filter(meeting_hosts::meeting_status.eq_any(OCCUPYING))
+        .filter(meeting_hosts::meeting_id.ne(ignoring.unwrap_or_default()))
+        .select((
+            meeting_hosts::user_id,
+            meeting_hosts::meeting_status.ne("held"),
+            meeting_hosts::start_second,
+            meeting_hosts::end_second,
+        ))
+        .load_iter::<(String, bool, i64, i64), DefaultLoadingMode>(conn)?;
+    for row in rows {
+        let (user_id, booked, start, end) = row?;
         let (Some(calendar), Some(start), Some(end)) = (
             calendars
                 .iter_mut()

@@ -2,8 +2,9 @@
 -- and its times as whole UTC seconds since the epoch (the start rounded down, the end up, as the
 -- availability engine reads them). One covering index then answers "what keeps these hosts busy
 -- around this window" without visiting the meetings, and without parsing a timestamp per
--- meeting (docs/benchmarks.md). Leading with the end, the scan starts at the first meeting that
--- still matters and never reads the hosts' past.
+-- meeting (docs/benchmarks.md). A meeting that reaches into the window starts at most the
+-- longest meeting's length before it, which the index on the length finds at once: the scan
+-- reads the window's starts only, never the hosts' past or later future.
 --
 -- Triggers keep the copies: an inserted host row takes them from its meeting, and a change of a
 -- meeting's status or times rewrites them on its host rows. SQLite needs a default to add a NOT
@@ -18,7 +19,8 @@ UPDATE meeting_hosts SET (meeting_status, start_second, end_second) = (
 );
 
 DROP INDEX meeting_hosts_user;
-CREATE INDEX meeting_hosts_busy ON meeting_hosts (user_id, end_second, start_second, meeting_status, meeting_id);
+CREATE INDEX meeting_hosts_busy ON meeting_hosts (user_id, start_second, end_second, meeting_status, meeting_id);
+CREATE INDEX meeting_hosts_length ON meeting_hosts ((end_second - start_second));
 
 -- Timestamps are text here (`YYYY-MM-DD HH:MM:SS[.fraction]`): a non-zero fraction adds a
 -- second to the end.
