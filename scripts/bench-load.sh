@@ -11,6 +11,8 @@
 #   BACKENDS        which of sqlite and postgres to run ("sqlite postgres")
 #   ENDPOINTS       which of slots and booking to load ("slots booking")
 #   CONNECTIONS     wrk connection counts ("1 32 256")
+#   CONVENE_BIN     the server binary to load, e.g. an earlier build to compare with (built from
+#                   this tree in release mode when unset)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION="${DURATION:-10s}"
@@ -23,7 +25,10 @@ PORT="${PORT:-18080}"
 PG_SERVER="${CONVENE_BENCH_POSTGRES_URL:-postgres://postgres:postgres@127.0.0.1:5432/postgres}"
 command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 command -v sqlite3 >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq sqlite3 >/dev/null; }
-cargo build --release --quiet
+if [ -z "${CONVENE_BIN:-}" ]; then
+  cargo build --release --quiet
+  CONVENE_BIN=./target/release/convene
+fi
 work=$(mktemp -d)
 server_pid=""
 cleanup() { [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null; rm -rf "$work"; }
@@ -38,10 +43,10 @@ run_backend() {
   local name=$1 url=$2
   echo "## $name"
   CONVENE__SERVER__BIND="127.0.0.1:$PORT" CONVENE__SERVER__PUBLIC_URL="$base" CONVENE__PUBLIC__REQUESTS_PER_MINUTE=0 \
-    CONVENE__LOG__LEVEL=warn CONVENE__DATABASE__POOL_SIZE=16 ./target/release/convene --database-url "$url" serve 2>"$work/$name.log" &
+    CONVENE__LOG__LEVEL=warn CONVENE__DATABASE__POOL_SIZE=16 "$CONVENE_BIN" --database-url "$url" serve 2>"$work/$name.log" &
   server_pid=$!
   for _ in $(seq 1 50); do curl -sf "$base/healthz" >/dev/null && break; sleep 0.2; done
-  key=$(./target/release/convene --database-url "$url" api-key create --name load --role admin 2>/dev/null)
+  key=$("$CONVENE_BIN" --database-url "$url" api-key create --name load --role admin 2>/dev/null)
   auth=(-H "Authorization: Bearer $key" -H "Content-Type: application/json")
   hours='{"mon":[["08:00","20:00"]],"tue":[["08:00","20:00"]],"wed":[["08:00","20:00"]],"thu":[["08:00","20:00"]],"fri":[["08:00","20:00"]],"sat":[["08:00","20:00"]],"sun":[["08:00","20:00"]]}'
   hosts=()
@@ -63,14 +68,14 @@ run_backend() {
   echo "free slots in the window: $(wc -l < "$work/slots.txt")"
   if [[ " $ENDPOINTS " == *" slots "* ]]; then
     for connections in $CONNECTIONS; do
-      echo "### slots, $connections connections"
+      echo "### slots, $connections connections (load average $(cut -d" " -f1 /proc/loadavg))"
       wrk -t"$(threads_for "$connections")" -c"$connections" -d"$DURATION" --latency -s scripts/load/statuses.lua "$slots_url" \
         | grep -E "Requests/sec|^ +50%|^ +99%|answers|Socket errors"
     done
   fi
   if [[ " $ENDPOINTS " == *" booking "* ]]; then
     for connections in $CONNECTIONS; do
-      echo "### booking, $connections connections"
+      echo "### booking, $connections connections (load average $(cut -d" " -f1 /proc/loadavg))"
       SLOTS="$work/slots.txt" wrk -t"$(threads_for "$connections")" -c"$connections" -d"$DURATION" --latency -s scripts/load/book.lua "$base/book/$slug" \
         | grep -E "Requests/sec|^ +50%|^ +99%|answers|Socket errors"
     done
