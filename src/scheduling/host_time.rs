@@ -49,7 +49,7 @@ pub fn host_calendars(
     ignoring: Option<&str>,
 ) -> Result<Vec<HostCalendar<String>>, StoreError> {
     let ids: Vec<&str> = hosts.iter().map(|h| h.id.as_str()).collect();
-    // Whole seconds that take in every meeting the instants `window ± CONTEXT` do.
+    // `window ± CONTEXT` widened outward to whole seconds, like the copied times.
     let from = (window.start - CONTEXT).timestamp();
     let to =
         (window.end + CONTEXT).timestamp() + i64::from(window.end.timestamp_subsec_nanos() > 0);
