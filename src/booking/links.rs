@@ -178,10 +178,12 @@ pub fn find_by_slug(
     conn: &mut DbConnection,
     slug: &str,
 ) -> Result<Option<BookingLink>, StoreError> {
+    // The slug is unique. `first` would add a bound `LIMIT ?`, for which SQLite prepares the
+    // statement again on every run.
     Ok(booking_links::table
         .filter(booking_links::slug.eq(slug))
         .select(BookingLink::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()?)
 }
 

@@ -178,6 +178,9 @@ diesel::table! {
     meeting_hosts (meeting_id, user_id) {
         meeting_id -> Text,
         user_id -> Text,
+        meeting_status -> Text,
+        start_second -> BigInt,
+        end_second -> BigInt,
     }
 }
 

@@ -1,10 +1,11 @@
 //! What Convene knows about its hosts' time, shaped for the availability engine: working hours
 //! from their user record and busy time from Convene's own held and scheduled meetings.
 
-use chrono::{DateTime, Duration, NaiveDateTime, Timelike, Utc};
-use diesel::dsl::sql;
+use chrono::{DateTime, Duration, NaiveDateTime, Utc};
+use diesel::connection::DefaultLoadingMode;
+use diesel::dsl::max;
 use diesel::prelude::*;
-use diesel::sql_types::BigInt;
+use diesel::sql_types::{BigInt, Nullable};
 
 use crate::db::schema::{availability_version, meeting_hosts, meetings};
 use crate::db::{DbConnection, StoreError};
@@ -35,31 +36,12 @@ pub fn rules_of(meeting_type: &MeetingType) -> MeetingRules {
     }
 }
 
-/// SQLite keeps timestamps as text (`YYYY-MM-DD HH:MM:SS[.fraction]`): its C date parser turns
-/// them into the engine's whole seconds several times faster than decoding each one into a
-/// `NaiveDateTime` in Rust. The start rounds down and the end up (a non-zero fraction adds a
-/// second), as the engine reads them.
-const SQLITE_START_SECONDS: &str = "unixepoch(meetings.start_utc)";
-const SQLITE_END_SECONDS: &str = "unixepoch(meetings.end_utc) + (length(meetings.end_utc) > 19 \
-     AND CAST(substr(meetings.end_utc, 21) AS INTEGER) > 0)";
-
-/// The held and scheduled meetings of hosts `$ids` that can meet `[$from, $to)`, other than
-/// meeting `$ignoring`, before their `select`: each backend reads the times its cheapest way.
-macro_rules! occupying_meetings {
-    ($ids:expr, $from:expr, $to:expr, $ignoring:expr) => {
-        meetings::table
-            .inner_join(meeting_hosts::table)
-            .filter(meeting_hosts::user_id.eq_any($ids))
-            .filter(meetings::status.eq_any(OCCUPYING))
-            .filter(meetings::start_utc.lt($to))
-            .filter(meetings::end_utc.gt($from))
-            .filter(meetings::id.ne($ignoring))
-    };
-}
-
 /// The engine's view of each host in `hosts` for `window`. Held slots are busy time; scheduled
 /// (and completed or no-show) meetings are busy and count toward the per-day limit. `ignoring`
 /// leaves one meeting out: the one being rescheduled, whose own time is free for it.
+///
+/// One read of the host rows, which carry their meeting's status and times as whole seconds
+/// (the `meeting_host_busy` migration), so neither the meetings nor a timestamp is read.
 pub fn host_calendars(
     conn: &mut DbConnection,
     hosts: &[User],
@@ -67,36 +49,18 @@ pub fn host_calendars(
     ignoring: Option<&str>,
 ) -> Result<Vec<HostCalendar<String>>, StoreError> {
     let ids: Vec<&str> = hosts.iter().map(|h| h.id.as_str()).collect();
-    let from = (window.start - CONTEXT).naive_utc();
-    let to = (window.end + CONTEXT).naive_utc();
-    let ignoring = ignoring.unwrap_or_default();
-    // (host, booked, start, end): booked is a meeting rather than a held slot; the times are
-    // whole UTC seconds.
-    let rows: Vec<(String, bool, i64, i64)> = match conn {
-        DbConnection::Sqlite(_) => occupying_meetings!(&ids, from, to, ignoring)
-            .select((
-                meeting_hosts::user_id,
-                meetings::status.ne("held"),
-                sql::<BigInt>(SQLITE_START_SECONDS),
-                sql::<BigInt>(SQLITE_END_SECONDS),
-            ))
-            .load(conn)?,
-        // PostgreSQL sends timestamps as binary integers, cheaper to decode than to convert.
-        DbConnection::Postgres(_) => occupying_meetings!(&ids, from, to, ignoring)
-            .select((
-                meeting_hosts::user_id,
-                meetings::status.ne("held"),
-                meetings::start_utc,
-                meetings::end_utc,
-            ))
-            .load::<(String, bool, NaiveDateTime, NaiveDateTime)>(conn)?
-            .into_iter()
-            .map(|(host, booked, start, end)| {
-                let end_seconds = end.and_utc().timestamp() + i64::from(end.nanosecond() > 0);
-                (host, booked, start.and_utc().timestamp(), end_seconds)
-            })
-            .collect(),
-    };
+    // `window ± CONTEXT` widened outward to whole seconds, like the copied times.
+    let from = (window.start - CONTEXT).timestamp();
+    let to =
+        (window.end + CONTEXT).timestamp() + i64::from(window.end.timestamp_subsec_nanos() > 0);
+    // A meeting ending after `from` started after `from` less the longest meeting: with that
+    // lower bound the index scan reads the starts near the window only.
+    let longest = diesel::alias!(meeting_hosts as longest);
+    let longest_meeting = longest
+        .select(max(
+            longest.field(meeting_hosts::end_second) - longest.field(meeting_hosts::start_second)
+        ))
+        .single_value();
     let mut calendars: Vec<HostCalendar<String>> = hosts
         .iter()
         .map(|host| HostCalendar {
@@ -106,7 +70,27 @@ pub fn host_calendars(
             meetings: Vec::new(),
         })
         .collect();
-    for (user_id, booked, start, end) in rows {
+    // (host, booked, start, end): booked is a meeting rather than a held slot.
+    let rows = meeting_hosts::table
+        .filter(meeting_hosts::user_id.eq_any(&ids))
+        .filter(meeting_hosts::start_second.lt(to))
+        .filter(
+            meeting_hosts::start_second
+                .nullable()
+                .gt(from.into_sql::<Nullable<BigInt>>() - longest_meeting),
+        )
+        .filter(meeting_hosts::end_second.gt(from))
+        .filter(meeting_hosts::meeting_status.eq_any(OCCUPYING))
+        .filter(meeting_hosts::meeting_id.ne(ignoring.unwrap_or_default()))
+        .select((
+            meeting_hosts::user_id,
+            meeting_hosts::meeting_status.ne("held"),
+            meeting_hosts::start_second,
+            meeting_hosts::end_second,
+        ))
+        .load_iter::<(String, bool, i64, i64), DefaultLoadingMode>(conn)?;
+    for row in rows {
+        let (user_id, booked, start, end) = row?;
         let (Some(calendar), Some(start), Some(end)) = (
             calendars
                 .iter_mut()
@@ -130,9 +114,11 @@ pub fn host_calendars(
 /// migration). Read before the data an answer is computed from, it can only be older than that
 /// data, never newer, so an answer kept under it is never served after a change it missed.
 pub fn availability_version(conn: &mut DbConnection) -> Result<i64, StoreError> {
+    // The table has one row; `first` would add a bound `LIMIT ?`, for which SQLite prepares the
+    // statement again on every run.
     Ok(availability_version::table
         .select(availability_version::version)
-        .first(conn)?)
+        .get_result(conn)?)
 }
 
 /// Each candidate's meetings in the 30 days before `now` and when the last one ended, for

@@ -209,10 +209,12 @@ pub fn update(
 }
 
 pub fn find(conn: &mut DbConnection, id: &str) -> Result<Option<MeetingType>, StoreError> {
+    // By primary key; `first` would add a bound `LIMIT ?`, for which SQLite prepares the
+    // statement again on every run.
     let row: Option<MeetingTypeRow> = meeting_types::table
         .find(id)
         .select(MeetingTypeRow::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()?;
     row.map(|row| {
         let hosts = hosts_of(conn, &row.id)?;
