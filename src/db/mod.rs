@@ -220,3 +220,31 @@ where
         }
     }
 }
+
+/// Runs a PostgreSQL claim: `sql` locks due rows with `FOR UPDATE SKIP LOCKED`, leases them to
+/// `$1` (the worker) until `$2`, counts the attempt, and returns their ids; `$3` is now and `$4`
+/// the most rows to take. The email outbox and webhook deliveries claim this way.
+pub fn claim_ids(
+    pg: &mut PgConnection,
+    sql: &str,
+    worker: &str,
+    until: chrono::NaiveDateTime,
+    now: chrono::NaiveDateTime,
+    limit: i64,
+) -> Result<Vec<String>, StoreError> {
+    #[derive(diesel::QueryableByName)]
+    struct ClaimedId {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        id: String,
+    }
+    use diesel::RunQueryDsl;
+    Ok(diesel::sql_query(sql)
+        .bind::<diesel::sql_types::Text, _>(worker)
+        .bind::<diesel::sql_types::Timestamp, _>(until)
+        .bind::<diesel::sql_types::Timestamp, _>(now)
+        .bind::<diesel::sql_types::BigInt, _>(limit)
+        .load::<ClaimedId>(pg)?
+        .into_iter()
+        .map(|row| row.id)
+        .collect())
+}

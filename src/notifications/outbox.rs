@@ -312,30 +312,20 @@ pub fn claim_due(
     let until = (now + lease).naive_utc();
     write_transaction(conn, |conn| {
         let ids: Vec<String> = match conn {
-            DbConnection::Postgres(pg) => {
-                #[derive(QueryableByName)]
-                struct Claimed {
-                    #[diesel(sql_type = diesel::sql_types::Text)]
-                    id: String,
-                }
-                // A CTE is evaluated once, so every row it locks is a row the UPDATE claims.
-                diesel::sql_query(
-                    "WITH due AS (SELECT id FROM emails WHERE status = 'pending' \
-                     AND send_after <= $3 AND (locked_until IS NULL OR locked_until < $3) \
-                     ORDER BY send_after LIMIT $4 FOR UPDATE SKIP LOCKED) \
-                     UPDATE emails SET locked_by = $1, locked_until = $2, \
-                     attempts = emails.attempts + 1 FROM due WHERE emails.id = due.id \
-                     RETURNING emails.id",
-                )
-                .bind::<diesel::sql_types::Text, _>(worker)
-                .bind::<diesel::sql_types::Timestamp, _>(until)
-                .bind::<diesel::sql_types::Timestamp, _>(now_naive)
-                .bind::<diesel::sql_types::BigInt, _>(limit)
-                .load::<Claimed>(pg)?
-                .into_iter()
-                .map(|row| row.id)
-                .collect()
-            }
+            // A CTE is evaluated once, so every row it locks is a row the UPDATE claims.
+            DbConnection::Postgres(pg) => crate::db::claim_ids(
+                pg,
+                "WITH due AS (SELECT id FROM emails WHERE status = 'pending' \
+                 AND send_after <= $3 AND (locked_until IS NULL OR locked_until < $3) \
+                 ORDER BY send_after LIMIT $4 FOR UPDATE SKIP LOCKED) \
+                 UPDATE emails SET locked_by = $1, locked_until = $2, \
+                 attempts = emails.attempts + 1 FROM due WHERE emails.id = due.id \
+                 RETURNING emails.id",
+                worker,
+                until,
+                now_naive,
+                limit,
+            )?,
             DbConnection::Sqlite(_) => {
                 let ids: Vec<String> = emails::table
                     .filter(emails::status.eq(EmailStatus::Pending.as_str()))

@@ -280,34 +280,24 @@ pub fn claim_due(
     ];
     write_transaction(conn, |conn| {
         let ids: Vec<String> = match conn {
-            DbConnection::Postgres(pg) => {
-                #[derive(QueryableByName)]
-                struct ClaimedId {
-                    #[diesel(sql_type = diesel::sql_types::Text)]
-                    id: String,
-                }
-                // A CTE is evaluated once, so every row it locks is a row the UPDATE claims.
-                diesel::sql_query(
-                    "WITH due AS (SELECT d.id FROM webhook_deliveries d \
-                     JOIN webhook_subscriptions s ON s.id = d.subscription_id \
-                     WHERE s.status = 'active' AND d.status IN ('pending', 'retrying') \
-                     AND d.next_attempt_at <= $3 \
-                     AND (d.locked_until IS NULL OR d.locked_until < $3) \
-                     ORDER BY d.next_attempt_at LIMIT $4 FOR UPDATE OF d SKIP LOCKED) \
-                     UPDATE webhook_deliveries SET locked_by = $1, locked_until = $2, \
-                     attempts = webhook_deliveries.attempts + 1 \
-                     FROM due WHERE webhook_deliveries.id = due.id \
-                     RETURNING webhook_deliveries.id",
-                )
-                .bind::<diesel::sql_types::Text, _>(worker)
-                .bind::<diesel::sql_types::Timestamp, _>(until)
-                .bind::<diesel::sql_types::Timestamp, _>(now_naive)
-                .bind::<diesel::sql_types::BigInt, _>(limit)
-                .load::<ClaimedId>(pg)?
-                .into_iter()
-                .map(|row| row.id)
-                .collect()
-            }
+            // A CTE is evaluated once, so every row it locks is a row the UPDATE claims.
+            DbConnection::Postgres(pg) => crate::db::claim_ids(
+                pg,
+                "WITH due AS (SELECT d.id FROM webhook_deliveries d \
+                 JOIN webhook_subscriptions s ON s.id = d.subscription_id \
+                 WHERE s.status = 'active' AND d.status IN ('pending', 'retrying') \
+                 AND d.next_attempt_at <= $3 \
+                 AND (d.locked_until IS NULL OR d.locked_until < $3) \
+                 ORDER BY d.next_attempt_at LIMIT $4 FOR UPDATE OF d SKIP LOCKED) \
+                 UPDATE webhook_deliveries SET locked_by = $1, locked_until = $2, \
+                 attempts = webhook_deliveries.attempts + 1 \
+                 FROM due WHERE webhook_deliveries.id = due.id \
+                 RETURNING webhook_deliveries.id",
+                worker,
+                until,
+                now_naive,
+                limit,
+            )?,
             DbConnection::Sqlite(_) => {
                 let ids: Vec<String> = webhook_deliveries::table
                     .inner_join(webhook_subscriptions::table)
