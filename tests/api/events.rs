@@ -5,7 +5,7 @@ use chrono::{Duration, Utc};
 use convene::auth::roles::Role;
 use serde_json::{json, Value};
 
-use crate::booking::{book, booking, first_slot, open_type, slots, tomorrow};
+use crate::booking::{book, booking, first_slot, open_type, tomorrow};
 use crate::followups::{link_in, move_into_the_past};
 use crate::helpers::{assert_problem, spawn_app, TestApp};
 use crate::outcomes::{log_meeting, put_json};
@@ -110,16 +110,10 @@ async fn a_booking_its_reschedule_and_its_cancellation_each_publish_the_meeting_
         "a meeting event carries the meeting as its GET shows it, with its lead"
     );
 
-    let offered: Value = slots(
-        &app,
-        &link,
-        &format!("from={}&to={}&tz=Europe/Berlin", tomorrow(), tomorrow()),
-    )
-    .await
-    .json()
-    .await
-    .unwrap();
-    let later = offered["slots"][4]["start"].as_str().unwrap().to_owned();
+    let offered = app
+        .free_starts(link["slug"].as_str().unwrap(), &tomorrow(), "Europe/Berlin")
+        .await;
+    let later = offered[4].clone();
     let moved = app
         .post_json(
             &format!("{meeting_path}/reschedule"),
@@ -171,18 +165,12 @@ async fn a_booking_its_reschedule_and_its_cancellation_each_publish_the_meeting_
 async fn approvals_rejections_and_expiries_publish_request_events() {
     let app = spawn_app_with_expiry().await;
     let (meeting_type, link) = open_type(&app, json!({"requires_approval": true})).await;
-    let offered: Value = slots(
-        &app,
-        &link,
-        &format!("from={}&to={}&tz=Europe/Berlin", tomorrow(), tomorrow()),
-    )
-    .await
-    .json()
-    .await
-    .unwrap();
+    let offered = app
+        .free_starts(link["slug"].as_str().unwrap(), &tomorrow(), "Europe/Berlin")
+        .await;
     let mut requests = Vec::new();
     for (n, slot) in [0, 4].into_iter().enumerate() {
-        let start = offered["slots"][slot]["start"].as_str().unwrap();
+        let start = &offered[slot];
         let booked: Value = book(&app, &link, &booking(start, &format!("p{n}@bigco.com")))
             .await
             .json()
@@ -467,16 +455,10 @@ async fn every_change_reaches_a_subscriber_once_signed_and_as_the_events_list_ha
         .unwrap();
     let meeting =
         crate::outcomes::meeting_of(&app, booked["meeting_request_id"].as_str().unwrap()).await;
-    let offered: Value = slots(
-        &app,
-        &link,
-        &format!("from={}&to={}&tz=Europe/Berlin", tomorrow(), tomorrow()),
-    )
-    .await
-    .json()
-    .await
-    .unwrap();
-    let later = offered["slots"][4]["start"].as_str().unwrap().to_owned();
+    let offered = app
+        .free_starts(link["slug"].as_str().unwrap(), &tomorrow(), "Europe/Berlin")
+        .await;
+    let later = offered[4].clone();
     let path = format!("/api/v1/meetings/{meeting}");
     let moved = app
         .post_json(
