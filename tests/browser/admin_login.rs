@@ -37,12 +37,7 @@ async fn admin_signs_in_and_forms_without_csrf_token_are_refused() {
         .await
         .unwrap();
 
-    let heading = page
-        .wait()
-        .for_element(Locator::Css("main h1"))
-        .await
-        .unwrap();
-    assert_eq!(heading.text().await.unwrap(), "Users");
+    browser.wait_for_heading("Users").await;
     assert_eq!(page.current_url().await.unwrap().path(), "/admin/users");
     browser.screenshot("admin-users-1280").await;
 
@@ -71,12 +66,7 @@ async fn admin_signs_in_and_forms_without_csrf_token_are_refused() {
         .click()
         .await
         .unwrap();
-    let refusal = page
-        .wait()
-        .for_element(Locator::Css("main h1"))
-        .await
-        .unwrap();
-    assert_eq!(refusal.text().await.unwrap(), "Not allowed");
+    browser.wait_for_heading("Not allowed").await;
     assert!(page.source().await.unwrap().contains("security token"));
     page.goto(&app.url("/admin/users")).await.unwrap();
     assert!(!page.source().await.unwrap().contains("mallory@example.com"));

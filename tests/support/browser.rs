@@ -110,6 +110,18 @@ impl Browser {
             .unwrap();
     }
 
+    /// Waits until the page's main heading reads `text`: after a click the old page's heading
+    /// is still in the document for a moment, so waiting for any heading can find the stale one.
+    pub async fn wait_for_heading(&self, text: &str) {
+        self.client
+            .wait()
+            .for_element(Locator::XPath(&format!(
+                "//main//h1[normalize-space()='{text}']"
+            )))
+            .await
+            .unwrap_or_else(|error| panic!("no heading {text:?}: {error}"));
+    }
+
     /// Whether the current page fits the window without scrolling sideways.
     pub async fn fits_width(&self) -> bool {
         let overflow = self
