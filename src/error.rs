@@ -1,77 +1,28 @@
 //! The HTTP-facing error type and its one mapping to RFC 9457 problem documents (JSON API) or
 //! an HTML error page (browser routes).
 
-use std::collections::BTreeMap;
-
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use askama::Template;
 use serde::Serialize;
 
+use crate::auth::passwords::PasswordError;
+use crate::auth::Denied;
+use crate::booking::error::BookingError;
 use crate::booking::rules::{LimitReached, LiveBookingLimit, MeetingStarted};
 use crate::calendars::error::{ConnectError, SetupError};
 use crate::db::StoreError;
-use crate::outcomes::error::SurveyError;
+use crate::field_errors::FieldErrors;
+use crate::leads::error::LeadStoreError;
+use crate::meetings::error::MeetingError;
+use crate::outcomes::error::{OutcomeError, SurveyError};
+use crate::scheduling::error::MeetingTypeError;
+use crate::users::error::CreateUserError;
+use crate::users::repo::UserStoreError;
+use crate::workflow::error::RequestError;
 use crate::workflow::repo::TransitionError;
 use crate::workflow::state::IllegalTransition;
-
-/// Field name → messages, as sent in a problem document's `errors` member.
-#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
-#[serde(transparent)]
-pub struct FieldErrors(BTreeMap<String, Vec<String>>);
-
-impl FieldErrors {
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    pub fn add(&mut self, field: impl Into<String>, message: impl Into<String>) {
-        self.0.entry(field.into()).or_default().push(message.into());
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    pub fn fields(&self) -> impl Iterator<Item = (&str, &[String])> {
-        self.0.iter().map(|(k, v)| (k.as_str(), v.as_slice()))
-    }
-
-    /// `Ok(())` when nothing was recorded, else a 422 carrying every message.
-    pub fn into_result(self) -> Result<(), AppError> {
-        if self.is_empty() {
-            Ok(())
-        } else {
-            Err(AppError::Validation(self))
-        }
-    }
-
-    /// One line per message, each led by its field as `label` writes it.
-    pub fn lines(&self, label: impl Fn(&str) -> String) -> Vec<String> {
-        self.0
-            .iter()
-            .flat_map(|(field, messages)| {
-                let label = label(field);
-                messages
-                    .iter()
-                    .map(move |message| format!("{label} {message}"))
-            })
-            .collect()
-    }
-
-    /// Every message in one sentence for a page, fields named in words (`start time is…`).
-    pub fn for_people(&self) -> String {
-        self.lines(|field| field.replace(['_', '.'], " "))
-            .join("; ")
-    }
-
-    pub fn single(field: impl Into<String>, message: impl Into<String>) -> Self {
-        let mut errors = Self::new();
-        errors.add(field, message);
-        errors
-    }
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -113,6 +64,12 @@ pub enum AppError {
     Internal(String),
 }
 
+impl From<FieldErrors> for AppError {
+    fn from(errors: FieldErrors) -> Self {
+        Self::Validation(errors)
+    }
+}
+
 impl From<MeetingStarted> for AppError {
     fn from(refusal: MeetingStarted) -> Self {
         Self::ConflictOf {
@@ -123,10 +80,11 @@ impl From<MeetingStarted> for AppError {
     }
 }
 
-impl From<crate::meetings::error::MeetingError> for AppError {
-    fn from(error: crate::meetings::error::MeetingError) -> Self {
-        use crate::meetings::error::MeetingError as E;
+impl From<MeetingError> for AppError {
+    fn from(error: MeetingError) -> Self {
+        use MeetingError as E;
         match error {
+            E::UnknownManageLink => Self::NotFound(error.to_string()),
             E::SlotTaken
             | E::TimeNotFree
             | E::HostsNotFree
@@ -138,6 +96,112 @@ impl From<crate::meetings::error::MeetingError> for AppError {
             E::Request(refusal) => refusal.into(),
             E::Publish(failure) => failure.into(),
             E::Store(failure) => Self::Store(failure),
+        }
+    }
+}
+
+impl From<BookingError> for AppError {
+    fn from(error: BookingError) -> Self {
+        use BookingError as E;
+        match error {
+            E::UnknownLink => Self::NotFound(error.to_string()),
+            E::LinkClosed(_) | E::LinkUsedUp => Self::Gone(error.to_string()),
+            E::Invalid(fields) => Self::Validation(fields),
+            E::SlotTaken => Self::Conflict(error.to_string()),
+            E::Unqualified { .. } => Self::Forbidden(error.to_string()),
+            E::Limit(refusal) => refusal.into(),
+            E::Meeting(refusal) => refusal.into(),
+            E::Illegal(illegal) => illegal.into(),
+            E::Lead(failure) => failure.into(),
+            E::Request(refusal) => refusal.into(),
+            E::Publish(failure) => failure.into(),
+            E::Encoding(_) => Self::Internal(error.to_string()),
+            E::Store(failure) => Self::Store(failure),
+        }
+    }
+}
+
+impl From<RequestError> for AppError {
+    fn from(error: RequestError) -> Self {
+        use RequestError as E;
+        match error {
+            E::NotFound | E::Missing(_) => Self::NotFound(error.to_string()),
+            E::Invalid(fields) => Self::Validation(fields),
+            E::MayNotLogPast | E::Unqualified { .. } => Self::Forbidden(error.to_string()),
+            E::SlotTaken | E::HostsNotFreeAtHeldTime | E::AlreadyScheduled => {
+                Self::Conflict(error.to_string())
+            }
+            E::Illegal(illegal) => illegal.into(),
+            E::Transition(refusal) => refusal.into(),
+            E::Meeting(refusal) => refusal.into(),
+            E::Publish(failure) => failure.into(),
+            E::Store(failure) => Self::Store(failure),
+        }
+    }
+}
+
+impl From<Denied> for AppError {
+    fn from(denied: Denied) -> Self {
+        Self::Forbidden(denied.to_string())
+    }
+}
+
+impl From<OutcomeError> for AppError {
+    fn from(error: OutcomeError) -> Self {
+        use OutcomeError as E;
+        match error {
+            E::UnknownMeeting => Self::NotFound(error.to_string()),
+            E::Denied(denied) => denied.into(),
+            E::NotTheirMeeting => Self::Forbidden(error.to_string()),
+            E::NotStarted | E::AwaitingApproval | E::NothingToRecord(_) => {
+                Self::Conflict(error.to_string())
+            }
+            E::Meeting(refusal) => refusal.into(),
+            E::Store(failure) => Self::Store(failure),
+        }
+    }
+}
+
+impl From<MeetingTypeError> for AppError {
+    fn from(error: MeetingTypeError) -> Self {
+        match error {
+            MeetingTypeError::NotFound => Self::NotFound(error.to_string()),
+            MeetingTypeError::SlugTaken(_) => Self::Conflict(error.to_string()),
+            MeetingTypeError::Invalid(fields) => Self::Validation(fields),
+            MeetingTypeError::Store(failure) => Self::Store(failure),
+        }
+    }
+}
+
+impl From<LeadStoreError> for AppError {
+    fn from(error: LeadStoreError) -> Self {
+        match error {
+            LeadStoreError::Conflict(message) => Self::Conflict(message),
+            LeadStoreError::Store(failure) => Self::Store(failure),
+            LeadStoreError::Publish(failure) => failure.into(),
+        }
+    }
+}
+
+impl From<UserStoreError> for AppError {
+    fn from(error: UserStoreError) -> Self {
+        match error {
+            UserStoreError::DuplicateEmail(_) => Self::Conflict(error.to_string()),
+            UserStoreError::NotFound => Self::NotFound("no user with that id".into()),
+            UserStoreError::Store(failure) => Self::Store(failure),
+        }
+    }
+}
+
+impl From<CreateUserError> for AppError {
+    fn from(error: CreateUserError) -> Self {
+        match error {
+            CreateUserError::Password(PasswordError::Length) => {
+                Self::validation("password", PasswordError::Length.to_string())
+            }
+            CreateUserError::Password(PasswordError::Hashing(_))
+            | CreateUserError::HashingInterrupted => Self::Internal(error.to_string()),
+            CreateUserError::Store(failure) => failure.into(),
         }
     }
 }
@@ -369,17 +433,31 @@ struct ErrorPage<'a> {
 #[error(transparent)]
 pub struct PageError(#[from] pub AppError);
 
-impl From<StoreError> for PageError {
-    fn from(error: StoreError) -> Self {
-        Self(AppError::Store(error))
-    }
+/// Every error a service raises reaches a page the way it reaches the API.
+macro_rules! page_error_from {
+    ($($error:ty),+ $(,)?) => {
+        $(impl From<$error> for PageError {
+            fn from(error: $error) -> Self {
+                Self(error.into())
+            }
+        })+
+    };
 }
 
-impl From<ConnectError> for PageError {
-    fn from(error: ConnectError) -> Self {
-        Self(error.into())
-    }
-}
+page_error_from!(
+    StoreError,
+    ConnectError,
+    FieldErrors,
+    BookingError,
+    RequestError,
+    OutcomeError,
+    MeetingError,
+    MeetingTypeError,
+    LeadStoreError,
+    UserStoreError,
+    CreateUserError,
+    Denied,
+);
 
 impl ResponseError for PageError {
     fn status_code(&self) -> StatusCode {

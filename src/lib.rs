@@ -9,6 +9,7 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod events;
+pub mod field_errors;
 pub mod http;
 pub mod jobs;
 pub mod leads;

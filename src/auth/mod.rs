@@ -12,6 +12,11 @@ pub mod tokens;
 use crate::audit::Actor;
 use roles::{Permission, Role};
 
+/// A caller whose role does not allow what they asked for.
+#[derive(Debug, thiserror::Error)]
+#[error("the {} role may not do this", .0.as_str())]
+pub struct Denied(pub Role);
+
 /// An authenticated caller: an API key or a signed-in user.
 #[derive(Debug, Clone)]
 pub struct Principal {
@@ -22,14 +27,11 @@ pub struct Principal {
 }
 
 impl Principal {
-    pub fn require(&self, permission: Permission) -> Result<(), crate::error::AppError> {
+    pub fn require(&self, permission: Permission) -> Result<(), Denied> {
         if self.role.allows(permission) {
             Ok(())
         } else {
-            Err(crate::error::AppError::Forbidden(format!(
-                "the {} role may not do this",
-                self.role.as_str()
-            )))
+            Err(Denied(self.role))
         }
     }
 
@@ -38,11 +40,7 @@ impl Principal {
     }
 
     /// Users may always act on their own record; on anyone else's only with `permission`.
-    pub fn require_self_or(
-        &self,
-        user_id: &str,
-        permission: Permission,
-    ) -> Result<(), crate::error::AppError> {
+    pub fn require_self_or(&self, user_id: &str, permission: Permission) -> Result<(), Denied> {
         if self.is_user(user_id) {
             Ok(())
         } else {

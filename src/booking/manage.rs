@@ -7,22 +7,22 @@ use crate::audit::Actor;
 use crate::booking::rules::PastMeetings;
 use crate::calendars::service::refresh_readings;
 use crate::db::write_transaction;
-use crate::error::AppError;
+use crate::db::StoreError;
 use crate::meetings::error::MeetingError;
 use crate::meetings::lifecycle::{self, Change};
 use crate::meetings::{self, Managed, MeetingQuery};
 use crate::state::AppState;
 
 /// The meeting behind a manage token; 404 for anything unknown.
-pub async fn find(state: &AppState, token: String) -> Result<Managed, AppError> {
+pub async fn find(state: &AppState, token: String) -> Result<Managed, MeetingError> {
     if token.len() > 64 {
-        return Err(AppError::NotFound("no meeting at this address".into()));
+        return Err(MeetingError::UnknownManageLink);
     }
     state
         .db
         .run(move |conn| meetings::find_by_manage_token(conn, &token))
         .await?
-        .ok_or_else(|| AppError::NotFound("no meeting at this address".into()))
+        .ok_or(MeetingError::UnknownManageLink)
 }
 
 /// Moves a scheduled meeting to `start`, keeping its hosts, UID and request; once it has
@@ -33,7 +33,7 @@ pub async fn reschedule(
     start: DateTime<Utc>,
     actor: Actor,
     past: PastMeetings,
-) -> Result<Managed, AppError> {
+) -> Result<Managed, MeetingError> {
     refresh_readings(state, managed.meeting_type.host_ids.clone()).await;
     let policy = state.read_policy();
     let publisher = state.publisher.clone();
@@ -64,7 +64,7 @@ pub async fn cancel(
     reason: Option<String>,
     actor: Actor,
     past: PastMeetings,
-) -> Result<Managed, AppError> {
+) -> Result<Managed, MeetingError> {
     let publisher = state.publisher.clone();
     let now = state.clock.now();
     let cancelled = state
@@ -86,11 +86,11 @@ pub async fn cancel(
 }
 
 /// A meeting by id; `None` when unknown.
-pub async fn find_by_id(state: &AppState, id: String) -> Result<Option<Managed>, AppError> {
+pub async fn find_by_id(state: &AppState, id: String) -> Result<Option<Managed>, StoreError> {
     if !crate::values::is_id(&id) {
         return Ok(None);
     }
-    Ok(state.db.run(move |conn| meetings::find(conn, &id)).await?)
+    state.db.run(move |conn| meetings::find(conn, &id)).await
 }
 
 /// Meetings by start time, held slots included only when asked for by status.
@@ -98,9 +98,9 @@ pub async fn list(
     state: &AppState,
     query: MeetingQuery,
     limit: i64,
-) -> Result<Vec<Managed>, AppError> {
-    Ok(state
+) -> Result<Vec<Managed>, StoreError> {
+    state
         .db
         .run(move |conn| meetings::list(conn, query, limit))
-        .await?)
+        .await
 }

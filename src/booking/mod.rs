@@ -1,5 +1,6 @@
 //! Booking: shareable links, the public booking and manage pages, held slots.
 
+pub mod error;
 pub mod limits;
 pub mod links;
 pub mod manage;

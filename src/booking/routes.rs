@@ -17,7 +17,8 @@ use crate::booking::service::{
     self, BookingConfirmation, BookingRequest, OpenLink, SlotsQuery, SlotsView,
 };
 use crate::db::write_transaction;
-use crate::error::{AppError, FieldErrors, PageError};
+use crate::error::{AppError, PageError};
+use crate::field_errors::FieldErrors;
 use crate::http::extractors::{ApiCaller, ApiJson, ApiQuery, CsrfProtected, CsrfToken, JsonOrForm};
 use crate::http::pages::{render, see_other};
 use crate::http::Page;
@@ -226,7 +227,9 @@ pub async fn book(
 ) -> Result<HttpResponse, actix_web::Error> {
     match submission {
         JsonOrForm::Json(body) => {
-            let booked = service::book_by_slug(&state, slug.into_inner(), body).await?;
+            let booked = service::book_by_slug(&state, slug.into_inner(), body)
+                .await
+                .map_err(AppError::from)?;
             Ok(HttpResponse::Created().json(BookingConfirmation {
                 manage_url: manage_url(&state, &booked.manage_token),
                 meeting_request_id: booked.meeting_request_id,
@@ -236,14 +239,16 @@ pub async fn book(
         JsonOrForm::Form(form) => {
             let open = service::open_link(&state, slug.into_inner())
                 .await
-                .map_err(PageError)?;
+                .map_err(PageError::from)?;
             let page_link = OpenLink {
                 link: open.link.clone(),
                 meeting_type: open.meeting_type.clone(),
             };
             match service::book(&state, open, BookingRequest::from(&form)).await {
                 Ok(booked) => Ok(see_other(&format!("/m/{}?booked=1", booked.manage_token))),
-                Err(error) => Ok(refused_booking(&state, page_link, &csrf, form, error).await?),
+                Err(error) => {
+                    Ok(refused_booking(&state, page_link, &csrf, form, error.into()).await?)
+                }
             }
         }
     }
@@ -667,7 +672,7 @@ pub async fn reschedule_meeting(
     let token = token.into_inner();
     match body {
         JsonOrForm::Json(body) => {
-            let managed = manage::find(&state, token).await?;
+            let managed = manage::find(&state, token).await.map_err(AppError::from)?;
             let moved = manage::reschedule(
                 &state,
                 managed,
@@ -675,24 +680,24 @@ pub async fn reschedule_meeting(
                 Actor::Prospect,
                 PastMeetings::Locked,
             )
-            .await?;
+            .await
+            .map_err(AppError::from)?;
             Ok(HttpResponse::Ok().json(ManagedMeetingView::from(&moved)))
         }
         JsonOrForm::Form(form) => {
             let managed = manage::find(&state, token.clone())
                 .await
-                .map_err(PageError)?;
+                .map_err(PageError::from)?;
             let outcome = match parse_start(&form.start) {
-                Ok(start) => {
-                    manage::reschedule(
-                        &state,
-                        managed.clone(),
-                        start,
-                        Actor::Prospect,
-                        PastMeetings::Locked,
-                    )
-                    .await
-                }
+                Ok(start) => manage::reschedule(
+                    &state,
+                    managed.clone(),
+                    start,
+                    Actor::Prospect,
+                    PastMeetings::Locked,
+                )
+                .await
+                .map_err(AppError::from),
                 Err(error) => Err(error),
             };
             match outcome {
@@ -730,7 +735,7 @@ pub async fn cancel_meeting(
     let token = token.into_inner();
     match body {
         JsonOrForm::Json(body) => {
-            let managed = manage::find(&state, token).await?;
+            let managed = manage::find(&state, token).await.map_err(AppError::from)?;
             let reason = parse_reason(body.reason.as_deref())?;
             let cancelled = manage::cancel(
                 &state,
@@ -739,14 +744,15 @@ pub async fn cancel_meeting(
                 Actor::Prospect,
                 PastMeetings::Locked,
             )
-            .await?;
+            .await
+            .map_err(AppError::from)?;
             Ok(HttpResponse::Ok().json(ManagedMeetingView::from(&cancelled)))
         }
         JsonOrForm::Form(form) => {
             let managed = manage::find(&state, token.clone())
                 .await
-                .map_err(PageError)?;
-            let reason = parse_reason(Some(&form.reason)).map_err(PageError)?;
+                .map_err(PageError::from)?;
+            let reason = parse_reason(Some(&form.reason)).map_err(PageError::from)?;
             let outcome = manage::cancel(
                 &state,
                 managed.clone(),
@@ -754,7 +760,8 @@ pub async fn cancel_meeting(
                 Actor::Prospect,
                 PastMeetings::Locked,
             )
-            .await;
+            .await
+            .map_err(AppError::from);
             match outcome {
                 Ok(_) => Ok(see_other(&format!("/m/{token}?cancelled=1"))),
                 Err(error @ (AppError::Conflict(_) | AppError::ConflictOf { .. })) => {

@@ -7,15 +7,17 @@ use serde::{Deserialize, Serialize};
 
 use crate::audit::Actor;
 use crate::auth::link_keys::LinkKey;
+use crate::booking::error::BookingError;
 use crate::booking::limits as booking_limits;
 use crate::booking::links::{self, BookingLink};
 use crate::booking::rules::LiveBookingLimits;
 use crate::booking::slots_cache::{CachedSlots, SlotsKey};
 use crate::calendars::readings::ReadPolicy;
 use crate::calendars::service::{refresh_readings, refresh_readings_where};
+use crate::db::StoreError;
 use crate::db::{write_transaction, DbConnection};
-use crate::error::{AppError, FieldErrors};
 use crate::events::{EventType, Publisher};
+use crate::field_errors::FieldErrors;
 use crate::leads::model::{BantInput, LeadInput, LeadIntake};
 use crate::leads::repo as leads_repo;
 use crate::leads::scoring::ScoringRules;
@@ -40,7 +42,7 @@ pub struct OpenLink {
 }
 
 /// The link behind `slug`: 404 when unknown, 410 when off, expired or used up.
-pub async fn open_link(state: &AppState, slug: String) -> Result<OpenLink, AppError> {
+pub async fn open_link(state: &AppState, slug: String) -> Result<OpenLink, BookingError> {
     let now = state.clock.now();
     state
         .db
@@ -53,17 +55,19 @@ fn find_open_link(
     conn: &mut DbConnection,
     slug: &str,
     now: DateTime<Utc>,
-) -> Result<OpenLink, AppError> {
-    let unknown = || AppError::NotFound("no booking link at this address".into());
+) -> Result<OpenLink, BookingError> {
     if slug.len() > 64 {
-        return Err(unknown());
+        return Err(BookingError::UnknownLink);
     }
-    let link = links::find_by_slug(conn, slug)?.ok_or_else(unknown)?;
-    let meeting_type = types_repo::find(conn, &link.meeting_type_id)?.ok_or_else(unknown)?;
+    let link = links::find_by_slug(conn, slug)?.ok_or(BookingError::UnknownLink)?;
+    let meeting_type =
+        types_repo::find(conn, &link.meeting_type_id)?.ok_or(BookingError::UnknownLink)?;
     link.bookable(now)
-        .map_err(|why| AppError::Gone(why.explain().into()))?;
+        .map_err(|why| BookingError::LinkClosed(why.explain()))?;
     if !meeting_type.active {
-        return Err(AppError::Gone("this meeting is no longer offered".into()));
+        return Err(BookingError::LinkClosed(
+            "this meeting is no longer offered",
+        ));
     }
     Ok(OpenLink { link, meeting_type })
 }
@@ -185,7 +189,7 @@ pub async fn public_slots(
     state: &AppState,
     slug: String,
     query: SlotsQuery,
-) -> Result<Bytes, AppError> {
+) -> Result<Bytes, BookingError> {
     let now = state.clock.now();
     refresh_link_calendars(state, &slug, now).await;
     let window = query.parse(now.date_naive());
@@ -210,7 +214,7 @@ pub async fn public_slots(
                 _ => None,
             };
             let found = find_open_link(conn, &slug, now).and_then(|open| {
-                let window = window.map_err(AppError::Validation)?;
+                let window = window?;
                 let offer =
                     availability(conn, &open.meeting_type, window.window, now, None, &policy)?;
                 let view = SlotsView {
@@ -230,9 +234,7 @@ pub async fn public_slots(
                 Ok((view, open.link.expires_at))
             });
             Ok(found.and_then(|(view, link_expires_at)| {
-                let body = Bytes::from(serde_json::to_vec(&view).map_err(|e| {
-                    AppError::Internal(format!("cannot serialize the slots answer: {e}"))
-                })?);
+                let body = Bytes::from(serde_json::to_vec(&view)?);
                 if let Some((key, version)) = cached_under {
                     cache.put(
                         key,
@@ -340,10 +342,6 @@ fn parse_booking(body: &BookingRequest) -> Result<BookingInput, FieldErrors> {
     }
 }
 
-pub fn slot_taken() -> AppError {
-    AppError::Conflict("that time was just taken; please pick another".into())
-}
-
 /// The domain in meeting UIDs: the host people reach Convene at.
 pub fn uid_domain(state: &AppState) -> String {
     uid_domain_of(&state.settings)
@@ -363,9 +361,9 @@ struct ParsedBooking {
     intake: LeadIntake,
 }
 
-fn parse_submission(body: &BookingRequest) -> Result<ParsedBooking, AppError> {
-    let input = parse_booking(body).map_err(AppError::Validation)?;
-    let intake = input.lead.parse().map_err(AppError::Validation)?;
+fn parse_submission(body: &BookingRequest) -> Result<ParsedBooking, FieldErrors> {
+    let input = parse_booking(body)?;
+    let intake = input.lead.parse()?;
     Ok(ParsedBooking { input, intake })
 }
 
@@ -400,7 +398,7 @@ pub async fn book(
     state: &AppState,
     open: OpenLink,
     body: BookingRequest,
-) -> Result<Booked, AppError> {
+) -> Result<Booked, BookingError> {
     let parsed = parse_submission(&body)?;
     refresh_readings(state, open.meeting_type.host_ids.clone()).await;
     let context = BookingContext::of(state, state.clock.now());
@@ -418,7 +416,7 @@ pub async fn book_by_slug(
     state: &AppState,
     slug: String,
     body: BookingRequest,
-) -> Result<Booked, AppError> {
+) -> Result<Booked, BookingError> {
     let parsed = parse_submission(&body);
     let now = state.clock.now();
     refresh_link_calendars(state, &slug, now).await;
@@ -441,7 +439,7 @@ fn book_on(
     open: OpenLink,
     parsed: ParsedBooking,
     context: &BookingContext,
-) -> Result<Booked, AppError> {
+) -> Result<Booked, BookingError> {
     let BookingContext {
         rules,
         publisher,
@@ -458,7 +456,7 @@ fn book_on(
         let prospect = booking_limits::prospect_of(conn, &link, &intake)?;
         booking_limits::admit_booking(conn, &prospect, &link.id, *limits, now)??;
         let Some(free_hosts) = free_hosts_at(conn, &meeting_type, input.start, now, policy)? else {
-            return Err(slot_taken());
+            return Err(BookingError::SlotTaken);
         };
         let host_ids = if meeting_type.host_mode == HostMode::Collective {
             free_hosts
@@ -469,9 +467,7 @@ fn book_on(
                 .collect()
         };
         if !links::take_use(conn, &link)? {
-            return Err(AppError::Gone(
-                "this booking link has been used as often as it allows".into(),
-            ));
+            return Err(BookingError::LinkUsedUp);
         }
         let actor = Actor::Prospect;
         let lead_change = leads_repo::LeadChange {
@@ -489,9 +485,7 @@ fn book_on(
             .min_lead_score
             .filter(|min| i32::from(lead.score) < *min)
         {
-            return Err(AppError::Forbidden(format!(
-                "this meeting is offered to qualified prospects only (a score of at least {minimum} is needed)"
-            )));
+            return Err(BookingError::Unqualified { minimum });
         }
         let auto_approve = meeting_type
             .auto_approve_min_score
@@ -557,7 +551,7 @@ fn book_on(
     // A concurrent booking of the same slot can also surface as a unique violation at
     // commit or as a serialization failure; either way the slot is gone.
     outcome.map_err(|error| match error {
-        AppError::Store(e) if e.is_unique_violation() => slot_taken(),
+        BookingError::Store(e) if e.is_unique_violation() => BookingError::SlotTaken,
         other => other,
     })
 }
@@ -577,7 +571,7 @@ pub async fn slot_times(
     meeting_type: MeetingType,
     window: Interval,
     ignoring: Option<String>,
-) -> Result<OfferedTimes, AppError> {
+) -> Result<OfferedTimes, StoreError> {
     refresh_readings(state, meeting_type.host_ids.clone()).await;
     let now = state.clock.now();
     let policy = state.read_policy();
@@ -617,7 +611,7 @@ pub async fn slot_times(
 pub async fn host_names(
     state: &AppState,
     meeting_type: &MeetingType,
-) -> Result<Vec<String>, AppError> {
+) -> Result<Vec<String>, StoreError> {
     let ids = meeting_type.host_ids.clone();
     let hosts = state
         .db

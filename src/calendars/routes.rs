@@ -9,7 +9,8 @@ use super::model::{ConnectionView, StartedConnection};
 use super::service::{self, CallbackQuery};
 use super::Provider;
 use crate::auth::Principal;
-use crate::error::{AppError, FieldErrors, PageError};
+use crate::error::{AppError, PageError};
+use crate::field_errors::FieldErrors;
 use crate::http::extractors::{
     AdminSession, ApiCaller, ApiJson, CsrfForm, CsrfProtected, CsrfToken,
 };

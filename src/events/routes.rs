@@ -4,8 +4,9 @@ use actix_web::{get, web, HttpResponse};
 use serde::Deserialize;
 
 use crate::auth::roles::Permission;
-use crate::error::{AppError, FieldErrors};
+use crate::error::AppError;
 use crate::events::{self, EventType, EventView};
+use crate::field_errors::FieldErrors;
 use crate::http::extractors::{ApiCaller, ApiQuery};
 use crate::http::Page;
 use crate::state::AppState;

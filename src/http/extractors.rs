@@ -215,7 +215,7 @@ impl FromRequest for AdminSession {
             };
             principal
                 .require(Permission::UseAdminUi)
-                .map_err(PageError)?;
+                .map_err(PageError::from)?;
             Ok(AdminSession { user, principal })
         })
     }

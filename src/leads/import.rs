@@ -9,9 +9,10 @@ use serde_json::{Map, Value};
 
 use crate::audit::Actor;
 use crate::db::{write_transaction, DbConnection, StoreError};
-use crate::error::FieldErrors;
+use crate::field_errors::FieldErrors;
+use crate::leads::error::LeadStoreError;
 use crate::leads::model::{BantInput, LeadInput};
-use crate::leads::repo::{self, Intake, LeadStoreError};
+use crate::leads::repo::{self, Intake};
 use crate::leads::scoring::ScoringRules;
 
 /// Rejected rows listed in full; past this only the count grows, so a wrong file cannot make a

@@ -1,6 +1,7 @@
 //! Leads: intake, qualification (BANT scoring) and stages.
 
 pub mod detail;
+pub mod error;
 pub mod import;
 pub mod model;
 pub mod repo;

@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 
 use crate::db::schema::leads;
 use crate::db::StoreError;
-use crate::error::FieldErrors;
+use crate::field_errors::FieldErrors;
 use crate::leads::scoring::{Bant, ScoreContribution, Stage, Temperature, Timing};
 use crate::values::{optional_text, required_text, Email, TimeZone};
 

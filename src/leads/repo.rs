@@ -8,6 +8,7 @@ use crate::audit::{self, Actor, AuditEntry};
 use crate::db::schema::leads;
 use crate::db::{DbConnection, StoreError};
 use crate::events::{EventType, Publisher};
+use crate::leads::error::LeadStoreError;
 use crate::leads::model::{Lead, LeadIntake, LeadQuery, LeadRow};
 use crate::leads::scoring::{self, advance_stage, LeadFacts, ScoringRules};
 use crate::values::new_id;
@@ -15,31 +16,6 @@ use crate::values::new_id;
 diesel::define_sql_function! {
     /// SQL `lower()`: case-insensitive search the same way on SQLite and PostgreSQL.
     fn lower(text: Nullable<Text>) -> Nullable<Text>;
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum LeadStoreError {
-    #[error("{0}")]
-    Conflict(String),
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    #[error(transparent)]
-    Publish(crate::events::PublishError),
-}
-
-impl From<crate::events::PublishError> for LeadStoreError {
-    fn from(error: crate::events::PublishError) -> Self {
-        match error {
-            crate::events::PublishError::Store(error) => Self::Store(error),
-            other => Self::Publish(other),
-        }
-    }
-}
-
-impl From<diesel::result::Error> for LeadStoreError {
-    fn from(error: diesel::result::Error) -> Self {
-        Self::Store(error.into())
-    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

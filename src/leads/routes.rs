@@ -6,7 +6,8 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::auth::roles::Permission;
-use crate::error::{AppError, FieldErrors, PageError};
+use crate::error::{AppError, PageError};
+use crate::field_errors::FieldErrors;
 use crate::http::body_reader::{self, Upload};
 use crate::http::extractors::{
     AdminSession, ApiCaller, ApiJson, ApiQuery, CsrfForm, CsrfProtected, CsrfToken,
@@ -470,7 +471,10 @@ async fn request_meeting_from_page(
         start: None,
         log_past: None,
     };
-    match workflow::service::create(&state, body, session.principal.actor.clone(), false).await {
+    match workflow::service::create(&state, body, session.principal.actor.clone(), false)
+        .await
+        .map_err(AppError::from)
+    {
         Ok(request) => Ok(see_other(&format!(
             "/admin/leads/{}?requested={}",
             lead.id,

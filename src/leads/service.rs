@@ -3,26 +3,16 @@
 
 use crate::audit::Actor;
 use crate::db::write_transaction;
-use crate::error::AppError;
+use crate::leads::error::LeadStoreError;
 use crate::leads::model::{Lead, LeadIntake};
-use crate::leads::repo::{self, Intake, LeadStoreError};
+use crate::leads::repo::{self, Intake};
 use crate::state::AppState;
-
-impl From<LeadStoreError> for AppError {
-    fn from(error: LeadStoreError) -> Self {
-        match error {
-            LeadStoreError::Conflict(message) => AppError::Conflict(message),
-            LeadStoreError::Store(e) => AppError::Store(e),
-            LeadStoreError::Publish(e) => e.into(),
-        }
-    }
-}
 
 pub async fn intake(
     state: &AppState,
     intake: LeadIntake,
     actor: Actor,
-) -> Result<(Lead, Intake), AppError> {
+) -> Result<(Lead, Intake), LeadStoreError> {
     let rules = state.scoring_rules.clone();
     let publisher = state.publisher.clone();
     let now = state.clock.now();

@@ -9,6 +9,8 @@ use crate::workflow::state::IllegalTransition;
 
 #[derive(Debug, thiserror::Error)]
 pub enum MeetingError {
+    #[error("no meeting at this address")]
+    UnknownManageLink,
     #[error("that time was just taken; please pick another")]
     SlotTaken,
     #[error("that time is not free; please pick another")]

@@ -6,7 +6,8 @@ use chrono::{NaiveDateTime, SecondsFormat};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::roles::Permission;
-use crate::error::{AppError, FieldErrors, PageError};
+use crate::error::{AppError, PageError};
+use crate::field_errors::FieldErrors;
 use crate::http::extractors::{
     AdminSession, ApiCaller, ApiQuery, CsrfForm, CsrfProtected, CsrfToken,
 };

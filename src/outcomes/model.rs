@@ -3,7 +3,7 @@
 use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 
-use crate::error::FieldErrors;
+use crate::field_errors::FieldErrors;
 use crate::outcomes::money::{Currency, Money};
 use crate::values::{optional_multiline_text, optional_text};
 

@@ -477,7 +477,10 @@ async fn record_outcome_from_page(
         Err(errors) => errors.for_people(),
         Ok(outcome) => {
             let meeting_id = managed.meeting.id.clone();
-            match service::record(&state, managed.clone(), outcome, &session.principal).await {
+            match service::record(&state, managed.clone(), outcome, &session.principal)
+                .await
+                .map_err(AppError::from)
+            {
                 Ok(recorded) => {
                     return Ok(see_other(&format!(
                         "/admin/meetings/{meeting_id}?recorded={}",
@@ -685,7 +688,10 @@ async fn outcome_link_submit(
     let values = form.values();
     let refusal = match form.input().parse() {
         Err(errors) => errors.for_people(),
-        Ok(outcome) => match service::record(&state, managed.clone(), outcome, &host).await {
+        Ok(outcome) => match service::record(&state, managed.clone(), outcome, &host)
+            .await
+            .map_err(AppError::from)
+        {
             Ok(recorded) => {
                 return outcome_message(
                     StatusCode::OK,

@@ -7,8 +7,9 @@ use crate::auth::roles::Permission;
 use crate::auth::Principal;
 use crate::booking::manage;
 use crate::db::write_transaction;
-use crate::error::AppError;
+use crate::db::StoreError;
 use crate::meetings::Managed;
+use crate::outcomes::error::OutcomeError;
 use crate::outcomes::model::{OutcomeView, RecordOutcome};
 use crate::outcomes::repo;
 use crate::state::AppState;
@@ -17,15 +18,13 @@ use crate::meetings::lifecycle::{record_outcome, RecordedMeeting};
 use crate::outcomes::model::RECORDABLE;
 
 /// Whether `caller` may record the outcome of `managed`: managers any meeting, hosts their own.
-pub fn may_record(caller: &Principal, managed: &Managed) -> Result<(), AppError> {
+pub fn may_record(caller: &Principal, managed: &Managed) -> Result<(), OutcomeError> {
     caller.require(Permission::RecordOutcomes)?;
     let hosts_it = managed.hosts.iter().any(|host| caller.is_user(&host.id));
     if caller.role.allows(Permission::RecordAnyOutcome) || hosts_it {
         Ok(())
     } else {
-        Err(AppError::Forbidden(
-            "hosts may record the outcomes of their own meetings only".into(),
-        ))
+        Err(OutcomeError::NotTheirMeeting)
     }
 }
 
@@ -43,7 +42,7 @@ pub fn view_of(
 pub async fn outcome_of(
     state: &AppState,
     managed: &Managed,
-) -> Result<Option<OutcomeView>, AppError> {
+) -> Result<Option<OutcomeView>, StoreError> {
     let meeting_id = managed.meeting.id.clone();
     let recorded = state
         .db
@@ -58,21 +57,19 @@ pub async fn record(
     managed: Managed,
     outcome: RecordOutcome,
     caller: &Principal,
-) -> Result<OutcomeView, AppError> {
+) -> Result<OutcomeView, OutcomeError> {
     may_record(caller, &managed)?;
     let now = state.clock.now();
     if managed.start() > now {
-        return Err(AppError::Conflict(
-            "the meeting has not started yet; record its outcome once it has".into(),
-        ));
+        return Err(OutcomeError::NotStarted);
     }
     let from_meeting_status = managed.meeting.status.clone();
     if !RECORDABLE.contains(&from_meeting_status.as_str()) {
-        return Err(AppError::Conflict(match from_meeting_status.as_str() {
+        return Err(match from_meeting_status.as_str() {
             // A held slot is a booking still waiting for a manager's approval.
-            "held" => "the meeting is still waiting for approval; it has no outcome yet".into(),
-            other => format!("a {other} meeting has no outcome to record"),
-        }));
+            "held" => OutcomeError::AwaitingApproval,
+            _ => OutcomeError::NothingToRecord(from_meeting_status),
+        });
     }
     let actor = caller.actor.clone();
     let publisher = state.publisher.clone();
@@ -95,8 +92,8 @@ pub async fn record(
 }
 
 /// The meeting by id, 404 when unknown.
-pub async fn meeting(state: &AppState, id: String) -> Result<Managed, AppError> {
+pub async fn meeting(state: &AppState, id: String) -> Result<Managed, OutcomeError> {
     manage::find_by_id(state, id)
         .await?
-        .ok_or_else(|| AppError::NotFound("no meeting with that id".into()))
+        .ok_or(OutcomeError::UnknownMeeting)
 }

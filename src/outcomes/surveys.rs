@@ -9,8 +9,8 @@ use crate::db::schema::{
     meeting_requests, meeting_types, meetings, survey_invitations, survey_responses,
 };
 use crate::db::{write_transaction, DbConnection, StoreError};
-use crate::error::FieldErrors;
 use crate::events::{EventType, Publisher};
+use crate::field_errors::FieldErrors;
 use crate::outcomes::error::SurveyError;
 use crate::values::{new_id, optional_multiline_text, Email};
 

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::error::FieldErrors;
+use crate::field_errors::FieldErrors;
 use crate::outcomes::money::Currency;
 use crate::values::is_id;
 

@@ -3,7 +3,7 @@
 use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 
-use crate::error::FieldErrors;
+use crate::field_errors::FieldErrors;
 use crate::values::{optional_text, required_text};
 
 pub use crate::scheduling::availability::HostMode;

@@ -5,12 +5,14 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::auth::roles::Permission;
-use crate::error::{AppError, FieldErrors, PageError};
+use crate::error::{AppError, PageError};
+use crate::field_errors::FieldErrors;
 use crate::http::extractors::{
     AdminSession, ApiCaller, ApiJson, CsrfForm, CsrfProtected, CsrfToken,
 };
 use crate::http::pages::{render, see_other, Chrome};
 use crate::http::Page;
+use crate::scheduling::error::MeetingTypeError;
 use crate::scheduling::meeting_types::{MeetingTypeInput, MeetingTypeSettings, MeetingTypeView};
 use crate::scheduling::service::can_host;
 use crate::scheduling::{repo, service};
@@ -372,11 +374,12 @@ async fn meeting_type_page(
     .await
 }
 
-fn conflict_as_field(error: AppError) -> Result<FieldErrors, PageError> {
+/// A refusal the form can show beside its fields; anything else is an error page.
+fn conflict_as_field(error: MeetingTypeError) -> Result<FieldErrors, PageError> {
     match error {
-        AppError::Validation(errors) => Ok(errors),
-        AppError::Conflict(message) => Ok(FieldErrors::single("slug", message)),
-        other => Err(PageError(other)),
+        MeetingTypeError::Invalid(errors) => Ok(errors),
+        MeetingTypeError::SlugTaken(_) => Ok(FieldErrors::single("slug", error.to_string())),
+        other => Err(other.into()),
     }
 }
 

@@ -3,7 +3,8 @@
 use crate::audit::Actor;
 use crate::auth::roles::Role;
 use crate::db::{write_transaction, DbConnection, StoreError};
-use crate::error::{AppError, FieldErrors};
+use crate::field_errors::FieldErrors;
+use crate::scheduling::error::MeetingTypeError;
 use crate::scheduling::meeting_types::{MeetingType, MeetingTypeSettings};
 use crate::scheduling::repo;
 use crate::state::AppState;
@@ -46,13 +47,11 @@ pub fn check_hosts(
     })
 }
 
-fn slug_taken(error: StoreError, slug: &str) -> AppError {
+fn slug_taken(error: StoreError, slug: &str) -> MeetingTypeError {
     if error.is_unique_violation() {
-        AppError::Conflict(format!(
-            "the slug `{slug}` is already used by another meeting type"
-        ))
+        MeetingTypeError::SlugTaken(slug.to_owned())
     } else {
-        AppError::Store(error)
+        MeetingTypeError::Store(error)
     }
 }
 
@@ -60,13 +59,13 @@ pub async fn create(
     state: &AppState,
     settings: MeetingTypeSettings,
     actor: Actor,
-) -> Result<MeetingType, AppError> {
+) -> Result<MeetingType, MeetingTypeError> {
     let now = state.clock.now();
     state
         .db
         .run(move |conn| {
             Ok(write_transaction(conn, |conn| {
-                check_hosts(conn, &settings.host_ids)?.map_err(AppError::Validation)?;
+                check_hosts(conn, &settings.host_ids)??;
                 repo::insert(conn, &settings, &actor, now)
                     .map_err(|e| slug_taken(e, &settings.slug))
             }))
@@ -79,13 +78,13 @@ pub async fn update(
     existing: MeetingType,
     settings: MeetingTypeSettings,
     actor: Actor,
-) -> Result<MeetingType, AppError> {
+) -> Result<MeetingType, MeetingTypeError> {
     let now = state.clock.now();
     state
         .db
         .run(move |conn| {
             Ok(write_transaction(conn, |conn| {
-                check_hosts(conn, &settings.host_ids)?.map_err(AppError::Validation)?;
+                check_hosts(conn, &settings.host_ids)??;
                 repo::update(conn, &existing, &settings, &actor, now)
                     .map_err(|e| slug_taken(e, &settings.slug))
             }))
@@ -93,13 +92,13 @@ pub async fn update(
         .await?
 }
 
-pub async fn load(state: &AppState, id: String) -> Result<MeetingType, AppError> {
+pub async fn load(state: &AppState, id: String) -> Result<MeetingType, MeetingTypeError> {
     if !crate::values::is_id(&id) {
-        return Err(AppError::NotFound("no meeting type with that id".into()));
+        return Err(MeetingTypeError::NotFound);
     }
     state
         .db
         .run(move |conn| repo::find(conn, &id))
         .await?
-        .ok_or_else(|| AppError::NotFound("no meeting type with that id".into()))
+        .ok_or(MeetingTypeError::NotFound)
 }

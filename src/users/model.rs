@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::auth::roles::Role;
 use crate::db::schema::users;
 use crate::db::StoreError;
-use crate::error::FieldErrors;
+use crate::field_errors::FieldErrors;
 use crate::scheduling::working_hours::WeeklyHours;
 use crate::values::{optional_text, required_text, Email, TimeZone};
 

@@ -6,7 +6,8 @@ use secrecy::SecretString;
 use serde::Deserialize;
 
 use crate::auth::roles::{Permission, Role};
-use crate::error::{AppError, FieldErrors, PageError};
+use crate::error::{AppError, PageError};
+use crate::field_errors::FieldErrors;
 use crate::http::extractors::{
     AdminSession, ApiCaller, ApiJson, ApiQuery, CsrfForm, CsrfProtected, CsrfToken,
 };
@@ -256,7 +257,9 @@ async fn create_user_from_form(
     let password = (!form.password.is_empty()).then(|| SecretString::from(form.password.clone()));
     let outcome = match request.parse() {
         Ok(new_user) => {
-            service::create_user(&state, new_user, password, session.principal.actor.clone()).await
+            service::create_user(&state, new_user, password, session.principal.actor.clone())
+                .await
+                .map_err(AppError::from)
         }
         Err(errors) => Err(AppError::Validation(errors)),
     };

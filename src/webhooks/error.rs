@@ -3,7 +3,7 @@
 
 use crate::calendars::crypto::CryptoError;
 use crate::db::StoreError;
-use crate::error::FieldErrors;
+use crate::field_errors::FieldErrors;
 
 /// Why a webhook action did not happen.
 #[derive(Debug, thiserror::Error)]

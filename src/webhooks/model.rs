@@ -9,8 +9,8 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::db::schema::{webhook_deliveries, webhook_subscriptions};
-use crate::error::FieldErrors;
 use crate::events::EventType;
+use crate::field_errors::FieldErrors;
 use crate::values::{optional_text, serialize_optional_utc, serialize_utc};
 use crate::webhooks::destination::Destination;
 

@@ -8,8 +8,9 @@ use chrono::{NaiveDateTime, SecondsFormat};
 use serde::Deserialize;
 
 use crate::auth::roles::Permission;
-use crate::error::{AppError, FieldErrors, PageError};
+use crate::error::{AppError, PageError};
 use crate::events::EventType;
+use crate::field_errors::FieldErrors;
 use crate::http::extractors::{AdminSession, CsrfForm, CsrfProtected, CsrfToken};
 use crate::http::pages::{render, see_other, Chrome};
 use crate::state::AppState;

@@ -5,8 +5,8 @@ use chrono::{DateTime, Duration, Utc};
 use secrecy::ExposeSecret;
 
 use crate::db::{write_transaction, StoreError};
-use crate::error::FieldErrors;
 use crate::events::{self, EventType};
+use crate::field_errors::FieldErrors;
 use crate::state::AppState;
 use crate::values::{is_id, new_id};
 use crate::webhooks::destination::Destination;

@@ -1,5 +1,6 @@
 //! The meeting request (MQM) workflow.
 
+pub mod error;
 pub mod events;
 pub mod pages;
 pub mod queue;

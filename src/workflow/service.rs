@@ -2,13 +2,12 @@
 //! transaction that writes the change and its audit rows together.
 
 use crate::audit::Actor;
-use crate::booking::service::slot_taken;
 use crate::calendars::readings::ReadPolicy;
 use crate::calendars::service::refresh_readings;
 use crate::db::write_transaction;
 use crate::db::DbConnection;
-use crate::error::{AppError, FieldErrors};
 use crate::events::EventType;
+use crate::field_errors::FieldErrors;
 use crate::leads::repo as leads_repo;
 use crate::meetings::lifecycle::{self, confirm_held, release_held, Placement};
 use crate::meetings::{held_meeting_of, MeetingRecord};
@@ -19,6 +18,7 @@ use crate::scheduling::offers::{free_hosts_at, hosts_free_alone_at};
 use crate::scheduling::{repo as types_repo, service::check_hosts};
 use crate::state::AppState;
 use crate::values::{is_id, optional_multiline_text, TimeZone};
+use crate::workflow::error::RequestError;
 use crate::workflow::repo::{self, NewRequest, Step};
 use crate::workflow::requests::{
     ApproveRequest, CreateMeetingRequest, MeetingRequest, RejectRequest,
@@ -48,7 +48,7 @@ pub async fn create(
     body: CreateMeetingRequest,
     actor: Actor,
     may_log_past: bool,
-) -> Result<MeetingRequest, AppError> {
+) -> Result<MeetingRequest, RequestError> {
     let mut errors = FieldErrors::new();
     let notes = optional_multiline_text(body.notes.as_deref(), MAX_NOTE_CHARS)
         .map_err(|m| errors.add("notes", m))
@@ -80,9 +80,7 @@ pub async fn create(
     }
     errors.into_result()?;
     if logged_after_the_fact && !may_log_past {
-        return Err(AppError::Forbidden(
-            "only admins and meeting managers may log past meetings".into(),
-        ));
+        return Err(RequestError::MayNotLogPast);
     }
     if start.is_some() && !logged_after_the_fact {
         let type_id = body.meeting_type_id.clone();
@@ -106,23 +104,24 @@ pub async fn create(
         .run(move |conn| {
             Ok(write_transaction(conn, |conn| {
                 let lead = leads_repo::find(conn, &body.lead_id)?
-                    .ok_or_else(|| AppError::validation("lead_id", "is not a known lead"))?;
+                    .ok_or_else(|| RequestError::invalid("lead_id", "is not a known lead"))?;
                 let meeting_type = types_repo::find(conn, &body.meeting_type_id)?
                     .filter(|t| t.active)
                     .ok_or_else(|| {
-                        AppError::validation("meeting_type_id", "is not an active meeting type")
+                        RequestError::invalid("meeting_type_id", "is not an active meeting type")
                     })?;
                 if let Some(minimum) = meeting_type.min_lead_score {
                     if i32::from(lead.score) < minimum {
-                        return Err(AppError::Forbidden(format!(
-                            "{} needs a lead score of at least {minimum}; this lead scores {}",
-                            meeting_type.name, lead.score
-                        )));
+                        return Err(RequestError::Unqualified {
+                            meeting_type: meeting_type.name,
+                            minimum,
+                            score: lead.score,
+                        });
                     }
                 }
                 let requested_hosts = hosts.clone();
                 let mut host_ids = hosts.unwrap_or_else(|| meeting_type.host_ids.clone());
-                check_hosts(conn, &host_ids)?.map_err(AppError::Validation)?;
+                check_hosts(conn, &host_ids)??;
                 if let Some(start) = start.filter(|_| !logged_after_the_fact) {
                     host_ids =
                         hosts_free_at(conn, &meeting_type, requested_hosts, start, now, &policy)?;
@@ -155,7 +154,7 @@ pub async fn create(
                     )?;
                     return Ok(request);
                 };
-                let zone = lead_zone(&lead)?;
+                let zone = lead_zone(&lead);
                 let placed = lifecycle::place(
                     conn,
                     &Placement {
@@ -199,8 +198,7 @@ pub async fn create(
                     logged_after_the_fact,
                     now,
                 )?;
-                repo::find(conn, &request.id)?
-                    .ok_or_else(|| AppError::NotFound("no meeting request with that id".into()))
+                repo::find(conn, &request.id)?.ok_or(RequestError::NotFound)
             }))
         })
         .await??;
@@ -217,11 +215,12 @@ fn hosts_free_at(
     start: DateTime<Utc>,
     now: DateTime<Utc>,
     policy: &ReadPolicy,
-) -> Result<Vec<String>, AppError> {
-    let free = free_hosts_at(conn, meeting_type, start, now, policy)?.ok_or_else(slot_taken)?;
+) -> Result<Vec<String>, RequestError> {
+    let free =
+        free_hosts_at(conn, meeting_type, start, now, policy)?.ok_or(RequestError::SlotTaken)?;
     match requested {
         Some(requested) if requested.iter().all(|host| free.contains(host)) => Ok(requested),
-        Some(_) => Err(slot_taken()),
+        Some(_) => Err(RequestError::SlotTaken),
         None if meeting_type.host_mode == HostMode::Collective => Ok(free),
         None => {
             let loads = host_loads(conn, &free, now)?;
@@ -230,15 +229,15 @@ fn hosts_free_at(
     }
 }
 
-pub async fn load(state: &AppState, id: String) -> Result<MeetingRequest, AppError> {
+pub async fn load(state: &AppState, id: String) -> Result<MeetingRequest, RequestError> {
     if !is_id(&id) {
-        return Err(AppError::NotFound("no meeting request with that id".into()));
+        return Err(RequestError::NotFound);
     }
     state
         .db
         .run(move |conn| repo::find(conn, &id))
         .await?
-        .ok_or_else(|| AppError::NotFound("no meeting request with that id".into()))
+        .ok_or(RequestError::NotFound)
 }
 
 /// Applies `action` to the request as it was loaded; a concurrent change makes this a 409.
@@ -251,7 +250,7 @@ async fn decide(
     new_hosts: Option<Vec<String>>,
     note: Option<String>,
     actor: Actor,
-) -> Result<MeetingRequest, AppError> {
+) -> Result<MeetingRequest, RequestError> {
     let to = transition(request.status, &action)?;
     let mut involved = request.host_ids.clone();
     involved.extend(new_hosts.iter().flatten().cloned());
@@ -264,9 +263,9 @@ async fn decide(
         .run(move |conn| {
             Ok(write_transaction(
                 conn,
-                |conn| -> Result<MeetingRequest, AppError> {
+                |conn| -> Result<MeetingRequest, RequestError> {
                     if let Some(hosts) = &new_hosts {
-                        check_hosts(conn, hosts)?.map_err(AppError::Validation)?;
+                        check_hosts(conn, hosts)??;
                     }
                     let step = Step {
                         action: &action,
@@ -312,8 +311,7 @@ async fn decide(
                         }
                         _ => {}
                     }
-                    repo::find(conn, &request.id)?
-                        .ok_or_else(|| AppError::NotFound("no meeting request with that id".into()))
+                    repo::find(conn, &request.id)?.ok_or(RequestError::NotFound)
                 },
             ))
         })
@@ -330,9 +328,9 @@ fn check_free_at_held_time(
     hosts: &[String],
     now: DateTime<Utc>,
     policy: &ReadPolicy,
-) -> Result<(), AppError> {
+) -> Result<(), RequestError> {
     let meeting_type = types_repo::find(conn, &request.meeting_type_id)?
-        .ok_or_else(|| AppError::NotFound("no such meeting type".into()))?;
+        .ok_or(RequestError::Missing("meeting type"))?;
     let free = hosts_free_alone_at(
         conn,
         &meeting_type,
@@ -344,9 +342,7 @@ fn check_free_at_held_time(
     if hosts.iter().all(|host| free.contains(host)) {
         Ok(())
     } else {
-        Err(AppError::Conflict(
-            "not every chosen host is free at the held time".into(),
-        ))
+        Err(RequestError::HostsNotFreeAtHeldTime)
     }
 }
 
@@ -355,7 +351,7 @@ pub async fn approve(
     request: MeetingRequest,
     body: ApproveRequest,
     actor: Actor,
-) -> Result<MeetingRequest, AppError> {
+) -> Result<MeetingRequest, RequestError> {
     let mut errors = FieldErrors::new();
     let note = optional_multiline_text(body.note.as_deref(), MAX_NOTE_CHARS)
         .map_err(|m| errors.add("note", m))
@@ -371,16 +367,16 @@ pub async fn reject(
     request: MeetingRequest,
     body: RejectRequest,
     actor: Actor,
-) -> Result<MeetingRequest, AppError> {
+) -> Result<MeetingRequest, RequestError> {
     let reason = match optional_multiline_text(body.reason.as_deref(), MAX_NOTE_CHARS) {
         Ok(Some(reason)) => reason,
         Ok(None) => {
-            return Err(AppError::validation(
+            return Err(RequestError::invalid(
                 "reason",
                 "is required: tell the prospect why",
             ))
         }
-        Err(message) => return Err(AppError::validation("reason", message)),
+        Err(message) => return Err(RequestError::invalid("reason", message)),
     };
     decide(
         state,
@@ -394,12 +390,11 @@ pub async fn reject(
 }
 
 /// The zone a lead's meeting is shown in: theirs when known, else UTC.
-fn lead_zone(lead: &crate::leads::model::Lead) -> Result<TimeZone, AppError> {
+fn lead_zone(lead: &crate::leads::model::Lead) -> TimeZone {
     lead.timezone
         .as_deref()
         .and_then(|zone| TimeZone::parse(zone).ok())
-        .map_or_else(|| TimeZone::parse("UTC"), Ok)
-        .map_err(AppError::Internal)
+        .unwrap_or(TimeZone::UTC)
 }
 
 /// The request's own hosts as the meeting type to find times with.
@@ -417,14 +412,14 @@ pub async fn schedule(
     request: MeetingRequest,
     start: DateTime<Utc>,
     actor: Actor,
-) -> Result<String, AppError> {
+) -> Result<String, RequestError> {
     let schedule = WorkflowAction::Schedule;
     let to = transition(request.status, &schedule)?;
     refresh_readings(state, request.host_ids.clone()).await;
     let policy = state.read_policy();
     let now = state.clock.now();
     if start <= now {
-        return Err(AppError::validation("start", "must be in the future"));
+        return Err(RequestError::invalid("start", "must be in the future"));
     }
     let uid_domain = crate::booking::service::uid_domain(state);
     let link_key = state.link_key.clone();
@@ -432,50 +427,57 @@ pub async fn schedule(
     let meeting_id = state
         .db
         .run(move |conn| {
-            Ok(write_transaction(conn, |conn| -> Result<String, AppError> {
-                if crate::meetings::meeting_of_request(conn, &request.id)?.is_some() {
-                    return Err(AppError::Conflict(
-                        "this request already has a meeting".into(),
-                    ));
-                }
-                let meeting_type = types_repo::find(conn, &request.meeting_type_id)?
-                    .ok_or_else(|| AppError::NotFound("no such meeting type".into()))?;
-                let lead = leads_repo::find(conn, &request.lead_id)?
-                    .ok_or_else(|| AppError::NotFound("no such lead".into()))?;
-                let own_type = type_for_request(&meeting_type, &request);
-                let hosts = hosts_free_at(conn, &own_type, None, start, now, &policy)?;
-                let placed = lifecycle::place(
-                    conn,
-                    &Placement {
-                        meeting_type: &meeting_type,
-                        request: &request,
-                        host_ids: &hosts,
-                        start,
-                        zone: lead_zone(&lead)?,
-                        status: "scheduled",
-                        booking_link_id: None,
-                        prospect_key: None,
-                        uid_domain: &uid_domain,
-                        link_key: &link_key,
-                        claim_time: true,
+            Ok(
+                write_transaction(conn, |conn| -> Result<String, RequestError> {
+                    if crate::meetings::meeting_of_request(conn, &request.id)?.is_some() {
+                        return Err(RequestError::AlreadyScheduled);
+                    }
+                    let meeting_type = types_repo::find(conn, &request.meeting_type_id)?
+                        .ok_or(RequestError::Missing("meeting type"))?;
+                    let lead = leads_repo::find(conn, &request.lead_id)?
+                        .ok_or(RequestError::Missing("lead"))?;
+                    let own_type = type_for_request(&meeting_type, &request);
+                    let hosts = hosts_free_at(conn, &own_type, None, start, now, &policy)?;
+                    let placed = lifecycle::place(
+                        conn,
+                        &Placement {
+                            meeting_type: &meeting_type,
+                            request: &request,
+                            host_ids: &hosts,
+                            start,
+                            zone: lead_zone(&lead),
+                            status: "scheduled",
+                            booking_link_id: None,
+                            prospect_key: None,
+                            uid_domain: &uid_domain,
+                            link_key: &link_key,
+                            claim_time: true,
+                            now,
+                        },
+                    )?;
+                    let step = Step {
+                        action: &schedule,
+                        from: Some(request.status),
+                        to,
+                        note: None,
+                    };
+                    let new_hosts = (hosts != request.host_ids).then_some(hosts.as_slice());
+                    repo::transition(conn, &request.id, &step, new_hosts, &actor, now)?;
+                    lifecycle::announce_created(
+                        conn,
+                        &publisher,
+                        &placed.meeting_id,
+                        to,
+                        false,
                         now,
-                    },
-                )?;
-                let step = Step {
-                    action: &schedule,
-                    from: Some(request.status),
-                    to,
-                    note: None,
-                };
-                let new_hosts = (hosts != request.host_ids).then_some(hosts.as_slice());
-                repo::transition(conn, &request.id, &step, new_hosts, &actor, now)?;
-                lifecycle::announce_created(conn, &publisher, &placed.meeting_id, to, false, now)?;
-                Ok(placed.meeting_id)
-            })
-            .map_err(|error| match error {
-                AppError::Store(e) if e.is_unique_violation() => slot_taken(),
-                other => other,
-            }))
+                    )?;
+                    Ok(placed.meeting_id)
+                })
+                .map_err(|error| match error {
+                    RequestError::Store(e) if e.is_unique_violation() => RequestError::SlotTaken,
+                    other => other,
+                }),
+            )
         })
         .await??;
     state.changes_committed();
