@@ -18,6 +18,7 @@ async fn admin_signs_in_and_forms_without_csrf_token_are_refused() {
         .path()
         .ends_with("/admin/login"));
     browser.screenshot("admin-login-1280").await;
+    browser.assert_accessible("admin-login-1280").await;
     page.find(Locator::Id("email"))
         .await
         .unwrap()
@@ -40,6 +41,7 @@ async fn admin_signs_in_and_forms_without_csrf_token_are_refused() {
     browser.wait_for_heading("Users").await;
     assert_eq!(page.current_url().await.unwrap().path(), "/admin/users");
     browser.screenshot("admin-users-1280").await;
+    browser.assert_accessible("admin-users-1280").await;
 
     // A form whose CSRF field was removed must be refused and must change nothing.
     page.find(Locator::Id("name"))
@@ -109,5 +111,6 @@ async fn admin_layout_fits_a_phone() {
         "no horizontal scrolling at 390 px"
     );
     browser.screenshot("admin-home-390").await;
+    browser.assert_accessible("admin-home-390").await;
     browser.close().await;
 }

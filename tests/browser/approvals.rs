@@ -98,6 +98,7 @@ async fn a_manager_works_the_queue_and_a_host_sees_no_approval_actions() {
     let source = page.source().await.unwrap();
     assert!(source.contains("Ana Prospect") && source.contains("Bo Prospect"));
     browser.screenshot("approvals-queue-1280").await;
+    browser.assert_accessible("approvals-queue-1280").await;
 
     let late = book(&app, slug, &starts[2], "cy@prospect.test", "Cy Prospect").await;
     let banner = page
@@ -169,6 +170,7 @@ async fn a_manager_works_the_queue_and_a_host_sees_no_approval_actions() {
     );
     assert!(!source.contains(&format!("request-{first}")));
     browser.screenshot("approvals-decided-1280").await;
+    browser.assert_accessible("approvals-decided-1280").await;
 
     page.goto(&app.url(&format!("/admin/requests/{second}")))
         .await
@@ -176,6 +178,7 @@ async fn a_manager_works_the_queue_and_a_host_sees_no_approval_actions() {
     let detail = page.source().await.unwrap();
     assert!(detail.contains("We only meet companies in the EU for now."));
     browser.screenshot("approvals-request-1280").await;
+    browser.assert_accessible("approvals-request-1280").await;
     browser.close().await;
 
     let narrow = Browser::start(390, 844).await;
@@ -184,6 +187,7 @@ async fn a_manager_works_the_queue_and_a_host_sees_no_approval_actions() {
         .await;
     assert!(narrow.fits_width().await, "the queue fits a phone");
     narrow.screenshot("approvals-queue-390").await;
+    narrow.assert_accessible("approvals-queue-390").await;
     narrow.close().await;
 
     let host = Browser::start(1280, 900).await;
@@ -210,5 +214,6 @@ async fn a_manager_works_the_queue_and_a_host_sees_no_approval_actions() {
         .await
         .is_err());
     host.screenshot("approvals-host-refused-1280").await;
+    host.assert_accessible("approvals-host-refused-1280").await;
     host.close().await;
 }

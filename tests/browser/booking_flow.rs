@@ -66,6 +66,7 @@ async fn prospect_books_reschedules_and_cancels_in_the_browser() {
         "slots are shown in the chosen zone: {value}"
     );
     browser.screenshot("booking-page-1280").await;
+    browser.assert_accessible("booking-page-1280").await;
     page.find(Locator::Css("label.slot span"))
         .await
         .unwrap()
@@ -135,6 +136,7 @@ async fn prospect_books_reschedules_and_cancels_in_the_browser() {
         .await
         .unwrap();
     browser.screenshot("manage-page-1280").await;
+    browser.assert_accessible("manage-page-1280").await;
 
     page.find(Locator::Css("label.slot span"))
         .await
@@ -192,6 +194,7 @@ async fn prospect_books_reschedules_and_cancels_in_the_browser() {
         "Cancelled"
     );
     browser.screenshot("manage-cancelled-1280").await;
+    browser.assert_accessible("manage-cancelled-1280").await;
     browser.close().await;
 }
 
@@ -227,6 +230,7 @@ async fn booking_page_fits_a_phone() {
         .unwrap();
     let fits = browser.fits_width().await;
     browser.screenshot("booking-page-390").await;
+    browser.assert_accessible("booking-page-390").await;
     assert!(fits, "the booking page scrolls sideways at 390 px");
     browser.close().await;
 }

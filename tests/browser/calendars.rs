@@ -96,6 +96,7 @@ async fn a_host_connects_google_and_microsoft_and_disconnects_from_their_page() 
     )
     .await;
     browser.screenshot("calendars-connected-1280").await;
+    browser.assert_accessible("calendars-connected-1280").await;
 
     // A refused grant shows as an error with a Reconnect button, which heals it.
     fake.control("revoke-refresh-tokens", json!({"provider": "microsoft"}))
@@ -135,6 +136,7 @@ async fn a_host_connects_google_and_microsoft_and_disconnects_from_their_page() 
     )
     .await;
     browser.screenshot("calendars-error-1280").await;
+    browser.assert_accessible("calendars-error-1280").await;
     fake.next_account("microsoft", "dana@contoso.com").await;
     click(
         &browser,

@@ -38,6 +38,7 @@ async fn admin_creates_a_meeting_type_and_requests_a_meeting_for_a_lead() {
         .await
         .unwrap();
     browser.screenshot("meeting-types-form-1280").await;
+    browser.assert_accessible("meeting-types-form-1280").await;
     page.find(Locator::Css("form.grid-form button[type=submit]"))
         .await
         .unwrap()
@@ -53,6 +54,7 @@ async fn admin_creates_a_meeting_type_and_requests_a_meeting_for_a_lead() {
 
     page.goto(&app.url("/admin/leads")).await.unwrap();
     browser.screenshot("leads-1280").await;
+    browser.assert_accessible("leads-1280").await;
     page.find(Locator::LinkText("Prospect")).await.unwrap();
     page.goto(&app.url(&format!("/admin/leads/{}", lead["id"].as_str().unwrap())))
         .await
@@ -79,6 +81,7 @@ async fn admin_creates_a_meeting_type_and_requests_a_meeting_for_a_lead() {
         "Meeting requested: pending approval."
     );
     browser.screenshot("lead-detail-1280").await;
+    browser.assert_accessible("lead-detail-1280").await;
     let requests: serde_json::Value = app
         .get_json("/api/v1/meeting-requests", &app.admin_key)
         .await
@@ -109,6 +112,7 @@ async fn leads_pages_fit_a_phone() {
         page.goto(&app.url(&path)).await.unwrap();
         let fits = browser.fits_width().await;
         browser.screenshot(shot).await;
+        browser.assert_accessible(shot).await;
         assert!(fits, "{path} scrolls sideways at 390 px");
     }
     browser.close().await;

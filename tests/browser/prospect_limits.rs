@@ -106,6 +106,9 @@ async fn a_started_meeting_and_a_booking_over_the_limit_are_explained_on_the_pag
         );
         assert!(browser.fits_width().await, "{width} px");
         browser.screenshot(&format!("booking-limit-{width}")).await;
+        browser
+            .assert_accessible(&format!("booking-limit-{width}"))
+            .await;
         browser.close().await;
     }
 
@@ -130,6 +133,9 @@ async fn a_started_meeting_and_a_booking_over_the_limit_are_explained_on_the_pag
         );
         assert!(browser.fits_width().await, "{width} px");
         browser.screenshot(&format!("manage-started-{width}")).await;
+        browser
+            .assert_accessible(&format!("manage-started-{width}"))
+            .await;
         browser.close().await;
     }
 }

@@ -184,6 +184,7 @@ async fn the_reports_page_renders_its_charts_and_its_csv_matches_the_json() {
     );
     assert!(browser.fits_width().await);
     browser.screenshot("reports-1280").await;
+    browser.assert_accessible("reports-1280").await;
 
     let href = page
         .find(Locator::Id("pipeline-csv"))
@@ -268,6 +269,7 @@ async fn the_reports_page_renders_its_charts_and_its_csv_matches_the_json() {
         .unwrap();
     assert!(phone.fits_width().await, "charts shrink to a phone");
     phone.screenshot("reports-390").await;
+    phone.assert_accessible("reports-390").await;
     phone.close().await;
     browser.close().await;
 }

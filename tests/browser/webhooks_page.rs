@@ -76,6 +76,7 @@ async fn webhooks_pages_fit_a_phone_and_a_desktop() {
             let fits = browser.fits_width().await;
             browser.screenshot(&format!("{shot}-{width}")).await;
             assert!(fits, "{path} scrolls sideways at {width} px");
+            browser.assert_accessible(&path).await;
         }
         browser.close().await;
     }

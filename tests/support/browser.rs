@@ -122,6 +122,43 @@ impl Browser {
             .unwrap_or_else(|error| panic!("no heading {text:?}: {error}"));
     }
 
+    /// Runs axe-core on the current page and returns each violation as
+    /// `rule (impact): first failing element`; empty when the page passes.
+    pub async fn accessibility_violations(&self) -> Vec<String> {
+        let axe = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/support/axe/node_modules/axe-core/axe.min.js");
+        let source = std::fs::read_to_string(&axe).unwrap_or_else(|_| {
+            panic!(
+                "{} is missing; .ci/run installs it (npm ci --prefix tests/support/axe)",
+                axe.display()
+            )
+        });
+        self.client.execute(&source, vec![]).await.unwrap();
+        let report = self
+            .client
+            .execute_async(
+                r#"const done = arguments[arguments.length - 1];
+                axe.run(document, {resultTypes: ["violations"]})
+                    .then(results => done(results.violations.map(v =>
+                        `${v.id} (${v.impact}): ${v.nodes[0].target.join(" ")} — ${v.help}`)))
+                    .catch(error => done([`axe failed: ${error}`]));"#,
+                vec![],
+            )
+            .await
+            .unwrap();
+        serde_json::from_value(report).unwrap()
+    }
+
+    /// Fails the test with every axe-core violation on the current page.
+    pub async fn assert_accessible(&self, page: &str) {
+        let violations = self.accessibility_violations().await;
+        assert!(
+            violations.is_empty(),
+            "{page} has accessibility violations:\n{}",
+            violations.join("\n")
+        );
+    }
+
     /// Whether the current page fits the window without scrolling sideways.
     pub async fn fits_width(&self) -> bool {
         let overflow = self
