@@ -43,6 +43,22 @@ pub enum BookingError {
     Store(#[from] StoreError),
 }
 
+impl BookingError {
+    /// A unique index refused a write: another booking took the slot (or the prospect's lead
+    /// record) first.
+    pub fn is_unique_violation(&self) -> bool {
+        let failure = match self {
+            Self::Store(failure)
+            | Self::Lead(LeadStoreError::Store(failure))
+            | Self::Request(TransitionError::Store(failure))
+            | Self::Publish(PublishError::Store(failure)) => Some(failure),
+            Self::Meeting(error) => error.store_failure(),
+            _ => None,
+        };
+        failure.is_some_and(StoreError::is_unique_violation)
+    }
+}
+
 impl From<FieldErrors> for BookingError {
     fn from(errors: FieldErrors) -> Self {
         Self::Invalid(errors)

@@ -550,9 +550,12 @@ fn book_on(
     });
     // A concurrent booking of the same slot can also surface as a unique violation at
     // commit or as a serialization failure; either way the slot is gone.
-    outcome.map_err(|error| match error {
-        BookingError::Store(e) if e.is_unique_violation() => BookingError::SlotTaken,
-        other => other,
+    outcome.map_err(|error| {
+        if error.is_unique_violation() {
+            BookingError::SlotTaken
+        } else {
+            error
+        }
     })
 }
 

@@ -43,6 +43,16 @@ impl From<diesel::result::Error> for MeetingError {
 }
 
 impl MeetingError {
+    /// The storage failure underneath, wherever in the change it surfaced.
+    pub fn store_failure(&self) -> Option<&StoreError> {
+        match self {
+            Self::Store(failure)
+            | Self::Request(TransitionError::Store(failure))
+            | Self::Publish(PublishError::Store(failure)) => Some(failure),
+            _ => None,
+        }
+    }
+
     /// A unique violation while claiming time means another booking took it first.
     pub fn from_claim(error: StoreError) -> Self {
         if error.is_unique_violation() {

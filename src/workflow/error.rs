@@ -44,6 +44,18 @@ pub enum RequestError {
 }
 
 impl RequestError {
+    /// A unique index refused a write: another change took the time first.
+    pub fn is_unique_violation(&self) -> bool {
+        let failure = match self {
+            Self::Store(failure)
+            | Self::Transition(TransitionError::Store(failure))
+            | Self::Publish(PublishError::Store(failure)) => Some(failure),
+            Self::Meeting(error) => error.store_failure(),
+            _ => None,
+        };
+        failure.is_some_and(StoreError::is_unique_violation)
+    }
+
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {
         Self::Invalid(FieldErrors::single(field, message))
     }

@@ -473,9 +473,12 @@ pub async fn schedule(
                     )?;
                     Ok(placed.meeting_id)
                 })
-                .map_err(|error| match error {
-                    RequestError::Store(e) if e.is_unique_violation() => RequestError::SlotTaken,
-                    other => other,
+                .map_err(|error| {
+                    if error.is_unique_violation() {
+                        RequestError::SlotTaken
+                    } else {
+                        error
+                    }
                 }),
             )
         })
