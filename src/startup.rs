@@ -8,6 +8,7 @@ use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpResponse, HttpServer};
 use actix_web_prom::PrometheusMetricsBuilder;
+use anyhow::Context;
 use tokio::sync::watch;
 use tracing_actix_web::TracingLogger;
 
@@ -61,7 +62,13 @@ impl Application {
         let outbox_metrics = OutboxMetrics::register(&registry)?;
         let webhook_metrics = WebhookMetrics::register(&registry)?;
         let worker_heartbeat = Arc::new(WorkerHeartbeat::register(&registry, &settings.worker)?);
-        let listener = TcpListener::bind(settings.server.bind_address()?)?;
+        let address = settings.server.bind_address()?;
+        let listener = TcpListener::bind(address).with_context(|| {
+            format!(
+                "cannot listen on {address}; set server.bind (environment: CONVENE__SERVER__BIND) \
+                 to a free address, such as 127.0.0.1:8081"
+            )
+        })?;
         let port = listener.local_addr()?.port();
         let settings = Arc::new(settings);
         let state = web::Data::new(AppState::new(
@@ -160,6 +167,7 @@ fn http_server(
             .service(health::healthz)
             .service(openapi::openapi_json)
             .service(assets::serve_asset)
+            .service(assets::favicon)
             .configure(crate::users::routes::configure)
             .configure(crate::leads::routes::configure)
             .configure(crate::scheduling::routes::configure)

@@ -177,6 +177,26 @@ fn invalid_configuration_names_the_key() {
 }
 
 #[test]
+fn an_address_in_use_names_the_address_and_the_setting() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = taken.local_addr().unwrap().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let output = convene(&sqlite_url(&dir))
+        .arg("serve")
+        .env("CONVENE__SERVER__BIND", &address)
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let message = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        message.contains(&format!("cannot listen on {address}"))
+            && message.contains("CONVENE__SERVER__BIND")
+            && message.contains("in use"),
+        "{message}"
+    );
+}
+
+#[test]
 fn sigterm_stops_the_server_cleanly() {
     let dir = tempfile::tempdir().unwrap();
     let (mut server, port) = start_server(&sqlite_url(&dir));

@@ -30,6 +30,11 @@ const ASSETS: &[Asset] = &[
         content_type: "text/javascript; charset=utf-8",
         body: include_str!("../../static/approvals.js"),
     },
+    Asset {
+        name: "favicon.svg",
+        content_type: "image/svg+xml",
+        body: include_str!("../../static/favicon.svg"),
+    },
 ];
 
 static VERSION: LazyLock<String> = LazyLock::new(|| {
@@ -40,6 +45,16 @@ static VERSION: LazyLock<String> = LazyLock::new(|| {
 /// The cache-busting version to append to asset URLs in templates.
 pub fn version() -> &'static str {
     &VERSION
+}
+
+/// Browsers and crawlers ask for `/favicon.ico` whatever the page declares; send them to the
+/// icon there is.
+#[get("/favicon.ico")]
+pub async fn favicon() -> HttpResponse {
+    HttpResponse::MovedPermanently()
+        .insert_header(("Location", format!("/static/favicon.svg?v={}", version())))
+        .insert_header(("Cache-Control", "public, max-age=86400"))
+        .finish()
 }
 
 #[get("/static/{name}", name = "asset")]

@@ -96,3 +96,33 @@ async fn static_assets_and_health_keep_their_own_caching() {
     let health = app.client.get(app.url("/healthz")).send().await.unwrap();
     assert_ne!(cache_control(&health), "no-store");
 }
+
+#[tokio::test]
+async fn the_icon_every_page_names_is_served() {
+    let app = spawn_app().await;
+    let login = app
+        .client
+        .get(app.url("/admin/login"))
+        .send()
+        .await
+        .unwrap();
+    assert!(login
+        .text()
+        .await
+        .unwrap()
+        .contains(r#"<link rel="icon" href="/favicon.ico">"#));
+    let redirect = app
+        .client
+        .get(app.url("/favicon.ico"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(redirect.status(), 301);
+    let location = redirect.headers()["location"].to_str().unwrap().to_owned();
+    assert!(location.starts_with("/static/favicon.svg?v="), "{location}");
+    let icon = app.client.get(app.url(&location)).send().await.unwrap();
+    assert_eq!(icon.status(), 200);
+    assert_eq!(icon.headers()["content-type"], "image/svg+xml");
+    assert!(cache_control(&icon).contains("immutable"));
+    assert!(icon.text().await.unwrap().starts_with("<svg"));
+}
