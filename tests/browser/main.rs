@@ -10,6 +10,7 @@ mod fake_providers;
 mod helpers;
 
 mod admin_login;
+mod admin_pages;
 mod approvals;
 mod booking_flow;
 mod calendars;

@@ -75,7 +75,11 @@ async fn webhooks_pages_fit_a_phone_and_a_desktop() {
             assert!(html.contains("badge-status-"), "{path} shows deliveries");
             let fits = browser.fits_width().await;
             browser.screenshot(&format!("{shot}-{width}")).await;
-            assert!(fits, "{path} scrolls sideways at {width} px");
+            assert!(
+                fits,
+                "{path} scrolls sideways at {width} px: {}",
+                browser.overflowing_elements().await.join(", ")
+            );
             browser.assert_accessible(&path).await;
         }
         browser.close().await;

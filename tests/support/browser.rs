@@ -164,12 +164,43 @@ impl Browser {
         let overflow = self
             .client
             .execute(
-                "return document.documentElement.scrollWidth > window.innerWidth",
+                // A phone's layout viewport is the root's client width: an emulated phone
+                // widens innerWidth to fit content that overflows, hiding the overflow.
+                "const root = document.documentElement;
+                 return root.scrollWidth > Math.min(window.innerWidth, root.clientWidth)",
                 vec![],
             )
             .await
             .unwrap();
         overflow == serde_json::Value::Bool(false)
+    }
+
+    /// The innermost elements outside scrolling boxes that reach past the right edge of the
+    /// layout viewport, as
+    /// `tag.class` with their right edge in px: what makes a page scroll sideways.
+    pub async fn overflowing_elements(&self) -> Vec<String> {
+        let found = self
+            .client
+            .execute(
+                "const width = document.documentElement.clientWidth;
+                 const clipped = el => {
+                   for (let up = el.parentElement; up && up !== document.body; up = up.parentElement) {
+                     if (getComputedStyle(up).overflowX !== 'visible') return true;
+                   }
+                   return false;
+                 };
+                 return [...document.querySelectorAll('body *')]
+                   .filter(el => el.getBoundingClientRect().right > width + 0.5 && !clipped(el))
+                   .filter(el => ![...el.children].some(child =>
+                       child.getBoundingClientRect().right > width + 0.5))
+                   .slice(0, 8)
+                   .map(el => `${el.tagName.toLowerCase()}.${[...el.classList].join('.')} `
+                       + `(right edge ${Math.round(el.getBoundingClientRect().right)} px)`)",
+                vec![],
+            )
+            .await
+            .unwrap();
+        serde_json::from_value(found).unwrap()
     }
 
     /// Saves a PNG under target/screenshots/ (kept by CI as an artifact).
