@@ -1,5 +1,7 @@
 //! The audit log: who did what to which record, written in the same transaction as the change.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde::Serialize;
@@ -25,6 +27,35 @@ impl Actor {
             Actor::Prospect => "prospect".into(),
             Actor::System => "system".into(),
         }
+    }
+}
+
+/// The users an audit trail names, by id.
+pub fn user_ids(records: &[AuditRecord]) -> Vec<String> {
+    let mut ids: Vec<String> = records
+        .iter()
+        .filter_map(|record| record.actor.strip_prefix("user:"))
+        .map(str::to_owned)
+        .collect();
+    ids.sort();
+    ids.dedup();
+    ids
+}
+
+/// Who an audit row names, in words: the user's name (looked up in `user_names` by id), an API
+/// key, the prospect or Convene itself.
+pub fn describe_actor(label: &str, user_names: &HashMap<String, String>) -> String {
+    if let Some(id) = label.strip_prefix("user:") {
+        return user_names
+            .get(id)
+            .cloned()
+            .unwrap_or_else(|| "a removed user".to_owned());
+    }
+    match label {
+        "prospect" => "the prospect".to_owned(),
+        "system" => "Convene".to_owned(),
+        _ if label.starts_with("api_key:") => "an API key".to_owned(),
+        other => other.to_owned(),
     }
 }
 
@@ -106,4 +137,19 @@ pub fn trail(
         .order((audit_log::at.asc(), audit_log::id.asc()))
         .select(AuditRecord::as_select())
         .load(conn)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn actors_read_as_people_and_roles() {
+        let names = HashMap::from([("u1".to_owned(), "Mira Okafor".to_owned())]);
+        assert_eq!(describe_actor("user:u1", &names), "Mira Okafor");
+        assert_eq!(describe_actor("user:gone", &names), "a removed user");
+        assert_eq!(describe_actor("api_key:k1", &names), "an API key");
+        assert_eq!(describe_actor("prospect", &names), "the prospect");
+        assert_eq!(describe_actor("system", &names), "Convene");
+    }
 }

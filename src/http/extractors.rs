@@ -15,6 +15,7 @@ use crate::auth::sessions::{self, SESSION_COOKIE};
 use crate::auth::tokens::constant_time_eq;
 use crate::auth::{api_keys, Principal};
 use crate::error::{AppError, PageError};
+use crate::http::local_time::Viewer;
 use crate::state::AppState;
 use crate::users::model::User;
 
@@ -133,6 +134,8 @@ impl<T: DeserializeOwned> FromRequest for ApiQuery<T> {
 pub struct AdminSession {
     pub user: User,
     pub principal: Principal,
+    /// The signed-in person, for showing times in their zone.
+    pub viewer: Viewer,
 }
 
 /// Sends the browser to the login page, remembering where it wanted to go.
@@ -216,7 +219,12 @@ impl FromRequest for AdminSession {
             principal
                 .require(Permission::UseAdminUi)
                 .map_err(PageError::from)?;
-            Ok(AdminSession { user, principal })
+            let viewer = Viewer::new(user.timezone, now);
+            Ok(AdminSession {
+                user,
+                principal,
+                viewer,
+            })
         })
     }
 }

@@ -5,6 +5,7 @@ pub mod body_reader;
 pub mod extractors;
 pub mod fallback;
 pub mod health;
+pub mod local_time;
 pub mod middleware;
 pub mod numbers;
 pub mod openapi;

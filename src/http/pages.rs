@@ -6,6 +6,7 @@ use askama::Template;
 use crate::auth::roles::{Permission, Role};
 use crate::error::{AppError, PageError};
 use crate::http::extractors::{AdminSession, CsrfToken};
+use crate::http::local_time::Viewer;
 
 /// A section of the admin UI, listed in the navigation for roles that may use it.
 pub struct NavItem {
@@ -70,6 +71,7 @@ pub struct Chrome {
     pub csrf_token: String,
     pub nav: Vec<(&'static str, &'static str, bool)>,
     pub asset_version: &'static str,
+    pub viewer: Viewer,
 }
 
 impl Chrome {
@@ -81,6 +83,7 @@ impl Chrome {
             csrf_token: csrf.0.clone(),
             nav: nav_for(session.user.role, current),
             asset_version: crate::http::assets::version(),
+            viewer: session.viewer,
         }
     }
 }

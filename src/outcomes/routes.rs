@@ -286,7 +286,7 @@ struct MeetingPage {
     meeting_name: String,
     lead_id: String,
     lead_name: String,
-    when: String,
+    start: chrono::DateTime<chrono::Utc>,
     status: String,
     hosts: String,
     outcome: Option<OutcomeView>,
@@ -393,7 +393,7 @@ async fn meeting_page_response(
         meeting_name: managed.meeting_type.name.clone(),
         lead_id: managed.lead.id.clone(),
         lead_name: managed.lead.name.clone(),
-        when: managed.start().format("%Y-%m-%d %H:%M UTC").to_string(),
+        start: managed.start(),
         status: managed.meeting.status.replace('_', " "),
         hosts: managed
             .hosts

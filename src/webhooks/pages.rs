@@ -4,7 +4,7 @@
 
 use actix_web::{get, post, web, HttpResponse};
 use askama::Template;
-use chrono::{NaiveDateTime, SecondsFormat};
+use chrono::NaiveDateTime;
 use serde::Deserialize;
 
 use crate::auth::roles::Permission;
@@ -36,10 +36,6 @@ pub fn configure_admin(cfg: &mut web::ServiceConfig) {
         .service(delete_from_page);
 }
 
-fn utc(at: NaiveDateTime) -> String {
-    at.and_utc().to_rfc3339_opts(SecondsFormat::Secs, true)
-}
-
 fn page_error(error: WebhookError) -> PageError {
     PageError(AppError::from(error))
 }
@@ -48,28 +44,30 @@ fn page_error(error: WebhookError) -> PageError {
 struct HookCard {
     view: SubscriptionView,
     active: bool,
-    failing_since: Option<String>,
+    failing_since: Option<NaiveDateTime>,
     /// Until when the previous secret still signs, after a rotation.
-    previous_secret_until: Option<String>,
+    previous_secret_until: Option<NaiveDateTime>,
     deliveries: Vec<DeliveryRow>,
 }
 
 /// A delivery in a card's table, with the one time that matters for its state.
 struct DeliveryRow {
     view: DeliveryView,
-    when: String,
+    when: &'static str,
+    at: NaiveDateTime,
 }
 
 impl DeliveryRow {
     fn new(delivery: &Delivery) -> Self {
-        let when = match (delivery.delivered_at, delivery.next_attempt_at) {
-            (Some(at), _) => format!("delivered {}", utc(at)),
-            (None, Some(at)) => format!("next attempt {}", utc(at)),
-            (None, None) => format!("queued {}", utc(delivery.created_at)),
+        let (when, at) = match (delivery.delivered_at, delivery.next_attempt_at) {
+            (Some(at), _) => ("delivered", at),
+            (None, Some(at)) => ("next attempt", at),
+            (None, None) => ("queued", delivery.created_at),
         };
         Self {
             view: DeliveryView::from(delivery),
             when,
+            at,
         }
     }
 }
@@ -80,11 +78,10 @@ impl HookCard {
         Self {
             view: SubscriptionView::from(subscription),
             active: subscription.is_active(),
-            failing_since: subscription.failing_since.map(utc),
+            failing_since: subscription.failing_since,
             previous_secret_until: subscription
                 .previous_secret_expires_at
-                .filter(|_| service::in_rotation(subscription, now))
-                .map(utc),
+                .filter(|_| service::in_rotation(subscription, now)),
             deliveries: deliveries.iter().map(DeliveryRow::new).collect(),
         }
     }

@@ -2,9 +2,11 @@
 //! detail page with its audit trail and emails, and the approve/reject links from approval
 //! emails, which open a confirm page and never change anything on a GET.
 
+use std::collections::HashMap;
+
 use actix_web::{get, post, web, HttpResponse};
 use askama::Template;
-use chrono::{DateTime, Duration, SecondsFormat, Utc};
+use chrono::{DateTime, Duration, Utc};
 use serde::Deserialize;
 
 use crate::audit::{self, Actor, AuditRecord};
@@ -440,7 +442,13 @@ struct EmailLine {
     kind: String,
     to: String,
     status: String,
-    when: String,
+    when: chrono::NaiveDateTime,
+}
+
+/// An audit row with its actor in words.
+struct TrailLine {
+    record: AuditRecord,
+    who: String,
 }
 
 #[derive(Template)]
@@ -453,7 +461,7 @@ struct RequestPage {
     meeting_status: String,
     /// The meeting's page, where its outcome is shown and recorded.
     meeting_id: String,
-    audit: Vec<AuditRecord>,
+    audit: Vec<TrailLine>,
     emails: Vec<EmailLine>,
     can_decide: bool,
     can_see_emails: bool,
@@ -477,6 +485,18 @@ async fn request_page(
         .run(move |conn| {
             let item = queue::item(conn, &id, now)?;
             let trail = audit::trail(conn, "meeting_request", &id)?;
+            let user_names: HashMap<String, String> =
+                crate::users::repo::find_all(conn, &audit::user_ids(&trail))?
+                    .into_iter()
+                    .map(|user| (user.id, user.name))
+                    .collect();
+            let trail: Vec<TrailLine> = trail
+                .into_iter()
+                .map(|record| TrailLine {
+                    who: audit::describe_actor(&record.actor, &user_names),
+                    record,
+                })
+                .collect();
             let filter = EmailFilter {
                 meeting_request_id: Some(id.clone()),
                 ..EmailFilter::default()
@@ -499,7 +519,6 @@ async fn request_page(
         let zone = TimeZone::parse(&meeting.prospect_timezone).unwrap_or(session.user.timezone);
         row.held_for_prospect = when_in(zone, start, end);
     }
-    let utc = |at: chrono::NaiveDateTime| at.and_utc().to_rfc3339_opts(SecondsFormat::Secs, true);
     render(&RequestPage {
         chrome: Chrome::new(&session, &csrf, "/admin/approvals"),
         status: item.request.status.as_str(),
@@ -514,7 +533,7 @@ async fn request_page(
                 kind: email.kind.replace('_', " "),
                 to: email.recipient_email.clone(),
                 status: email.status.clone(),
-                when: utc(email.sent_at.unwrap_or(email.send_after)),
+                when: email.sent_at.unwrap_or(email.send_after),
             })
             .collect(),
         can_decide: principal.role.allows(Permission::DecideMeetingRequests),

@@ -221,6 +221,14 @@ async fn managers_decide_from_the_queue_and_other_roles_cannot_see_it() {
     );
     let (_, detail) = page(&app, &format!("/admin/requests/{second}")).await;
     assert!(detail.contains("Outside our market") && detail.contains("reject"));
+    assert!(
+        detail.contains("Test meeting_manager") && !detail.contains("user:"),
+        "the trail names people, not ids"
+    );
+    assert!(
+        detail.contains(" CET</time>") || detail.contains(" CEST</time>"),
+        "times are in the manager's zone, named"
+    );
     let (_, scheduled) = page(&app, &format!("/admin/requests/{first}")).await;
     assert!(
         scheduled.contains("/admin/meetings/"),
