@@ -34,6 +34,38 @@ pub struct Settings {
     pub microsoft: ProviderSettings,
     pub calendars: CalendarSettings,
     pub webhooks: WebhookSettings,
+    pub sso: SsoSettings,
+}
+
+/// Sign-in with the company's OpenID Connect provider; off while `issuer` is empty.
+#[derive(Debug, Clone, Deserialize)]
+pub struct SsoSettings {
+    /// The provider's issuer URL, exactly as its discovery document names it.
+    pub issuer: String,
+    pub client_id: String,
+    pub client_secret: secrecy::SecretString,
+    /// The provider's name on the sign-in button ("Sign in with {display_name}").
+    pub display_name: String,
+    /// Email domains whose people may sign in; an account elsewhere is refused.
+    pub allowed_domains: Vec<String>,
+    /// The role of a person whose role claim maps to none.
+    pub default_role: crate::auth::roles::Role,
+    /// The ID token claim (a string or a list of strings) the role is read from.
+    pub role_claim: String,
+    /// Claim value → role; values are compared without regard to case.
+    pub role_map: std::collections::BTreeMap<String, crate::auth::roles::Role>,
+    /// Password sign-in off: only the provider's button remains.
+    pub only: bool,
+    /// Scopes asked for; `openid` is always sent.
+    pub scopes: Vec<String>,
+    /// How far the provider's clock may be off from ours when `exp` and `iat` are checked.
+    pub clock_skew_secs: u64,
+}
+
+impl SsoSettings {
+    pub fn configured(&self) -> bool {
+        !self.issuer.trim().is_empty()
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -325,7 +357,9 @@ impl Settings {
                     .list_separator(",")
                     .with_list_parse_key("email.reminder_offsets_minutes")
                     .with_list_parse_key("calendars.previous_token_keys")
-                    .with_list_parse_key("webhooks.previous_secret_keys"),
+                    .with_list_parse_key("webhooks.previous_secret_keys")
+                    .with_list_parse_key("sso.allowed_domains")
+                    .with_list_parse_key("sso.scopes"),
             );
         if let Some(url) = database_url {
             builder = builder.set_override("database.url", url)?;
@@ -394,6 +428,7 @@ impl Settings {
         }
         self.validate_calendars()?;
         self.validate_webhooks()?;
+        self.validate_sso()?;
         if self.worker.poll_ms == 0 {
             return Err(invalid("worker.poll_ms", "must be at least 1"));
         }
@@ -471,6 +506,51 @@ impl Settings {
         // A lease shorter than one attempt (10 s) could let a second instance repeat it.
         if webhooks.lease_secs < 30 {
             return Err(invalid("webhooks.lease_secs", "must be at least 30"));
+        }
+        Ok(())
+    }
+}
+
+impl Settings {
+    fn validate_sso(&self) -> Result<(), ConfigError> {
+        let sso = &self.sso;
+        if !sso.configured() {
+            if sso.only {
+                return Err(invalid(
+                    "sso.only",
+                    "password sign-in can only be turned off once sso.issuer is set",
+                ));
+            }
+            return Ok(());
+        }
+        let issuer = Url::parse(sso.issuer.trim())
+            .map_err(|e| invalid("sso.issuer", &format!("`{}`: {e}", sso.issuer)))?;
+        if !matches!(issuer.scheme(), "http" | "https") {
+            return Err(invalid("sso.issuer", "must be an http or https URL"));
+        }
+        if sso.client_id.trim().is_empty() {
+            return Err(invalid(
+                "sso.client_id",
+                "is required once sso.issuer is set",
+            ));
+        }
+        if secrecy::ExposeSecret::expose_secret(&sso.client_secret).is_empty() {
+            return Err(invalid(
+                "sso.client_secret",
+                "is required once sso.issuer is set",
+            ));
+        }
+        crate::values::required_text(&sso.display_name, 60)
+            .map_err(|reason| invalid("sso.display_name", &reason))?;
+        // Shared issuers (Google's serves every Google account) would otherwise let anyone in.
+        if sso.allowed_domains.iter().all(|d| d.trim().is_empty()) {
+            return Err(invalid(
+                "sso.allowed_domains",
+                "name at least one email domain whose people may sign in",
+            ));
+        }
+        if sso.clock_skew_secs > 300 {
+            return Err(invalid("sso.clock_skew_secs", "must be at most 300"));
         }
         Ok(())
     }
