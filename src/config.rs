@@ -54,6 +54,9 @@ pub struct SsoSettings {
     pub role_claim: String,
     /// Claim value → role; values are compared without regard to case.
     pub role_map: std::collections::BTreeMap<String, crate::auth::roles::Role>,
+    /// The boolean claim that says the provider has verified the email address:
+    /// `email_verified` as OpenID Connect defines it, or a provider's own (Entra ID: `xms_edov`).
+    pub email_verified_claim: String,
     /// Password sign-in off: only the provider's button remains.
     pub only: bool,
     /// Scopes asked for; `openid` is always sent.

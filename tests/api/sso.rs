@@ -449,3 +449,19 @@ fn with_query(url: &Url, name: &str, value: &str) -> Url {
     changed.query_pairs_mut().clear().extend_pairs(pairs);
     changed
 }
+
+#[tokio::test]
+async fn a_providers_own_verified_email_claim_can_stand_in_for_email_verified() {
+    let (app, signer) = spawn_app_with_provider(ProviderKind::Signer, |settings| {
+        settings.sso.email_verified_claim = "xms_edov".into();
+    })
+    .await;
+    signer
+        .set_scenario(json!({"claims": {"email_verified": null, "xms_edov": false}}))
+        .await;
+    assert_refused_page(sign_in_at_signer(&app).await, 403, "not verified").await;
+    signer
+        .set_scenario(json!({"claims": {"email_verified": null, "xms_edov": true}}))
+        .await;
+    assert_eq!(sign_in_at_signer(&app).await.status(), 303);
+}

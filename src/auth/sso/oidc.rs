@@ -28,6 +28,7 @@ const DISCOVERY_TTL: StdDuration = StdDuration::from_secs(24 * 60 * 60);
 /// An ID token issued longer ago than this (beyond the allowed skew) is refused: the code it
 /// came with lives minutes, so an old token is a replayed one.
 const MAX_TOKEN_AGE: Duration = Duration::minutes(10);
+const STANDARD_EMAIL_VERIFIED: &str = "email_verified";
 const ISSUE_TIME: &str = "issue time";
 const HTTP_TIMEOUT: StdDuration = StdDuration::from_secs(10);
 
@@ -64,6 +65,7 @@ pub struct OidcClient {
     redirect_url: RedirectUrl,
     scopes: Vec<String>,
     role_claim: String,
+    email_verified_claim: String,
     clock_skew: Duration,
     http: reqwest::Client,
     discovered: Mutex<Option<Arc<Discovered>>>,
@@ -84,6 +86,7 @@ impl OidcClient {
             redirect_url: RedirectUrl::new(redirect_uri).map_err(|e| e.to_string())?,
             scopes: settings.scopes.clone(),
             role_claim: settings.role_claim.clone(),
+            email_verified_claim: settings.email_verified_claim.trim().to_owned(),
             clock_skew: Duration::seconds(i64::try_from(settings.clock_skew_secs).unwrap_or(300)),
             http,
             discovered: Mutex::new(None),
@@ -213,7 +216,15 @@ impl OidcClient {
         Ok(ProviderIdentity {
             subject: claims.subject().to_string(),
             email: claims.email().map(|email| email.to_string()),
-            email_verified: claims.email_verified().unwrap_or(false),
+            email_verified: if self.email_verified_claim == STANDARD_EMAIL_VERIFIED {
+                claims.email_verified().unwrap_or(false)
+            } else {
+                claims
+                    .additional_claims()
+                    .0
+                    .get(&self.email_verified_claim)
+                    .is_some_and(|value| value == true || value == "true")
+            },
             name: claims
                 .name()
                 .and_then(|name| name.get(None))
