@@ -465,3 +465,29 @@ async fn a_providers_own_verified_email_claim_can_stand_in_for_email_verified() 
         .await;
     assert_eq!(sign_in_at_signer(&app).await.status(), 303);
 }
+
+#[tokio::test]
+async fn starting_sign_ins_is_limited_per_client() {
+    let (app, _signer) = spawn_app_with_provider(ProviderKind::Signer, |settings| {
+        settings.public.requests_per_minute = 1;
+        settings.public.burst = 2;
+    })
+    .await;
+    for _ in 0..2 {
+        let started = app
+            .client
+            .get(app.url("/auth/oidc/start"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(started.status(), 303);
+    }
+    let limited = app
+        .client
+        .get(app.url("/auth/oidc/start"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(limited.status(), 429);
+    assert!(limited.headers().contains_key("retry-after"));
+}

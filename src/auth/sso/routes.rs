@@ -9,6 +9,7 @@ use serde::Deserialize;
 use super::service::{self, Callback};
 use crate::auth::routes::{safe_next, session_cookie};
 use crate::error::{AppError, PageError};
+use crate::http::extractors::client_ip;
 use crate::http::pages::see_other;
 use crate::state::AppState;
 
@@ -25,11 +26,19 @@ struct StartQuery {
     next: Option<String>,
 }
 
+/// Each start stores a sign-in, so anonymous callers get the public pages' per-IP limit.
 #[get("/auth/oidc/start")]
 async fn start(
+    req: HttpRequest,
     state: web::Data<AppState>,
     query: web::Query<StartQuery>,
 ) -> Result<HttpResponse, PageError> {
+    if let Err(wait) = state.public_throttle.check(&client_ip(&req)) {
+        return Err(AppError::RateLimited {
+            retry_after_secs: wait.as_secs().max(1),
+        }
+        .into());
+    }
     let return_to = safe_next(query.next.as_deref());
     let started = service::start(&state, return_to)
         .await
@@ -43,7 +52,9 @@ async fn start(
     .secure(state.settings.server.secure_cookies())
     // Lax: the provider brings the browser back with a top-level navigation from its site.
     .same_site(SameSite::Lax)
-    .max_age(actix_web::cookie::time::Duration::minutes(10))
+    .max_age(actix_web::cookie::time::Duration::seconds(
+        service::SIGN_IN_LIFETIME.num_seconds(),
+    ))
     .finish();
     let mut response = see_other(&started.provider_url);
     response

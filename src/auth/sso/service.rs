@@ -19,7 +19,7 @@ use crate::users::repo::{self as users_repo, UserStoreError};
 use crate::values::TimeZone;
 
 /// How long a person has to get through the provider's pages.
-const SIGN_IN_LIFETIME: Duration = Duration::minutes(10);
+pub const SIGN_IN_LIFETIME: Duration = Duration::minutes(10);
 const NEW_USER_TIMEZONE: &str = "UTC";
 
 impl From<UserStoreError> for SsoError {
@@ -38,7 +38,7 @@ pub struct Started {
     pub browser_token: SecretString,
 }
 
-pub fn configured(state: &AppState) -> Result<&Sso, SsoError> {
+fn configured(state: &AppState) -> Result<&Sso, SsoError> {
     state.sso.as_deref().ok_or(SsoError::NotConfigured)
 }
 
