@@ -651,6 +651,42 @@ mod tests {
         assert!(error.to_string().contains("database.url"), "{error}");
     }
 
+    fn with_sso() -> Settings {
+        let mut settings = Settings::load(Path::new("/nonexistent"), None).unwrap();
+        settings.sso.issuer = "https://sso.example.com/realms/acme".into();
+        settings.sso.client_id = "convene".into();
+        settings.sso.client_secret = "s3cret-value".into();
+        settings.sso.allowed_domains = vec!["example.com".into()];
+        settings
+    }
+
+    #[test]
+    fn sso_needs_its_client_and_an_allowed_domain_and_keeps_its_secret() {
+        assert!(with_sso().validate().is_ok());
+        assert!(!format!("{:?}", with_sso()).contains("s3cret-value"));
+        let mut open_to_all = with_sso();
+        open_to_all.sso.allowed_domains = vec![" ".into()];
+        let error = open_to_all.validate().unwrap_err().to_string();
+        assert!(error.contains("sso.allowed_domains"), "{error}");
+        let mut no_secret = with_sso();
+        no_secret.sso.client_secret = "".into();
+        let error = no_secret.validate().unwrap_err().to_string();
+        assert!(error.contains("sso.client_secret"), "{error}");
+        let mut hostile_name = with_sso();
+        hostile_name.sso.display_name = "Acme\u{202E}DI".into();
+        let error = hostile_name.validate().unwrap_err().to_string();
+        assert!(error.contains("sso.display_name"), "{error}");
+    }
+
+    #[test]
+    fn password_sign_in_stays_on_without_a_provider() {
+        let mut settings = Settings::load(Path::new("/nonexistent"), None).unwrap();
+        assert!(!settings.sso.configured());
+        settings.sso.only = true;
+        let error = settings.validate().unwrap_err().to_string();
+        assert!(error.contains("sso.only"), "{error}");
+    }
+
     #[test]
     fn sqlite_url_keeps_relative_path() {
         assert_eq!(
