@@ -679,6 +679,19 @@ mod tests {
     }
 
     #[test]
+    fn sso_lists_and_role_map_come_from_the_environment() {
+        // Only this test sets SSO variables; other tests reading settings ignore the sso keys.
+        std::env::set_var("CONVENE__SSO__ALLOWED_DOMAINS", "example.com,example.org");
+        std::env::set_var("CONVENE__SSO__ROLE_MAP__CONVENE-ADMINS", "admin");
+        let settings = Settings::load(Path::new("/nonexistent"), None).unwrap();
+        assert_eq!(settings.sso.allowed_domains, ["example.com", "example.org"]);
+        assert_eq!(
+            settings.sso.role_map.get("convene-admins"),
+            Some(&crate::auth::roles::Role::Admin)
+        );
+    }
+
+    #[test]
     fn password_sign_in_stays_on_without_a_provider() {
         let mut settings = Settings::load(Path::new("/nonexistent"), None).unwrap();
         assert!(!settings.sso.configured());
