@@ -34,6 +34,41 @@ pub struct Settings {
     pub microsoft: ProviderSettings,
     pub calendars: CalendarSettings,
     pub webhooks: WebhookSettings,
+    pub sso: SsoSettings,
+}
+
+/// Sign-in with the company's OpenID Connect provider; off while `issuer` is empty.
+#[derive(Debug, Clone, Deserialize)]
+pub struct SsoSettings {
+    /// The provider's issuer URL, exactly as its discovery document names it.
+    pub issuer: String,
+    pub client_id: String,
+    pub client_secret: secrecy::SecretString,
+    /// The provider's name on the sign-in button ("Sign in with {display_name}").
+    pub display_name: String,
+    /// Email domains whose people may sign in; an account elsewhere is refused.
+    pub allowed_domains: Vec<String>,
+    /// The role of a person whose role claim maps to none.
+    pub default_role: crate::auth::roles::Role,
+    /// The ID token claim (a string or a list of strings) the role is read from.
+    pub role_claim: String,
+    /// Claim value → role; values are compared without regard to case.
+    pub role_map: std::collections::BTreeMap<String, crate::auth::roles::Role>,
+    /// The boolean claim that says the provider has verified the email address:
+    /// `email_verified` as OpenID Connect defines it, or a provider's own (Entra ID: `xms_edov`).
+    pub email_verified_claim: String,
+    /// Password sign-in off: only the provider's button remains.
+    pub only: bool,
+    /// Scopes asked for; `openid` is always sent.
+    pub scopes: Vec<String>,
+    /// How far the provider's clock may be off from ours when `exp` and `iat` are checked.
+    pub clock_skew_secs: u64,
+}
+
+impl SsoSettings {
+    pub fn configured(&self) -> bool {
+        !self.issuer.trim().is_empty()
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -325,7 +360,9 @@ impl Settings {
                     .list_separator(",")
                     .with_list_parse_key("email.reminder_offsets_minutes")
                     .with_list_parse_key("calendars.previous_token_keys")
-                    .with_list_parse_key("webhooks.previous_secret_keys"),
+                    .with_list_parse_key("webhooks.previous_secret_keys")
+                    .with_list_parse_key("sso.allowed_domains")
+                    .with_list_parse_key("sso.scopes"),
             );
         if let Some(url) = database_url {
             builder = builder.set_override("database.url", url)?;
@@ -394,6 +431,7 @@ impl Settings {
         }
         self.validate_calendars()?;
         self.validate_webhooks()?;
+        self.validate_sso()?;
         if self.worker.poll_ms == 0 {
             return Err(invalid("worker.poll_ms", "must be at least 1"));
         }
@@ -471,6 +509,51 @@ impl Settings {
         // A lease shorter than one attempt (10 s) could let a second instance repeat it.
         if webhooks.lease_secs < 30 {
             return Err(invalid("webhooks.lease_secs", "must be at least 30"));
+        }
+        Ok(())
+    }
+}
+
+impl Settings {
+    fn validate_sso(&self) -> Result<(), ConfigError> {
+        let sso = &self.sso;
+        if !sso.configured() {
+            if sso.only {
+                return Err(invalid(
+                    "sso.only",
+                    "password sign-in can only be turned off once sso.issuer is set",
+                ));
+            }
+            return Ok(());
+        }
+        let issuer = Url::parse(sso.issuer.trim())
+            .map_err(|e| invalid("sso.issuer", &format!("`{}`: {e}", sso.issuer)))?;
+        if !matches!(issuer.scheme(), "http" | "https") {
+            return Err(invalid("sso.issuer", "must be an http or https URL"));
+        }
+        if sso.client_id.trim().is_empty() {
+            return Err(invalid(
+                "sso.client_id",
+                "is required once sso.issuer is set",
+            ));
+        }
+        if secrecy::ExposeSecret::expose_secret(&sso.client_secret).is_empty() {
+            return Err(invalid(
+                "sso.client_secret",
+                "is required once sso.issuer is set",
+            ));
+        }
+        crate::values::required_text(&sso.display_name, 60)
+            .map_err(|reason| invalid("sso.display_name", &reason))?;
+        // Shared issuers (Google's serves every Google account) would otherwise let anyone in.
+        if sso.allowed_domains.iter().all(|d| d.trim().is_empty()) {
+            return Err(invalid(
+                "sso.allowed_domains",
+                "name at least one email domain whose people may sign in",
+            ));
+        }
+        if sso.clock_skew_secs > 300 {
+            return Err(invalid("sso.clock_skew_secs", "must be at most 300"));
         }
         Ok(())
     }
@@ -566,6 +649,55 @@ mod tests {
     fn unknown_database_scheme_names_the_key() {
         let error = Settings::load(Path::new("/nonexistent"), Some("mysql://x")).unwrap_err();
         assert!(error.to_string().contains("database.url"), "{error}");
+    }
+
+    fn with_sso() -> Settings {
+        let mut settings = Settings::load(Path::new("/nonexistent"), None).unwrap();
+        settings.sso.issuer = "https://sso.example.com/realms/acme".into();
+        settings.sso.client_id = "convene".into();
+        settings.sso.client_secret = "s3cret-value".into();
+        settings.sso.allowed_domains = vec!["example.com".into()];
+        settings
+    }
+
+    #[test]
+    fn sso_needs_its_client_and_an_allowed_domain_and_keeps_its_secret() {
+        assert!(with_sso().validate().is_ok());
+        assert!(!format!("{:?}", with_sso()).contains("s3cret-value"));
+        let mut open_to_all = with_sso();
+        open_to_all.sso.allowed_domains = vec![" ".into()];
+        let error = open_to_all.validate().unwrap_err().to_string();
+        assert!(error.contains("sso.allowed_domains"), "{error}");
+        let mut no_secret = with_sso();
+        no_secret.sso.client_secret = "".into();
+        let error = no_secret.validate().unwrap_err().to_string();
+        assert!(error.contains("sso.client_secret"), "{error}");
+        let mut hostile_name = with_sso();
+        hostile_name.sso.display_name = "Acme\u{202E}DI".into();
+        let error = hostile_name.validate().unwrap_err().to_string();
+        assert!(error.contains("sso.display_name"), "{error}");
+    }
+
+    #[test]
+    fn sso_lists_and_role_map_come_from_the_environment() {
+        // Only this test sets SSO variables; other tests reading settings ignore the sso keys.
+        std::env::set_var("CONVENE__SSO__ALLOWED_DOMAINS", "example.com,example.org");
+        std::env::set_var("CONVENE__SSO__ROLE_MAP__CONVENE-ADMINS", "admin");
+        let settings = Settings::load(Path::new("/nonexistent"), None).unwrap();
+        assert_eq!(settings.sso.allowed_domains, ["example.com", "example.org"]);
+        assert_eq!(
+            settings.sso.role_map.get("convene-admins"),
+            Some(&crate::auth::roles::Role::Admin)
+        );
+    }
+
+    #[test]
+    fn password_sign_in_stays_on_without_a_provider() {
+        let mut settings = Settings::load(Path::new("/nonexistent"), None).unwrap();
+        assert!(!settings.sso.configured());
+        settings.sso.only = true;
+        let error = settings.validate().unwrap_err().to_string();
+        assert!(error.contains("sso.only"), "{error}");
     }
 
     #[test]

@@ -8,6 +8,7 @@ use askama::Template;
 use serde::Serialize;
 
 use crate::auth::passwords::PasswordError;
+use crate::auth::sso::error::{OidcError, SsoError};
 use crate::auth::Denied;
 use crate::booking::error::BookingError;
 use crate::booking::rules::{LimitReached, LiveBookingLimit, MeetingStarted};
@@ -55,6 +56,13 @@ pub enum AppError {
     UnsupportedMediaType(String),
     #[error("too many requests; retry after {retry_after_secs} s")]
     RateLimited { retry_after_secs: u64 },
+    /// A sign-in through the identity provider that cannot complete (unknown or reused state,
+    /// a token that fails its checks); the text says why and what to do.
+    #[error("{0}")]
+    SignInFailed(String),
+    /// A sign-in the provider vouched for that Convene does not let in.
+    #[error("{0}")]
+    SignInRefused(String),
     /// A provider Convene depends on (a calendar's OAuth server) failed; the text says which.
     #[error("{0}")]
     Upstream(String),
@@ -285,6 +293,29 @@ impl From<ConnectError> for AppError {
     }
 }
 
+impl From<SsoError> for AppError {
+    fn from(error: SsoError) -> Self {
+        use SsoError as E;
+        match error {
+            E::NotConfigured => Self::NotFound(error.to_string()),
+            E::Oidc(OidcError::ProviderUnavailable(_)) => Self::Upstream(
+                "the identity provider could not be reached or answered unexpectedly; try again shortly"
+                    .into(),
+            ),
+            E::UnknownSignIn
+            | E::OtherBrowser
+            | E::NoCode
+            | E::ProviderDeclined(_)
+            | E::Concurrent
+            | E::Oidc(_) => Self::SignInFailed(error.to_string()),
+            E::Refused(_) | E::Deactivated | E::PasswordSignInOff => {
+                Self::SignInRefused(error.to_string())
+            }
+            E::Store(failure) => Self::Store(failure),
+        }
+    }
+}
+
 impl From<diesel::result::Error> for AppError {
     fn from(error: diesel::result::Error) -> Self {
         Self::Store(error.into())
@@ -323,6 +354,8 @@ impl AppError {
             Self::PayloadTooLarge { .. } => ("payload-too-large", "Request body too large"),
             Self::UnsupportedMediaType(_) => ("unsupported-media-type", "Unsupported media type"),
             Self::RateLimited { .. } => ("rate-limited", "Too many requests"),
+            Self::SignInFailed(_) => ("sign-in-failed", "Sign-in failed"),
+            Self::SignInRefused(_) => ("sign-in-refused", "Sign-in refused"),
             Self::Upstream(_) => ("bad-gateway", "A provider did not answer as expected"),
             Self::Store(StoreError::Unavailable(_)) => {
                 ("service-unavailable", "Service temporarily unavailable")
@@ -402,6 +435,8 @@ impl ResponseError for AppError {
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::SignInFailed(_) => StatusCode::BAD_REQUEST,
+            Self::SignInRefused(_) => StatusCode::FORBIDDEN,
             Self::Upstream(_) => StatusCode::BAD_GATEWAY,
             Self::Store(StoreError::Unavailable(_)) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Store(e) if e.is_unique_violation() => StatusCode::CONFLICT,
@@ -586,6 +621,32 @@ mod tests {
             let problem = AppError::from(refusal).problem();
             assert_eq!((problem.status, problem.detail), (status, words));
         }
+    }
+
+    #[test]
+    fn sign_in_failures_are_client_errors_that_keep_their_words() {
+        use crate::auth::sso::error::{Refusal, TokenRejection};
+        for (failure, status) in [
+            (SsoError::UnknownSignIn, 400),
+            (SsoError::OtherBrowser, 400),
+            (
+                SsoError::Oidc(OidcError::TokenRejected(TokenRejection::Expired)),
+                400,
+            ),
+            (SsoError::Refused(Refusal::UnverifiedEmail), 403),
+            (SsoError::Deactivated, 403),
+            (SsoError::NotConfigured, 404),
+        ] {
+            let words = failure.to_string();
+            let problem = AppError::from(failure).problem();
+            assert_eq!((problem.status, problem.detail), (status, words));
+        }
+        let unreachable = AppError::from(SsoError::Oidc(OidcError::ProviderUnavailable(
+            "connection refused to 10.0.0.7".into(),
+        )))
+        .problem();
+        assert_eq!(unreachable.status, 502);
+        assert!(!unreachable.detail.contains("10.0.0.7"));
     }
 
     #[test]

@@ -13,6 +13,7 @@ use tokio::sync::watch;
 use tracing_actix_web::TracingLogger;
 
 use crate::auth::link_keys::LinkKey;
+use crate::auth::sso::Sso;
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::db::Database;
@@ -70,20 +71,25 @@ impl Application {
             )
         })?;
         let port = listener.local_addr()?.port();
+        let sso = Sso::from_settings(&settings.sso, settings.server.public_base())
+            .map_err(|reason| anyhow::anyhow!("sso settings: {reason}"))?;
         let settings = Arc::new(settings);
-        let state = web::Data::new(AppState::new(
-            db,
-            settings.clone(),
-            clock,
-            scoring_rules,
-            link_key,
-            organizer,
-            Monitoring {
-                outbox_metrics,
-                worker_heartbeat,
-                webhook_metrics,
-            },
-        ));
+        let state = web::Data::new(
+            AppState::new(
+                db,
+                settings.clone(),
+                clock,
+                scoring_rules,
+                link_key,
+                organizer,
+                Monitoring {
+                    outbox_metrics,
+                    worker_heartbeat,
+                    webhook_metrics,
+                },
+            )
+            .with_sso(sso),
+        );
         let server = http_server(listener, settings.as_ref(), state.clone(), registry)?;
         let (shutdown, shutdown_rx) = watch::channel(false);
         let deliverer = Deliverer::new(
@@ -184,6 +190,7 @@ fn http_server(
             .configure(crate::calendars::routes::configure)
             .configure(crate::events::routes::configure)
             .configure(crate::webhooks::routes::configure)
+            .configure(crate::auth::sso::routes::configure)
             .service(
                 web::scope("/admin")
                     .configure(crate::auth::routes::configure_admin)

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use tokio::sync::Notify;
 
 use crate::auth::link_keys::LinkKey;
+use crate::auth::sso::Sso;
 use crate::auth::throttle::{LoginThrottle, PublicThrottle};
 use crate::booking::slots_cache::SlotsCache;
 use crate::calendars::readings::ReadPolicy;
@@ -45,6 +46,8 @@ pub struct AppState {
     pub webhooks: Arc<Webhooks>,
     /// Writes events and hands them to emails, calendar writes and webhooks.
     pub publisher: Publisher,
+    /// Sign-in with the company's identity provider, when configured.
+    pub sso: Option<Arc<Sso>>,
 }
 
 /// What `/metrics` and `/healthz` read about the background work.
@@ -96,6 +99,15 @@ impl AppState {
             calendar_refresh_locks: RefreshLocks::default(),
             webhooks,
             publisher,
+            sso: None,
+        }
+    }
+
+    /// Signs people in through the identity provider `sso`, when there is one.
+    pub fn with_sso(self, sso: Option<Sso>) -> Self {
+        Self {
+            sso: sso.map(Arc::new),
+            ..self
         }
     }
 

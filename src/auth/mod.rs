@@ -6,6 +6,7 @@ pub mod passwords;
 pub mod roles;
 pub mod routes;
 pub mod sessions;
+pub mod sso;
 pub mod throttle;
 pub mod tokens;
 

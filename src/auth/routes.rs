@@ -9,6 +9,7 @@ use serde::Deserialize;
 use crate::auth::passwords::verify_password;
 use crate::auth::roles::{Permission, Role};
 use crate::auth::sessions::{self, SESSION_COOKIE};
+use crate::auth::sso::error::SsoError;
 use crate::error::{AppError, PageError};
 use crate::http::extractors::{client_ip, AdminSession, CsrfForm, CsrfProtected, CsrfToken};
 use crate::http::pages::{render, see_other, Chrome};
@@ -29,6 +30,11 @@ struct LoginPage {
     email: String,
     next: String,
     error: Option<String>,
+    /// The identity provider's button text, when one is configured.
+    sso_button: Option<String>,
+    /// Where the button starts the sign-in, carrying `next`.
+    sso_start: String,
+    password_sign_in: bool,
     asset_version: &'static str,
 }
 
@@ -69,7 +75,7 @@ impl CsrfProtected for LogoutForm {
 
 /// Only local admin paths are followed after sign-in, so the login page cannot be used to
 /// bounce people to another site.
-fn safe_next(next: Option<&str>) -> String {
+pub(crate) fn safe_next(next: Option<&str>) -> String {
     match next {
         Some(path)
             if path.starts_with("/admin") && !path.starts_with("//") && !path.contains('\\') =>
@@ -80,18 +86,39 @@ fn safe_next(next: Option<&str>) -> String {
     }
 }
 
+/// The session cookie for a freshly started session.
+pub(crate) fn session_cookie(state: &AppState, token: &SecretString) -> Cookie<'static> {
+    Cookie::build(
+        SESSION_COOKIE,
+        secrecy::ExposeSecret::expose_secret(token).to_owned(),
+    )
+    .path("/")
+    .http_only(true)
+    .secure(state.settings.server.secure_cookies())
+    .same_site(SameSite::Lax)
+    .finish()
+}
+
 fn login_page_response(
+    state: &AppState,
     csrf: &CsrfToken,
     email: String,
     next: String,
     error: Option<String>,
     status: actix_web::http::StatusCode,
 ) -> Result<HttpResponse, PageError> {
+    let sso = state.sso.as_deref();
     let page = LoginPage {
         csrf_token: csrf.0.clone(),
         email,
+        sso_start: format!(
+            "/auth/oidc/start?{}",
+            serde_urlencoded::to_string([("next", &next)]).unwrap_or_default()
+        ),
         next,
         error,
+        sso_button: sso.map(|sso| format!("Sign in with {}", sso.display_name)),
+        password_sign_in: !sso.is_some_and(|sso| sso.only),
         asset_version: crate::http::assets::version(),
     };
     let mut response = render(&page)?;
@@ -101,11 +128,13 @@ fn login_page_response(
 
 #[get("/login")]
 async fn login_page(
+    state: web::Data<AppState>,
     csrf: CsrfToken,
     query: web::Query<LoginQuery>,
 ) -> Result<HttpResponse, PageError> {
     let next = safe_next(query.next.as_deref());
     login_page_response(
+        &state,
         &csrf,
         String::new(),
         next,
@@ -123,10 +152,22 @@ async fn login(
 ) -> Result<HttpResponse, PageError> {
     let form = form.0;
     let next = safe_next(Some(&form.next));
+    if state.sso.as_deref().is_some_and(|sso| sso.only) {
+        tracing::warn!("password sign-in refused: only the identity provider signs people in");
+        return login_page_response(
+            &state,
+            &csrf,
+            String::new(),
+            next,
+            Some(SsoError::PasswordSignInOff.to_string()),
+            actix_web::http::StatusCode::FORBIDDEN,
+        );
+    }
     if let Err(wait) = state.login_throttle.check(&client_ip(&req), &form.email) {
         tracing::warn!("sign-in throttled");
         let retry_after_secs = wait.as_secs().max(1);
         let mut response = login_page_response(
+            &state,
             &csrf,
             form.email,
             next,
@@ -157,6 +198,7 @@ async fn login(
             .map_err(|e| PageError(AppError::Internal(e.to_string())))?;
     let Some(user) = user.filter(|_| verified) else {
         return login_page_response(
+            &state,
             &csrf,
             form.email,
             next,
@@ -172,18 +214,9 @@ async fn login(
         .run(move |conn| sessions::start(conn, &user_id, now, idle))
         .await?;
     tracing::info!(user_id = %user.id, "signed in");
-    let cookie = Cookie::build(
-        SESSION_COOKIE,
-        secrecy::ExposeSecret::expose_secret(&token).to_owned(),
-    )
-    .path("/")
-    .http_only(true)
-    .secure(state.settings.server.secure_cookies())
-    .same_site(SameSite::Lax)
-    .finish();
     let mut response = see_other(&next);
     response
-        .add_cookie(&cookie)
+        .add_cookie(&session_cookie(&state, &token))
         .map_err(|e| PageError(AppError::Internal(e.to_string())))?;
     Ok(response)
 }

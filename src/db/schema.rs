@@ -453,3 +453,15 @@ diesel::table! {
 
 diesel::joinable!(webhook_deliveries -> webhook_subscriptions (subscription_id));
 diesel::allow_tables_to_appear_in_same_query!(events, webhook_subscriptions, webhook_deliveries);
+
+diesel::table! {
+    sso_sign_ins (state_hash) {
+        state_hash -> Text,
+        browser_hash -> Text,
+        nonce -> Text,
+        code_verifier -> Text,
+        return_to -> Text,
+        expires_at -> Timestamp,
+        created_at -> Timestamp,
+    }
+}

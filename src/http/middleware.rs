@@ -154,14 +154,15 @@ pub async fn csrf_cookie(
 
 /// Where answers carry a secret token or private data: the manage, survey, outcome and
 /// approval-decision links from emails, booking (its answers carry the manage link), OAuth
-/// callbacks, the admin UI and the API.
-const PRIVATE_PREFIXES: [&str; 8] = [
+/// callbacks, sign-in through the identity provider, the admin UI and the API.
+const PRIVATE_PREFIXES: [&str; 9] = [
     "/m/",
     "/survey/",
     "/outcome/",
     "/decide/",
     "/book/",
     "/oauth/",
+    "/auth/oidc/",
     "/admin/",
     "/api/v1/",
 ];

@@ -284,6 +284,7 @@ async fn run_upkeep(state: &AppState) {
         .db
         .run(move |conn| {
             calendars_repo::purge_expired_states(conn, now)?;
+            crate::auth::sso::repo::purge_expired(conn, now)?;
             let events = crate::events::purge_older_than(conn, kept_from)?;
             Ok((sessions::purge_expired(conn, now)?, events))
         })

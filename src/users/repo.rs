@@ -5,7 +5,7 @@ use diesel::prelude::*;
 
 use crate::audit::{self, Actor, AuditEntry};
 use crate::auth::roles::Role;
-use crate::db::schema::users;
+use crate::db::schema::{sessions, users};
 use crate::db::{write_transaction, DbConnection, StoreError};
 use crate::users::model::{NewUser, User, UserChanges, UserRow};
 use crate::values::new_id;
@@ -170,6 +170,11 @@ pub fn update(
             ))
             .execute(conn)
             .map_err(|e| duplicate_email_or(e, new_email.as_deref().unwrap_or(&before.email)))?;
+        let deactivated = before.active && changes.active == Some(false);
+        if deactivated {
+            // Their open sessions end now, on every instance, not at their next expiry.
+            diesel::delete(sessions::table.filter(sessions::user_id.eq(id))).execute(conn)?;
+        }
         let role_change = changes.role.filter(|role| *role != before.role);
         audit::record(
             conn,
@@ -180,7 +185,7 @@ pub fn update(
                 entity_id: id,
                 from_status: role_change.map(|_| before.role.as_str()),
                 to_status: role_change.map(|role| role.as_str()),
-                note: None,
+                note: deactivated.then_some("deactivated"),
             },
             now,
         )?;

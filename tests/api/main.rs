@@ -20,12 +20,15 @@ mod meeting_requests;
 mod meeting_types;
 mod meetings;
 mod no_store;
+#[path = "../support/oidc.rs"]
+mod oidc;
 mod outcomes;
 mod past_meetings;
 mod reports;
 mod slots_cache;
 #[path = "../support/smtp.rs"]
 mod smtp;
+mod sso;
 mod storage;
 mod surveys;
 mod users;

@@ -210,3 +210,39 @@ async fn concurrent_creation_of_one_email_makes_one_user() {
         "{statuses:?}"
     );
 }
+
+#[tokio::test]
+async fn a_deactivated_host_is_no_longer_offered_and_keeps_their_record() {
+    use crate::booking::{open_type, tomorrow};
+    let app = spawn_app().await;
+    let (meeting_type, link) = open_type(&app, json!({})).await;
+    let slug = link["slug"].as_str().unwrap();
+    let host_id = meeting_type["host_ids"][0].as_str().unwrap().to_owned();
+    assert!(!app
+        .free_starts(slug, &tomorrow(), "Europe/Berlin")
+        .await
+        .is_empty());
+
+    let response = app
+        .patch_json(
+            &format!("/api/v1/users/{host_id}"),
+            &app.admin_key,
+            &json!({"active": false}),
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    assert!(
+        app.free_starts(slug, &tomorrow(), "Europe/Berlin")
+            .await
+            .is_empty(),
+        "a deactivated host is not offered"
+    );
+    let kept: serde_json::Value = app
+        .get_json(&format!("/api/v1/users/{host_id}"), &app.admin_key)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(kept["active"], false);
+    assert_eq!(kept["email"], "dana@example.com");
+}

@@ -15,8 +15,12 @@ mod approvals;
 mod booking_flow;
 mod calendars;
 mod leads_and_types;
+#[path = "../support/oidc.rs"]
+#[allow(dead_code)]
+mod oidc;
 mod prospect_limits;
 mod reports_page;
+mod sso;
 #[path = "../support/webhook_receiver.rs"]
 #[allow(dead_code)]
 mod webhook_receiver;

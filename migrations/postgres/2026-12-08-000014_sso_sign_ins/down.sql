@@ -1,0 +1,1 @@
+DROP TABLE sso_sign_ins;
