@@ -176,6 +176,8 @@ fn http_server(
             .configure(crate::calendars::routes::configure)
             .configure(crate::events::routes::configure)
             .configure(crate::webhooks::routes::configure)
+            .configure(crate::routing::routes::configure)
+            .configure(crate::routing::routes::configure_public)
             .service(
                 web::scope("/admin")
                     .configure(crate::auth::routes::configure_admin)

@@ -3,9 +3,16 @@
 //! account ownership, and every decision is recorded with its explanation.
 
 pub mod assignment;
+pub mod booked;
+pub mod error;
 pub mod evaluation;
+pub mod follow_up;
 pub mod free_mail;
+pub mod model;
+pub mod repo;
+pub mod routes;
 pub mod rules;
+pub mod service;
 
 #[cfg(test)]
 mod tests;

@@ -23,6 +23,7 @@ mod no_store;
 mod outcomes;
 mod past_meetings;
 mod reports;
+mod routers;
 mod slots_cache;
 #[path = "../support/smtp.rs"]
 mod smtp;

@@ -44,6 +44,7 @@ fn lead() -> Lead {
         score_explanation: Vec::new(),
         created_at: at,
         updated_at: at,
+        owner_id: None,
     }
 }
 
