@@ -770,3 +770,51 @@ async fn a_routed_lead_that_does_not_book_gets_one_follow_up_with_its_link() {
         "the email carries the lead's link"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a benchmark: run by scripts/bench-routers.sh"]
+async fn routing_decisions_over_twenty_hosts_take_under_five_ms_at_the_median() {
+    let app = spawn_app().await;
+    let mut hosts = Vec::new();
+    for index in 0..20 {
+        hosts.push(always_available_host(&app, &format!("host{index}@ourco.example")).await);
+    }
+    let meeting_type = app
+        .create_meeting_type(
+            "demo",
+            &hosts,
+            json!({"host_mode": "round_robin", "requires_approval": false, "min_notice_minutes": 0, "slot_step_minutes": 15}),
+        )
+        .await;
+    let body = json!({"slug": "bench", "name": "Bench", "rules": [
+        {"when": {"all": [{"field": "score", "op": "gte", "value": 50}, {"any": [
+            {"field": "country", "op": "in", "value": ["DE", "AT", "CH"]},
+            {"field": "utm_source", "op": "eq", "value": "linkedin"}]}]},
+         "then": {"book": {"meeting_type_id": meeting_type["id"], "prefer_owner": true}}}],
+        "fallback": {"disqualify": {"message": "No"}}});
+    create_router(&app, &body).await;
+    let rounds = 300;
+    let mut took = Vec::with_capacity(rounds);
+    for index in 0..rounds {
+        let lead = hot(
+            &format!("p{index}@company{index}.example"),
+            json!({"attributes": {"country": "DE"}}),
+        );
+        let started = std::time::Instant::now();
+        let response = submit(&app, "bench", &lead).await;
+        took.push(started.elapsed());
+        assert_eq!(response.status(), 200);
+    }
+    took.sort();
+    let p50 = took[rounds / 2];
+    let p99 = took[rounds * 99 / 100];
+    println!(
+        "routing decisions over 20 hosts, SQLite: p50 {p50:?}, p99 {p99:?} ({rounds} requests)"
+    );
+    if !cfg!(debug_assertions) {
+        assert!(
+            p50.as_millis() <= 5 && p99.as_millis() <= 20,
+            "p50 {p50:?}, p99 {p99:?}"
+        );
+    }
+}
