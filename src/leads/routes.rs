@@ -223,7 +223,7 @@ pub struct UpdateLead {
     ),
     security(("api_key" = []))
 )]
-#[patch("/api/v1/leads/{id}")]
+#[patch("/api/v1/leads/{id:[0-9a-fA-F-]+}")]
 pub async fn update_lead(
     state: web::Data<AppState>,
     caller: ApiCaller,

@@ -370,6 +370,7 @@ fn open_to_any_origin(mut response: HttpResponse) -> HttpResponse {
         (status = 404, body = crate::error::Problem),
         (status = 409, body = crate::error::Problem),
         (status = 413, body = crate::error::Problem),
+        (status = 415, description = "Neither JSON nor a form", body = crate::error::Problem),
         (status = 422, description = "Invalid lead fields, or a filled `convene_trap`", body = crate::error::Problem),
         (status = 429, body = crate::error::Problem),
     )
