@@ -77,7 +77,7 @@ pub fn record(
         },
         now,
     )?;
-    repo::mark_booked(conn, &choice.routing.view, meeting_request_id, now)
+    repo::mark_booked(conn, &choice.routing, meeting_request_id, now)
 }
 
 /// Marks a routed collective booking as booked; nobody is picked, so the ledger is untouched.
@@ -87,5 +87,5 @@ pub fn record_collective(
     meeting_request_id: &str,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    repo::mark_booked(conn, &routing.view, meeting_request_id, now)
+    repo::mark_booked(conn, routing, meeting_request_id, now)
 }

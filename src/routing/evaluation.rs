@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Serialize, Serializer};
+use serde::Serialize;
 use serde_json::Value;
 
 use crate::leads::model::Lead;
@@ -102,16 +102,8 @@ pub enum MatchedRule {
     Fallback,
 }
 
-impl Serialize for MatchedRule {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match self {
-            MatchedRule::Rule(index) => serializer.serialize_u64(*index as u64),
-            MatchedRule::Fallback => serializer.serialize_str("fallback"),
-        }
-    }
-}
-
 impl MatchedRule {
+    /// As the API shows it: the index, or `"fallback"`.
     pub fn to_json(self) -> Value {
         match self {
             MatchedRule::Rule(index) => Value::from(index),

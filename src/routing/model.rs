@@ -149,6 +149,8 @@ pub struct Explanation {
     pub evaluations: Vec<StoredEvaluation>,
     pub candidates: Vec<StoredCandidate>,
     pub reason: String,
+    /// The lead went to its account's owner rather than the round robin.
+    pub owner_routed: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

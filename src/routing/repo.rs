@@ -432,7 +432,6 @@ struct RoutingRow {
     explanation: String,
     meeting_type_id: Option<String>,
     host_ids: String,
-    booking_link_id: Option<String>,
     meeting_request_id: Option<String>,
     booked_at: Option<NaiveDateTime>,
     created_at: NaiveDateTime,
@@ -442,7 +441,6 @@ struct RoutingRow {
 #[derive(Debug, Clone)]
 pub struct StoredRouting {
     pub view: RoutingView,
-    pub booking_link_id: Option<String>,
     pub owner_routed: bool,
 }
 
@@ -457,8 +455,7 @@ impl RoutingRow {
             .parse::<u64>()
             .map_or_else(|_| Value::String(self.matched_rule.clone()), Value::from);
         Ok(StoredRouting {
-            owner_routed: explanation.reason.starts_with(OWNER_REASON_PREFIX),
-            booking_link_id: self.booking_link_id,
+            owner_routed: explanation.owner_routed,
             view: RoutingView {
                 id: self.id,
                 router_id: self.router_id,
@@ -478,9 +475,6 @@ impl RoutingRow {
         })
     }
 }
-
-/// How the reason of a decision routed to the account's owner starts.
-pub const OWNER_REASON_PREFIX: &str = "account owner";
 
 pub fn find_routing(
     conn: &mut DbConnection,
@@ -513,15 +507,17 @@ pub fn routing_of_link(
 /// for the picked time.
 pub fn mark_booked(
     conn: &mut DbConnection,
-    routing: &RoutingView,
+    routing: &StoredRouting,
     meeting_request_id: &str,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     let explanation = Explanation {
-        evaluations: routing.evaluations.clone(),
-        candidates: routing.candidates.clone(),
-        reason: routing.reason.clone(),
+        evaluations: routing.view.evaluations.clone(),
+        candidates: routing.view.candidates.clone(),
+        reason: routing.view.reason.clone(),
+        owner_routed: routing.owner_routed,
     };
+    let routing = &routing.view;
     let explanation = serde_json::to_string(&explanation)
         .map_err(|e| StoreError::Corrupt(format!("an explanation could not be written: {e}")))?;
     diesel::update(routings::table.find(&routing.id))

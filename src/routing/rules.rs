@@ -125,16 +125,6 @@ impl Action {
             Action::Disqualify { .. } => DecisionKind::Disqualified,
         }
     }
-
-    pub fn meeting_type_id(&self) -> Option<&str> {
-        match self {
-            Action::Book {
-                meeting_type_id, ..
-            }
-            | Action::Request { meeting_type_id } => Some(meeting_type_id),
-            Action::Disqualify { .. } => None,
-        }
-    }
 }
 
 /// The decision a router's action amounts to, as the API names it.
@@ -153,12 +143,6 @@ impl DecisionKind {
             DecisionKind::Request => "request",
             DecisionKind::Disqualified => "disqualified",
         }
-    }
-
-    pub fn parse(raw: &str) -> Option<Self> {
-        [Self::Book, Self::Request, Self::Disqualified]
-            .into_iter()
-            .find(|kind| kind.as_str() == raw)
     }
 }
 
@@ -216,10 +200,6 @@ impl RuleErrors {
     /// Every problem as `(location, message)`, in the order found.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
         self.0.iter().map(|(at, m)| (at.as_str(), m.as_str()))
-    }
-
-    pub fn contains(&self, at: &str) -> bool {
-        self.0.iter().any(|(location, _)| location == at)
     }
 }
 

@@ -25,7 +25,7 @@ use crate::routing::model::{
     CreateRouter, DecisionCounts, Explanation, HostCount, HostWeight, ReplayReport, RouteAnswer,
     RouteRequest, Router, RoutingView, StoredCandidate, StoredEvaluation, UpdateRouter,
 };
-use crate::routing::repo::{self, NewRouting, OWNER_REASON_PREFIX};
+use crate::routing::repo::{self, NewRouting};
 use crate::routing::rules::{
     action_to_json, parse_rule_set, rules_to_json, Action, AlreadyChecked, DecisionKind,
     MeetingTypeCatalogue, RuleErrors, RuleSet,
@@ -356,6 +356,7 @@ pub struct Decided {
     pub evaluations: Vec<RuleEvaluation>,
     pub candidates: Vec<(Candidate, bool)>,
     pub reason: String,
+    pub owner_routed: bool,
 }
 
 struct RouteContext {
@@ -531,6 +532,7 @@ fn explanation_of(decided: &Decided) -> Explanation {
             .map(|(candidate, chosen)| stored_candidate(candidate, *chosen))
             .collect(),
         reason: decided.reason.clone(),
+        owner_routed: decided.owner_routed,
     }
 }
 
@@ -628,6 +630,7 @@ fn decide(
         evaluations: verdict.evaluations.clone(),
         candidates: Vec::new(),
         reason: String::new(),
+        owner_routed: false,
     };
     let rule_name = match verdict.matched_rule.to_json() {
         Value::String(_) => "the fallback".to_owned(),
@@ -663,6 +666,7 @@ fn decide(
             };
             if let Some(owner) = &owner {
                 hosts = vec![owner.clone()];
+                decided.owner_routed = true;
             }
             let candidates = candidates_for(
                 conn,
@@ -678,7 +682,9 @@ fn decide(
                 HostMode::Collective => None,
             };
             decided.reason = match (&owner, meeting_type.host_mode) {
-                (Some(owner), _) => format!("{OWNER_REASON_PREFIX} {owner} hosts {rule_name}'s meeting type"),
+                (Some(owner), _) => {
+                    format!("account owner {owner} hosts {rule_name}'s meeting type")
+                }
                 (None, HostMode::RoundRobin) => format!(
                     "{rule_name} books; weighted round robin picks among the free hosts when a time is chosen"
                 ),

@@ -173,14 +173,8 @@ fn the_fallback_decides_when_nothing_matches() {
     assert_eq!(verdict.action.kind(), DecisionKind::Disqualified);
     assert_eq!(verdict.evaluations.len(), 2);
     assert!(verdict.evaluations.iter().all(|e| !e.matched));
-    assert_eq!(
-        serde_json::to_value(verdict.matched_rule).unwrap(),
-        json!("fallback")
-    );
-    assert_eq!(
-        serde_json::to_value(MatchedRule::Rule(3)).unwrap(),
-        json!(3)
-    );
+    assert_eq!(verdict.matched_rule.to_json(), json!("fallback"));
+    assert_eq!(MatchedRule::Rule(3).to_json(), json!(3));
 }
 
 #[test]

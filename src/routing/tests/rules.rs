@@ -203,15 +203,3 @@ fn redirects_must_be_web_addresses() {
         }
     );
 }
-
-#[test]
-fn decision_kinds_round_trip() {
-    for kind in [
-        DecisionKind::Book,
-        DecisionKind::Request,
-        DecisionKind::Disqualified,
-    ] {
-        assert_eq!(DecisionKind::parse(kind.as_str()), Some(kind));
-    }
-    assert_eq!(DecisionKind::parse("maybe"), None);
-}
