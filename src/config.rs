@@ -30,6 +30,7 @@ pub struct Settings {
     pub booking: BookingSettings,
     pub email: EmailSettings,
     pub workflow: WorkflowSettings,
+    pub routers: RouterSettings,
     pub google: ProviderSettings,
     pub microsoft: ProviderSettings,
     pub calendars: CalendarSettings,
@@ -146,6 +147,19 @@ pub struct CalendarSettings {
     pub sync_max_attempts: u32,
     pub sync_retry_base_secs: u64,
     pub sync_retry_max_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct RouterSettings {
+    /// A routed lead that has not booked this long after its decision gets one email with its
+    /// booking link.
+    pub follow_up_after_minutes: u32,
+    /// The weighted round robin balances the assignments of this many past days.
+    pub round_robin_window_days: u32,
+    /// How long a routed lead's booking link works.
+    pub link_valid_days: u32,
+    /// Whether meetings given to an account's owner count toward the owner's round-robin share.
+    pub ledger_counts_owner_routed: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]

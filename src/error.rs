@@ -223,6 +223,26 @@ impl From<crate::events::PublishError> for AppError {
     }
 }
 
+impl From<crate::routing::error::RoutingError> for AppError {
+    fn from(error: crate::routing::error::RoutingError) -> Self {
+        use crate::routing::error::RoutingError as E;
+        match error {
+            E::Invalid(located) => {
+                let mut errors = FieldErrors::new();
+                for (at, message) in located.iter() {
+                    errors.add(at, message);
+                }
+                Self::Validation(errors)
+            }
+            E::NotFound(message) => Self::NotFound(message.into()),
+            E::SlugTaken(_) | E::Conflict(_) => Self::Conflict(error.to_string()),
+            E::Illegal(illegal) => illegal.into(),
+            E::Publish(failure) => failure.into(),
+            E::Store(failure) => Self::Store(failure),
+        }
+    }
+}
+
 impl From<LimitReached> for AppError {
     fn from(refusal: LimitReached) -> Self {
         Self::ConflictOf {

@@ -17,6 +17,7 @@ pub mod meetings;
 pub mod notifications;
 pub mod outcomes;
 pub mod reports;
+pub mod routing;
 pub mod scheduling;
 pub mod startup;
 pub mod state;

@@ -191,6 +191,8 @@ fn http_server(
             .configure(crate::events::routes::configure)
             .configure(crate::webhooks::routes::configure)
             .configure(crate::auth::sso::routes::configure)
+            .configure(crate::routing::routes::configure)
+            .configure(crate::routing::routes::configure_public)
             .service(
                 web::scope("/admin")
                     .configure(crate::auth::routes::configure_admin)

@@ -63,7 +63,8 @@ impl Role {
             ),
             Role::Marketer => matches!(
                 permission,
-                ViewUsers
+                ManageRouters
+                    | ViewUsers
                     | UseAdminUi
                     | ViewLeads
                     | ManageLeads
@@ -131,6 +132,8 @@ pub enum Permission {
     ChangePastMeetings,
     /// Read the event stream, which carries leads and meetings of every host.
     ViewEvents,
+    /// Create, change, test and replay inbound routers, and read their decisions.
+    ManageRouters,
     /// Create, change, test and rotate webhook subscriptions.
     ManageWebhooks,
 }

@@ -258,6 +258,9 @@ pub async fn book(
 struct BookingPageQuery {
     tz: Option<String>,
     from: Option<String>,
+    name: Option<String>,
+    email: Option<String>,
+    company: Option<String>,
 }
 
 #[derive(Template)]
@@ -352,6 +355,9 @@ async fn booking_page_response(
         ("slug" = String, Path, description = "Booking link slug"),
         ("tz" = Option<String>, Query, description = "IANA zone to show times in; UTC when absent or unknown"),
         ("from" = Option<String>, Query, description = "A day (YYYY-MM-DD) of the week to show; this week when absent or not a day"),
+        ("name" = Option<String>, Query, description = "Fills in the form's name"),
+        ("email" = Option<String>, Query, description = "Fills in the form's email"),
+        ("company" = Option<String>, Query, description = "Fills in the form's company"),
     ),
     responses(
         (status = 200, description = "The page", content_type = "text/html", body = String),
@@ -376,8 +382,18 @@ pub async fn booking_page(
         .from
         .as_deref()
         .and_then(|from| NaiveDate::parse_from_str(from, "%Y-%m-%d").ok());
+    // Prefilled values are shown only when they would pass as typed in.
+    let prefill = |raw: &Option<String>| {
+        crate::values::optional_text(raw.as_deref(), 200)
+            .ok()
+            .flatten()
+            .unwrap_or_default()
+    };
     let form = BookingForm {
         timezone: zone.name().to_owned(),
+        name: prefill(&query.name),
+        email: prefill(&query.email),
+        company: prefill(&query.company),
         ..BookingForm::default()
     };
     booking_page_response(&state, open, PageRequest { zone, from }, &csrf, form, None).await

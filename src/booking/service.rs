@@ -22,6 +22,8 @@ use crate::leads::model::{BantInput, LeadInput, LeadIntake};
 use crate::leads::repo as leads_repo;
 use crate::leads::scoring::ScoringRules;
 use crate::meetings::lifecycle::{self, Placement};
+use crate::routing::booked as routed;
+use crate::routing::repo as routing_repo;
 use crate::scheduling::availability::{
     booking_window, choose_round_robin_host, HostMode, Interval,
 };
@@ -60,8 +62,11 @@ fn find_open_link(
         return Err(BookingError::UnknownLink);
     }
     let link = links::find_by_slug(conn, slug)?.ok_or(BookingError::UnknownLink)?;
-    let meeting_type =
+    let mut meeting_type =
         types_repo::find(conn, &link.meeting_type_id)?.ok_or(BookingError::UnknownLink)?;
+    if let Some(routing) = routing_repo::routing_of_link(conn, &link.id)? {
+        meeting_type = routed::narrowed(meeting_type, &routing);
+    }
     link.bookable(now)
         .map_err(|why| BookingError::LinkClosed(why.explain()))?;
     if !meeting_type.active {
@@ -376,6 +381,7 @@ struct BookingContext {
     now: DateTime<Utc>,
     policy: ReadPolicy,
     limits: LiveBookingLimits,
+    routers: crate::config::RouterSettings,
 }
 
 impl BookingContext {
@@ -388,6 +394,7 @@ impl BookingContext {
             now,
             policy: state.read_policy(),
             limits: state.settings.booking.live_booking_limits(),
+            routers: state.settings.routers.clone(),
         }
     }
 }
@@ -448,6 +455,7 @@ fn book_on(
         now,
         policy,
         limits,
+        routers,
     } = context;
     let now = *now;
     let OpenLink { link, meeting_type } = open;
@@ -458,8 +466,25 @@ fn book_on(
         let Some(free_hosts) = free_hosts_at(conn, &meeting_type, input.start, now, policy)? else {
             return Err(BookingError::SlotTaken);
         };
+        let routing = routing_repo::routing_of_link(conn, &link.id)?;
+        let mut routed_choice = None;
         let host_ids = if meeting_type.host_mode == HostMode::Collective {
             free_hosts
+        } else if let Some(routing) = routing.clone() {
+            // A routed link: the weighted round robin decides, and its ledger remembers.
+            let choice = routed::choose_host(
+                conn,
+                &meeting_type,
+                &free_hosts,
+                routing,
+                now,
+                policy,
+                routers,
+            )?
+            .ok_or(BookingError::SlotTaken)?;
+            let host_ids = vec![choice.host_id.clone()];
+            routed_choice = Some(choice);
+            host_ids
         } else {
             let loads = host_loads(conn, &free_hosts, now)?;
             choose_round_robin_host(&free_hosts, &loads)
@@ -511,6 +536,13 @@ fn book_on(
             &actor,
             now,
         )?;
+        match (&routed_choice, &routing) {
+            (Some(choice), _) => {
+                routed::record(conn, choice, &meeting_type.id, &request.id, now)?;
+            }
+            (None, Some(routing)) => routed::record_collective(conn, routing, &request.id, now)?,
+            (None, None) => {}
+        }
         let meeting_status = if submitted == RequestStatus::Approved {
             "scheduled"
         } else {

@@ -77,6 +77,7 @@ diesel::table! {
         score_explanation -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        owner_id -> Nullable<Text>,
     }
 }
 
@@ -465,3 +466,82 @@ diesel::table! {
         created_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    routers (id) {
+        id -> Text,
+        slug -> Text,
+        name -> Text,
+        version -> Integer,
+        rules -> Text,
+        fallback -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        deleted_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    router_versions (router_id, version) {
+        router_id -> Text,
+        version -> Integer,
+        name -> Text,
+        rules -> Text,
+        fallback -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    meeting_type_host_weights (meeting_type_id, user_id) {
+        meeting_type_id -> Text,
+        user_id -> Text,
+        weight -> Integer,
+        priority -> Integer,
+    }
+}
+
+diesel::table! {
+    routings (id) {
+        id -> Text,
+        router_id -> Text,
+        router_version -> Integer,
+        lead_id -> Text,
+        decision -> Text,
+        matched_rule -> Text,
+        explanation -> Text,
+        meeting_type_id -> Nullable<Text>,
+        host_ids -> Text,
+        booking_link_id -> Nullable<Text>,
+        meeting_request_id -> Nullable<Text>,
+        booked_at -> Nullable<Timestamp>,
+        follow_up_due_at -> Nullable<Timestamp>,
+        follow_up_sent_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    round_robin_assignments (id) {
+        id -> Text,
+        meeting_type_id -> Text,
+        host_id -> Text,
+        routing_id -> Nullable<Text>,
+        meeting_request_id -> Nullable<Text>,
+        owner_routed -> Bool,
+        assigned_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(router_versions -> routers (router_id));
+diesel::joinable!(routings -> routers (router_id));
+diesel::joinable!(routings -> leads (lead_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    routers,
+    router_versions,
+    routings,
+    leads,
+    meeting_type_host_weights,
+    round_robin_assignments
+);

@@ -192,8 +192,9 @@ pub async fn no_store_private(
     Ok(response)
 }
 
-/// The public pages (booking, manage and survey links), which anyone on the internet can reach.
-const PUBLIC_PREFIXES: [&str; 3] = ["/book/", "/m/", "/survey/"];
+/// The public pages (booking, manage and survey links, router submissions), which anyone on the
+/// internet can reach.
+const PUBLIC_PREFIXES: [&str; 4] = ["/book/", "/m/", "/survey/", "/route/"];
 
 /// Whether `path` is a public page, limited per client IP (and documented with its 429).
 pub fn is_rate_limited(path: &str) -> bool {

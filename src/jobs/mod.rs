@@ -85,6 +85,11 @@ impl Runner {
     async fn round(&self, pass: Pass<'_>) {
         supervise("workflow upkeep", run_workflow_upkeep(&self.state)).await;
         supervise("meeting follow-ups", run_follow_ups(&self.state)).await;
+        supervise(
+            "routed lead follow-ups",
+            run_routing_follow_ups(&self.state),
+        )
+        .await;
         self.deliver_emails(pass).await;
         supervise(
             "calendar sync",
@@ -231,6 +236,12 @@ impl RoundReport for upkeep::UpkeepReport {
     }
 }
 
+impl RoundReport for crate::routing::follow_up::RoutingFollowUps {
+    fn is_empty(&self) -> bool {
+        crate::routing::follow_up::RoutingFollowUps::is_empty(self)
+    }
+}
+
 impl RoundReport for followups::FollowUpReport {
     fn is_empty(&self) -> bool {
         followups::FollowUpReport::is_empty(self)
@@ -275,6 +286,15 @@ async fn run_workflow_upkeep(state: &AppState) {
 /// Outcome requests and reminders to hosts, surveys to prospects.
 async fn run_follow_ups(state: &AppState) {
     run_round(state, "meeting follow-ups", followups::run).await;
+}
+
+async fn run_routing_follow_ups(state: &AppState) {
+    run_round(
+        state,
+        "routed lead follow-ups",
+        crate::routing::follow_up::run,
+    )
+    .await;
 }
 
 async fn run_upkeep(state: &AppState) {

@@ -41,6 +41,7 @@ pub struct LeadRow {
     pub score_explanation: String,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub owner_id: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -63,6 +64,7 @@ pub struct Lead {
     pub score_explanation: Vec<ScoreContribution>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub owner_id: Option<String>,
 }
 
 impl TryFrom<LeadRow> for Lead {
@@ -105,6 +107,7 @@ impl TryFrom<LeadRow> for Lead {
             timezone: row.timezone,
             created_at: row.created_at,
             updated_at: row.updated_at,
+            owner_id: row.owner_id,
         })
     }
 }
@@ -134,6 +137,7 @@ impl From<&Lead> for LeadRow {
                 .unwrap_or_else(|_| "[]".into()),
             created_at: lead.created_at,
             updated_at: lead.updated_at,
+            owner_id: lead.owner_id.clone(),
         }
     }
 }
@@ -167,6 +171,8 @@ pub struct LeadView {
     #[schema(value_type = String, format = DateTime)]
     #[serde(serialize_with = "crate::values::serialize_utc")]
     pub updated_at: NaiveDateTime,
+    /// The user who owns the lead and its company's account; routers may prefer them.
+    pub owner_id: Option<String>,
 }
 
 impl From<&Lead> for LeadView {
@@ -189,6 +195,7 @@ impl From<&Lead> for LeadView {
             stage: lead.stage,
             created_at: lead.created_at,
             updated_at: lead.updated_at,
+            owner_id: lead.owner_id.clone(),
         }
     }
 }

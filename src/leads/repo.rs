@@ -95,6 +95,56 @@ pub fn upsert(
     save(conn, existing, intake, rules, change)
 }
 
+/// The lead an intake would make of the lead it matches (or of nobody), scored, without saving
+/// anything: what a dry run decides on.
+pub fn preview(
+    conn: &mut DbConnection,
+    intake: &LeadIntake,
+    rules: &ScoringRules,
+    now: DateTime<Utc>,
+) -> Result<Lead, StoreError> {
+    let existing = match &intake.external_id {
+        Some(external_id) => find_by_external_id(conn, external_id)?,
+        None => None,
+    };
+    let existing = match existing {
+        Some(lead) => Some(lead),
+        None => find_by_email(conn, intake.email.as_str())?,
+    };
+    Ok(merge(existing, intake, rules, now))
+}
+
+/// Gives the lead to `owner_id` (or to nobody), with its audit row. `None` when there is no
+/// such lead.
+pub fn set_owner(
+    conn: &mut DbConnection,
+    lead_id: &str,
+    owner_id: Option<&str>,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<Option<Lead>, StoreError> {
+    let changed = diesel::update(leads::table.find(lead_id))
+        .set(leads::owner_id.eq(owner_id))
+        .execute(conn)?;
+    if changed == 0 {
+        return Ok(None);
+    }
+    audit::record(
+        conn,
+        AuditEntry {
+            actor,
+            action: "lead.owner_changed",
+            entity_type: "lead",
+            entity_id: lead_id,
+            from_status: None,
+            to_status: None,
+            note: owner_id,
+        },
+        now,
+    )?;
+    find(conn, lead_id)
+}
+
 /// Who changes a lead, when, and where its events go.
 pub struct LeadChange<'a> {
     pub actor: &'a Actor,
@@ -225,6 +275,7 @@ fn merge(
         score_explanation: Vec::new(),
         created_at: now.naive_utc(),
         updated_at: now.naive_utc(),
+        owner_id: None,
     });
     lead.email = intake.email.as_str().to_owned();
     lead.name = intake.name.clone();

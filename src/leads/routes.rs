@@ -1,7 +1,7 @@
 //! `/api/v1/leads`: intake, import, list and detail.
 
 use actix_web::http::header::CONTENT_LENGTH;
-use actix_web::{get, post, web, HttpMessage, HttpRequest, HttpResponse};
+use actix_web::{get, patch, post, web, HttpMessage, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
@@ -30,7 +30,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(create_lead)
         .service(import_leads)
         .service(list_leads)
-        .service(get_lead);
+        .service(get_lead)
+        .service(update_lead);
 }
 
 #[utoipa::path(
@@ -201,6 +202,62 @@ pub async fn get_lead(
         .run(move |conn| LeadDetail::read(conn, &lead))
         .await?;
     Ok(HttpResponse::Ok().json(detail))
+}
+
+/// `PATCH /api/v1/leads/{id}`: who owns the lead (and so its company's account).
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct UpdateLead {
+    /// An active user, or `null` for nobody.
+    #[schema(value_type = Option<crate::http::schemas::Id>)]
+    pub owner_id: Option<String>,
+}
+
+#[utoipa::path(
+    tag = "leads",
+    params(("id" = String, Path, description = "Lead id")),
+    request_body = UpdateLead,
+    responses(
+        (status = 200, body = LeadView),
+        (status = 403, body = crate::error::Problem),
+        (status = 404, body = crate::error::Problem),
+        (status = 422, description = "The owner is not an active user", body = crate::error::Problem),
+    ),
+    security(("api_key" = []))
+)]
+#[patch("/api/v1/leads/{id:[0-9a-fA-F-]+}")]
+pub async fn update_lead(
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    id: web::Path<String>,
+    body: ApiJson<UpdateLead>,
+) -> Result<HttpResponse, AppError> {
+    caller.0.require(Permission::ManageLeads)?;
+    let body = body.take()?;
+    let id = id.into_inner();
+    if !is_id(&id) {
+        return Err(AppError::NotFound("no lead with that id".into()));
+    }
+    let actor = caller.0.actor;
+    let now = state.clock.now();
+    let lead = state
+        .db
+        .run(move |conn| {
+            Ok(crate::db::write_transaction(conn, |conn| {
+                if let Some(owner) = &body.owner_id {
+                    let active = is_id(owner)
+                        && crate::users::repo::find_all(conn, std::slice::from_ref(owner))?
+                            .iter()
+                            .any(|user| user.active);
+                    if !active {
+                        return Err(AppError::validation("owner_id", "is not an active user"));
+                    }
+                }
+                repo::set_owner(conn, &id, body.owner_id.as_deref(), &actor, now)?
+                    .ok_or_else(|| AppError::NotFound("no lead with that id".into()))
+            }))
+        })
+        .await??;
+    Ok(HttpResponse::Ok().json(LeadView::from(&lead)))
 }
 
 pub fn configure_admin(cfg: &mut web::ServiceConfig) {

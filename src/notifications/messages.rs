@@ -136,6 +136,7 @@ mail_templates! {
     CalendarUnreadable => calendar_unreadable: "email/calendar_unreadable/subject.txt", "email/calendar_unreadable/body.txt", "email/calendar_unreadable/body.html";
     CalendarReconnect => calendar_reconnect: "email/calendar_reconnect/subject.txt", "email/calendar_reconnect/body.txt", "email/calendar_reconnect/body.html";
     WebhookDisabled => webhook_disabled: "email/webhook_disabled/subject.txt", "email/webhook_disabled/body.txt", "email/webhook_disabled/body.html";
+    RoutingFollowUp => routing_follow_up: "email/routing_follow_up/subject.txt", "email/routing_follow_up/body.txt", "email/routing_follow_up/body.html";
 }
 
 /// Something wrong with `host`'s calendar connection: `reason` says what, `incident` keeps
@@ -556,6 +557,36 @@ impl Composer {
             meeting_request_id: None,
             recipient_email: admin.email.clone(),
             recipient_name: admin.name.clone(),
+            subject,
+            body_text,
+            body_html,
+            calendar: None,
+            send_after: now,
+            not_after: None,
+        })
+    }
+
+    /// Reminds a routed lead who has not booked of its booking link; once per routing.
+    pub fn routing_follow_up(
+        &self,
+        routing_id: &str,
+        lead: &crate::leads::model::Lead,
+        meeting_type: &crate::scheduling::meeting_types::MeetingType,
+        booking_url: String,
+        now: DateTime<Utc>,
+    ) -> Result<NewEmail, askama::Error> {
+        let mut view = self.blank_view(&lead.name);
+        view.meeting_name = meeting_type.name.clone();
+        view.duration_minutes = meeting_type.duration_minutes;
+        view.action_url = booking_url;
+        let (subject, body_text, body_html) = render(EmailKind::RoutingFollowUp, &view)?;
+        Ok(NewEmail {
+            kind: EmailKind::RoutingFollowUp,
+            dedupe_key: format!("routing_follow_up:{routing_id}"),
+            meeting_id: None,
+            meeting_request_id: None,
+            recipient_email: lead.email.clone(),
+            recipient_name: lead.name.clone(),
             subject,
             body_text,
             body_html,

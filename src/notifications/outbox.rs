@@ -46,10 +46,12 @@ pub enum EmailKind {
     CalendarReconnect,
     /// To the admins: a webhook subscription failed for days and was disabled.
     WebhookDisabled,
+    /// To a lead a router offered times to: the booking link again, when it has not booked.
+    RoutingFollowUp,
 }
 
 impl EmailKind {
-    pub const ALL: [EmailKind; 14] = [
+    pub const ALL: [EmailKind; 15] = [
         EmailKind::Invite,
         EmailKind::Update,
         EmailKind::Cancel,
@@ -64,6 +66,7 @@ impl EmailKind {
         EmailKind::CalendarUnreadable,
         EmailKind::CalendarReconnect,
         EmailKind::WebhookDisabled,
+        EmailKind::RoutingFollowUp,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -82,6 +85,7 @@ impl EmailKind {
             EmailKind::CalendarUnreadable => "calendar_unreadable",
             EmailKind::CalendarReconnect => "calendar_reconnect",
             EmailKind::WebhookDisabled => "webhook_disabled",
+            EmailKind::RoutingFollowUp => "routing_follow_up",
         }
     }
 }

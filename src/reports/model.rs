@@ -201,6 +201,10 @@ pub struct FunnelReport {
     pub leads: i64,
     pub mqls: i64,
     pub sqls: i64,
+    /// Router decisions made in the period.
+    pub routed: i64,
+    /// Of those, the ones that offered times which have not been booked.
+    pub routed_not_booked: i64,
     pub meetings_requested: i64,
     pub meetings_approved: i64,
     pub meetings_scheduled: i64,
@@ -236,6 +240,8 @@ impl FunnelReport {
             ("leads", self.leads.to_string()),
             ("mqls", self.mqls.to_string()),
             ("sqls", self.sqls.to_string()),
+            ("routed", self.routed.to_string()),
+            ("routed_not_booked", self.routed_not_booked.to_string()),
             ("meetings_requested", self.meetings_requested.to_string()),
             ("meetings_approved", self.meetings_approved.to_string()),
             ("meetings_scheduled", self.meetings_scheduled.to_string()),

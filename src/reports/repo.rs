@@ -199,6 +199,33 @@ pub fn lead_counts(
 }
 
 #[derive(Debug, QueryableByName)]
+pub struct RoutingCounts {
+    #[diesel(sql_type = BigInt)]
+    pub routed: i64,
+    #[diesel(sql_type = BigInt)]
+    pub routed_not_booked: i64,
+}
+
+/// Router decisions made in the period, and how many of those that offered times have not
+/// been booked through.
+pub fn routing_counts(
+    conn: &mut DbConnection,
+    filter: &ReportFilter,
+) -> Result<RoutingCounts, StoreError> {
+    let mut sql = Sql::new(conn);
+    sql.push(
+        "SELECT COUNT(*) AS routed, \
+         COALESCE(SUM(CASE WHEN g.decision = 'book' AND g.booked_at IS NULL THEN 1 ELSE 0 END), 0) AS routed_not_booked \
+         FROM routings g JOIN leads l ON l.id = g.lead_id WHERE g.created_at >= ",
+    )
+    .time(filter.from)
+    .push(" AND g.created_at < ")
+    .time(filter.to);
+    lead_filters(&mut sql, filter, OF_LEAD);
+    sql.one(conn)
+}
+
+#[derive(Debug, QueryableByName)]
 pub struct RequestCounts {
     #[diesel(sql_type = BigInt)]
     pub requested: i64,

@@ -10,7 +10,7 @@ use crate::reports::model::{
 };
 use crate::reports::repo;
 
-/// The funnel's six aggregates are independent, so they run at once on pooled connections:
+/// The funnel's seven aggregates are independent, so they run at once on pooled connections:
 /// the report takes as long as its slowest query, not their sum.
 pub async fn funnel(
     db: &Database,
@@ -18,7 +18,7 @@ pub async fn funnel(
     now: DateTime<Utc>,
 ) -> Result<FunnelReport, StoreError> {
     let each = || filter.clone();
-    let (leads, requests, meetings, totals, request_to_meeting, pending_approval) = tokio::try_join!(
+    let (leads, requests, meetings, totals, request_to_meeting, pending_approval, routings) = tokio::try_join!(
         db.run({
             let filter = each();
             move |conn| repo::lead_counts(conn, &filter)
@@ -43,6 +43,10 @@ pub async fn funnel(
             let filter = each();
             move |conn| repo::median_seconds_pending_approval(conn, &filter)
         }),
+        db.run({
+            let filter = each();
+            move |conn| repo::routing_counts(conn, &filter)
+        }),
     )?;
     let opportunities = summarise(&totals, filter.currency.as_ref());
     let conversion = maths::conversion(
@@ -60,6 +64,8 @@ pub async fn funnel(
         leads: leads.leads,
         mqls: leads.mqls,
         sqls: leads.sqls,
+        routed: routings.routed,
+        routed_not_booked: routings.routed_not_booked,
         meetings_requested: requests.requested,
         meetings_approved: requests.approved,
         meetings_scheduled: meetings.scheduled,

@@ -244,7 +244,7 @@ async fn a_method_a_route_does_not_take_is_405_with_allow() {
         (
             reqwest::Method::PUT,
             "/api/v1/leads/0190c0de-0000-7000-8000-000000000000",
-            "GET",
+            "GET, PATCH",
         ),
         (
             reqwest::Method::GET,

@@ -25,6 +25,7 @@ mod oidc;
 mod outcomes;
 mod past_meetings;
 mod reports;
+mod routers;
 mod slots_cache;
 #[path = "../support/smtp.rs"]
 mod smtp;

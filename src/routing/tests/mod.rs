@@ -1,0 +1,3 @@
+mod assignment;
+mod evaluation;
+mod rules;
