@@ -94,6 +94,24 @@ async fn routing(app: &TestApp, id: &Value) -> Value {
     response.json().await.unwrap()
 }
 
+/// The booking link's slug in a routed `booking_url`.
+fn slug_of(booking_url: &str) -> String {
+    let path = booking_url.split("/book/").nth(1).unwrap();
+    path.split('?').next().unwrap().to_owned()
+}
+
+/// Books tomorrow's first free time through a routed `booking_url` as `email`.
+async fn book_routed(app: &TestApp, booking_url: &str, email: &str) -> reqwest::Response {
+    let slug = slug_of(booking_url);
+    let start = app.free_starts(&slug, &tomorrow(), "Europe/Berlin").await[0].clone();
+    app.client
+        .post(app.url(&format!("/book/{slug}")))
+        .json(&crate::booking::booking(&start, email))
+        .send()
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
 async fn routers_are_versioned_and_validated_with_located_errors() {
     let app = spawn_app().await;
@@ -261,21 +279,7 @@ async fn a_routed_lead_books_with_the_weighted_host_and_the_decision_is_explaine
     );
     assert!(decided["booked_at"].is_null());
 
-    let slug = booking_url
-        .split("/book/")
-        .nth(1)
-        .unwrap()
-        .split('?')
-        .next()
-        .unwrap();
-    let start = app.free_starts(slug, &tomorrow(), "Europe/Berlin").await[0].clone();
-    let booked = app
-        .client
-        .post(app.url(&format!("/book/{slug}")))
-        .json(&crate::booking::booking(&start, "pat@bigco.example"))
-        .send()
-        .await
-        .unwrap();
+    let booked = book_routed(&app, booking_url, "pat@bigco.example").await;
     assert_eq!(booked.status(), 201);
     let booked: Value = booked.json().await.unwrap();
     let after = routing(&app, &answer["routing_id"]).await;
@@ -303,10 +307,11 @@ async fn a_routed_lead_books_with_the_weighted_host_and_the_decision_is_explaine
     assert_eq!(request["host_ids"], json!([setup.hosts[1]]));
 
     // The link was for one booking.
+    let any_time = format!("{}T10:00:00Z", tomorrow());
     let again = app
         .client
-        .post(app.url(&format!("/book/{slug}")))
-        .json(&crate::booking::booking(&start, "pat@bigco.example"))
+        .post(app.url(&format!("/book/{}", slug_of(booking_url))))
+        .json(&crate::booking::booking(&any_time, "pat@bigco.example"))
         .send()
         .await
         .unwrap();
@@ -709,21 +714,7 @@ async fn a_routed_lead_that_does_not_book_gets_one_follow_up_with_its_link() {
     .await
     .unwrap();
     let url = booking["booking_url"].as_str().unwrap();
-    let slug = url
-        .split("/book/")
-        .nth(1)
-        .unwrap()
-        .split('?')
-        .next()
-        .unwrap();
-    let start = app.free_starts(slug, &tomorrow(), "Europe/Berlin").await[0].clone();
-    let booked = app
-        .client
-        .post(app.url(&format!("/book/{slug}")))
-        .json(&crate::booking::booking(&start, "books@other.example"))
-        .send()
-        .await
-        .unwrap();
+    let booked = book_routed(&app, url, "books@other.example").await;
     assert_eq!(booked.status(), 201);
 
     app.run_pending_jobs().await;
@@ -737,16 +728,7 @@ async fn a_routed_lead_that_does_not_book_gets_one_follow_up_with_its_link() {
     let emails = emails["items"].as_array().unwrap();
     assert_eq!(emails.len(), 1, "{emails:?}");
     assert_eq!(emails[0]["to"], "waits@bigco.example");
-    let waiting_slug = waiting["booking_url"]
-        .as_str()
-        .unwrap()
-        .split("/book/")
-        .nth(1)
-        .unwrap()
-        .split('?')
-        .next()
-        .unwrap()
-        .to_owned();
+    let waiting_slug = slug_of(waiting["booking_url"].as_str().unwrap());
     let funnel: Value = app
         .get_json(
             "/api/v1/reports/funnel?from=2000-01-01&to=2100-01-01",

@@ -17,6 +17,7 @@ async fn a_person_signs_in_through_the_providers_pages_and_lands_in_the_admin_ui
         format!("Sign in with {DISPLAY_NAME}")
     );
     browser.screenshot("sso-login-1280").await;
+    browser.assert_accessible("sso-login-1280").await;
     button.click().await.unwrap();
 
     // The provider's own login page, then its consent page.
@@ -63,6 +64,7 @@ async fn a_person_signs_in_through_the_providers_pages_and_lands_in_the_admin_ui
         .unwrap();
     assert!(role.contains("Admin"), "the mapped role: {role}");
     browser.screenshot("sso-signed-in-1280").await;
+    browser.assert_accessible("sso-signed-in-1280").await;
     browser.close().await;
 }
 
@@ -82,6 +84,7 @@ async fn the_login_page_with_only_the_provider_fits_a_phone() {
         "no horizontal scrolling at 390 px"
     );
     browser.screenshot("sso-login-only-390").await;
+    browser.assert_accessible("sso-login-only-390").await;
     browser.close().await;
 }
 
@@ -98,5 +101,6 @@ async fn the_login_page_with_the_provider_and_passwords_fits_a_phone() {
         "no horizontal scrolling at 390 px"
     );
     browser.screenshot("sso-login-390").await;
+    browser.assert_accessible("sso-login-390").await;
     browser.close().await;
 }
