@@ -240,10 +240,7 @@ pub async fn book(
             let open = service::open_link(&state, slug.into_inner())
                 .await
                 .map_err(PageError::from)?;
-            let page_link = OpenLink {
-                link: open.link.clone(),
-                meeting_type: open.meeting_type.clone(),
-            };
+            let page_link = open.clone();
             match service::book(&state, open, BookingRequest::from(&form)).await {
                 Ok(booked) => Ok(see_other(&format!("/m/{}?booked=1", booked.manage_token))),
                 Err(error) => {

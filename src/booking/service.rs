@@ -23,7 +23,7 @@ use crate::leads::repo as leads_repo;
 use crate::leads::scoring::ScoringRules;
 use crate::meetings::lifecycle::{self, Placement};
 use crate::routing::booked as routed;
-use crate::routing::repo as routing_repo;
+use crate::routing::repo::{self as routing_repo, StoredRouting};
 use crate::scheduling::availability::{
     booking_window, choose_round_robin_host, HostMode, Interval,
 };
@@ -38,9 +38,13 @@ use crate::workflow::repo::{self as requests_repo, NewRequest};
 use crate::workflow::state::{needs_approval, transition, RequestStatus, WorkflowAction};
 
 /// A link that can be booked through, with its meeting type.
+#[derive(Clone)]
 pub struct OpenLink {
     pub link: BookingLink,
+    /// Narrowed to the routed hosts when a router made the link.
     pub meeting_type: MeetingType,
+    /// The routing that made the link, when a router did.
+    pub routing: Option<StoredRouting>,
 }
 
 /// The link behind `slug`: 404 when unknown, 410 when off, expired or used up.
@@ -64,8 +68,9 @@ fn find_open_link(
     let link = links::find_by_slug(conn, slug)?.ok_or(BookingError::UnknownLink)?;
     let mut meeting_type =
         types_repo::find(conn, &link.meeting_type_id)?.ok_or(BookingError::UnknownLink)?;
-    if let Some(routing) = routing_repo::routing_of_link(conn, &link.id)? {
-        meeting_type = routed::narrowed(meeting_type, &routing);
+    let routing = routing_repo::routing_of_link(conn, &link.id)?;
+    if let Some(routing) = &routing {
+        meeting_type = routed::narrowed(meeting_type, routing);
     }
     link.bookable(now)
         .map_err(|why| BookingError::LinkClosed(why.explain()))?;
@@ -74,7 +79,11 @@ fn find_open_link(
             "this meeting is no longer offered",
         ));
     }
-    Ok(OpenLink { link, meeting_type })
+    Ok(OpenLink {
+        link,
+        meeting_type,
+        routing,
+    })
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -458,7 +467,11 @@ fn book_on(
         routers,
     } = context;
     let now = *now;
-    let OpenLink { link, meeting_type } = open;
+    let OpenLink {
+        link,
+        meeting_type,
+        routing,
+    } = open;
     let ParsedBooking { input, intake } = parsed;
     let outcome = write_transaction(conn, |conn| {
         let prospect = booking_limits::prospect_of(conn, &link, &intake)?;
@@ -466,7 +479,6 @@ fn book_on(
         let Some(free_hosts) = free_hosts_at(conn, &meeting_type, input.start, now, policy)? else {
             return Err(BookingError::SlotTaken);
         };
-        let routing = routing_repo::routing_of_link(conn, &link.id)?;
         let mut routed_choice = None;
         let host_ids = if meeting_type.host_mode == HostMode::Collective {
             free_hosts
