@@ -253,6 +253,8 @@ pub struct PublicSettings {
     /// in milliseconds; it bounds how late minimum notice and the booking horizon catch up with
     /// the clock. 0 turns the cache off.
     pub slots_cache_ms: u64,
+    /// Origins (`https://www.example.com`) whose pages may frame the embeddable booking pages.
+    pub embed_origins: Vec<String>,
 }
 
 /// Abuse limits of public booking, on top of the per-IP request limit.
@@ -376,7 +378,8 @@ impl Settings {
                     .with_list_parse_key("calendars.previous_token_keys")
                     .with_list_parse_key("webhooks.previous_secret_keys")
                     .with_list_parse_key("sso.allowed_domains")
-                    .with_list_parse_key("sso.scopes"),
+                    .with_list_parse_key("sso.scopes")
+                    .with_list_parse_key("public.embed_origins"),
             );
         if let Some(url) = database_url {
             builder = builder.set_override("database.url", url)?;
@@ -446,6 +449,11 @@ impl Settings {
         self.validate_calendars()?;
         self.validate_webhooks()?;
         self.validate_sso()?;
+        for origin in &self.public.embed_origins {
+            crate::http::embed::parse_origin(origin).map_err(|reason| {
+                invalid("public.embed_origins", &format!("`{origin}`: {reason}"))
+            })?;
+        }
         if self.worker.poll_ms == 0 {
             return Err(invalid("worker.poll_ms", "must be at least 1"));
         }
@@ -663,6 +671,19 @@ mod tests {
     fn unknown_database_scheme_names_the_key() {
         let error = Settings::load(Path::new("/nonexistent"), Some("mysql://x")).unwrap_err();
         assert!(error.to_string().contains("database.url"), "{error}");
+    }
+
+    #[test]
+    fn embed_origins_must_be_origins() {
+        let mut settings = Settings::load(Path::new("/nonexistent"), None).unwrap();
+        settings.public.embed_origins = vec!["https://www.customer.example".into()];
+        assert!(settings.validate().is_ok());
+        settings.public.embed_origins = vec!["https://www.customer.example/contact".into()];
+        let error = settings.validate().unwrap_err().to_string();
+        assert!(
+            error.contains("public.embed_origins") && error.contains("without a path"),
+            "{error}"
+        );
     }
 
     fn with_sso() -> Settings {

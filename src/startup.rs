@@ -19,8 +19,8 @@ use crate::config::Settings;
 use crate::db::Database;
 use crate::error::{json_error, path_error, query_error};
 use crate::http::middleware::{
-    csrf_cookie, no_store_private, public_rate_limit, refuse_nul_in_address, request_id_header,
-    security_headers, RouteOnlySpan,
+    csrf_cookie, deny_framing, no_store_private, public_rate_limit, refuse_nul_in_address,
+    request_id_header, security_headers, RouteOnlySpan,
 };
 use crate::http::{assets, fallback, health, openapi};
 use crate::jobs::heartbeat::WorkerHeartbeat;
@@ -167,6 +167,7 @@ fn http_server(
             .wrap(from_fn(csrf_cookie))
             .wrap(from_fn(request_id_header))
             .wrap(from_fn(no_store_private))
+            .wrap(from_fn(deny_framing))
             .wrap(security_headers(https))
             .wrap(prometheus.clone())
             .wrap(TracingLogger::<RouteOnlySpan>::new())
@@ -174,6 +175,7 @@ fn http_server(
             .service(openapi::openapi_json)
             .service(assets::serve_asset)
             .service(assets::favicon)
+            .service(assets::embed_script)
             .configure(crate::users::routes::configure)
             .configure(crate::leads::routes::configure)
             .configure(crate::scheduling::routes::configure)

@@ -19,6 +19,7 @@ use crate::booking::service::{
 use crate::db::write_transaction;
 use crate::error::{AppError, PageError};
 use crate::field_errors::FieldErrors;
+use crate::http::embed::{allow_framing, Embedded};
 use crate::http::extractors::{ApiCaller, ApiJson, ApiQuery, CsrfProtected, CsrfToken, JsonOrForm};
 use crate::http::pages::{render, see_other};
 use crate::http::Page;
@@ -223,6 +224,7 @@ pub async fn book(
     state: web::Data<AppState>,
     slug: web::Path<String>,
     csrf: CsrfToken,
+    embedded: Embedded,
     submission: JsonOrForm<BookingRequest, BookingForm>,
 ) -> Result<HttpResponse, actix_web::Error> {
     match submission {
@@ -242,9 +244,14 @@ pub async fn book(
                 .map_err(PageError::from)?;
             let page_link = open.clone();
             match service::book(&state, open, BookingRequest::from(&form)).await {
-                Ok(booked) => Ok(see_other(&format!("/m/{}?booked=1", booked.manage_token))),
+                Ok(booked) => Ok(see_other(
+                    &embedded.keep(&format!("/m/{}?booked=1", booked.manage_token)),
+                )),
                 Err(error) => {
-                    Ok(refused_booking(&state, page_link, &csrf, form, error.into()).await?)
+                    Ok(
+                        refused_booking(&state, page_link, &csrf, embedded, form, error.into())
+                            .await?,
+                    )
                 }
             }
         }
@@ -276,6 +283,8 @@ struct BookingPage {
     form: BookingForm,
     error: Option<String>,
     timings: Vec<(&'static str, &'static str, bool)>,
+    embedded: bool,
+    post_url: String,
 }
 
 const TIMINGS: [(&str, &str); 5] = [
@@ -289,6 +298,7 @@ const TIMINGS: [(&str, &str); 5] = [
 struct PageRequest {
     zone: TimeZone,
     from: Option<NaiveDate>,
+    embedded: Embedded,
 }
 
 async fn booking_page_response(
@@ -300,6 +310,7 @@ async fn booking_page_response(
     error: Option<(StatusCode, String)>,
 ) -> Result<HttpResponse, PageError> {
     let zone = page.zone;
+    let embedded = page.embedded;
     let today = state.clock.now().with_timezone(&zone.tz()).date_naive();
     let (from, to) = week_of(today, page.from);
     let window = window_for_dates(from, to, zone.tz());
@@ -313,7 +324,7 @@ async fn booking_page_response(
             ("from", date.format("%Y-%m-%d").to_string()),
         ])
         .unwrap_or_default();
-        format!("/book/{}?{query}", open.link.slug)
+        embedded.keep(&format!("/book/{}?{query}", open.link.slug))
     });
     let (status, error) = match error {
         Some((status, message)) => (status, Some(message)),
@@ -337,11 +348,16 @@ async fn booking_page_response(
             .iter()
             .map(|&(value, label)| (value, label, value == form.timing))
             .collect(),
+        post_url: embedded.keep(&format!("/book/{}", open.link.slug)),
+        embedded: embedded.0,
         form,
         error,
     };
     let mut response = render(&page)?;
     *response.status_mut() = status;
+    if embedded.0 {
+        allow_framing(&mut response, &state.settings.public.embed_origins);
+    }
     Ok(response)
 }
 
@@ -368,6 +384,7 @@ pub async fn booking_page(
     slug: web::Path<String>,
     query: web::Query<BookingPageQuery>,
     csrf: CsrfToken,
+    embedded: Embedded,
 ) -> Result<HttpResponse, PageError> {
     let open = service::open_link(&state, slug.into_inner()).await?;
     let zone = query
@@ -393,7 +410,19 @@ pub async fn booking_page(
         company: prefill(&query.company),
         ..BookingForm::default()
     };
-    booking_page_response(&state, open, PageRequest { zone, from }, &csrf, form, None).await
+    booking_page_response(
+        &state,
+        open,
+        PageRequest {
+            zone,
+            from,
+            embedded,
+        },
+        &csrf,
+        form,
+        None,
+    )
+    .await
 }
 
 fn utc() -> TimeZone {
@@ -405,6 +434,7 @@ async fn refused_booking(
     state: &AppState,
     open: OpenLink,
     csrf: &CsrfToken,
+    embedded: Embedded,
     form: BookingForm,
     error: AppError,
 ) -> Result<HttpResponse, PageError> {
@@ -424,7 +454,11 @@ async fn refused_booking(
     booking_page_response(
         state,
         open,
-        PageRequest { zone, from },
+        PageRequest {
+            zone,
+            from,
+            embedded,
+        },
         csrf,
         form,
         Some((status, message)),
@@ -466,6 +500,34 @@ struct ManagePage {
     started: bool,
     picker: WeekPicker,
     csrf_token: String,
+    embedded: bool,
+    reschedule_url: String,
+    cancel_url: String,
+    /// What an embedding page hears when the booking was just made (`convene:booked`).
+    booked: Option<BookedMessage>,
+}
+
+/// The `detail` of the `convene:booked` event an embedded confirmation sends to its page.
+#[derive(Debug, serde::Serialize)]
+struct BookedMessage {
+    meeting_request_id: String,
+    status: String,
+    start_utc: String,
+}
+
+impl BookedMessage {
+    fn json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+/// What the manage page shows around the meeting: a notice, an error, the week asked for.
+struct ManageView {
+    from: Option<NaiveDate>,
+    notice: Option<String>,
+    error: Option<(StatusCode, String)>,
+    embedded: Embedded,
+    just_booked: bool,
 }
 
 fn describe_time(managed: &Managed) -> String {
@@ -483,11 +545,16 @@ async fn manage_page_response(
     state: &AppState,
     token: String,
     managed: Managed,
-    from: Option<NaiveDate>,
     csrf: &CsrfToken,
-    notice: Option<String>,
-    error: Option<(StatusCode, String)>,
+    view: ManageView,
 ) -> Result<HttpResponse, PageError> {
+    let ManageView {
+        from,
+        notice,
+        error,
+        embedded,
+        just_booked,
+    } = view;
     let zone = managed.zone();
     let now = state.clock.now();
     let today = now.with_timezone(&zone.tz()).date_naive();
@@ -511,7 +578,14 @@ async fn manage_page_response(
         Vec::new()
     };
     let picker = WeekPicker::new((from, to), today, &times, zone, "", |date| {
-        format!("/m/{token}?from={}", date.format("%Y-%m-%d"))
+        embedded.keep(&format!("/m/{token}?from={}", date.format("%Y-%m-%d")))
+    });
+    let booked = (embedded.0 && just_booked).then(|| BookedMessage {
+        meeting_request_id: managed.request.id.clone(),
+        status: managed.request.status.as_str().to_owned(),
+        start_utc: managed
+            .start()
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
     });
     let (status, error) = match error {
         Some((status, message)) => (status, Some(message)),
@@ -544,10 +618,17 @@ async fn manage_page_response(
         started: started && matches!(managed.meeting.status.as_str(), "scheduled" | "held"),
         picker,
         csrf_token: csrf.0.clone(),
+        embedded: embedded.0,
+        reschedule_url: embedded.keep(&format!("/m/{token}/reschedule")),
+        cancel_url: embedded.keep(&format!("/m/{token}/cancel")),
+        booked,
         token,
     };
     let mut response = render(&page)?;
     *response.status_mut() = status;
+    if embedded.0 {
+        allow_framing(&mut response, &state.settings.public.embed_origins);
+    }
     Ok(response)
 }
 
@@ -557,6 +638,7 @@ async fn manage_page(
     token: web::Path<String>,
     query: web::Query<ManageQuery>,
     csrf: CsrfToken,
+    embedded: Embedded,
 ) -> Result<HttpResponse, PageError> {
     let token = token.into_inner();
     let managed = manage::find(&state, token.clone()).await?;
@@ -573,7 +655,14 @@ async fn manage_page(
         .from
         .as_deref()
         .and_then(|from| NaiveDate::parse_from_str(from, "%Y-%m-%d").ok());
-    manage_page_response(&state, token, managed, from, &csrf, notice, None).await
+    let view = ManageView {
+        from,
+        notice,
+        error: None,
+        embedded,
+        just_booked: query.booked.is_some(),
+    };
+    manage_page_response(&state, token, managed, &csrf, view).await
 }
 
 #[get("/m/{token}/invite.ics")]
@@ -680,6 +769,7 @@ pub async fn reschedule_meeting(
     state: web::Data<AppState>,
     token: web::Path<String>,
     csrf: CsrfToken,
+    embedded: Embedded,
     body: JsonOrForm<RescheduleRequest, RescheduleForm>,
 ) -> Result<HttpResponse, actix_web::Error> {
     let token = token.into_inner();
@@ -714,7 +804,9 @@ pub async fn reschedule_meeting(
                 Err(error) => Err(error),
             };
             match outcome {
-                Ok(_) => Ok(see_other(&format!("/m/{token}?rescheduled=1"))),
+                Ok(_) => Ok(see_other(
+                    &embedded.keep(&format!("/m/{token}?rescheduled=1")),
+                )),
                 Err(
                     error @ (AppError::Conflict(_)
                     | AppError::ConflictOf { .. }
@@ -724,7 +816,10 @@ pub async fn reschedule_meeting(
                         AppError::Validation(_) => "Please pick a new time first.".to_owned(),
                         other => other.to_string(),
                     };
-                    Ok(refused_change(&state, token, managed, &csrf, &error, message).await?)
+                    Ok(
+                        refused_change(&state, token, managed, &csrf, embedded, &error, message)
+                            .await?,
+                    )
                 }
                 Err(other) => Err(PageError(other).into()),
             }
@@ -743,6 +838,7 @@ pub async fn cancel_meeting(
     state: web::Data<AppState>,
     token: web::Path<String>,
     csrf: CsrfToken,
+    embedded: Embedded,
     body: JsonOrForm<CancelRequest, CancelForm>,
 ) -> Result<HttpResponse, actix_web::Error> {
     let token = token.into_inner();
@@ -776,10 +872,15 @@ pub async fn cancel_meeting(
             .await
             .map_err(AppError::from);
             match outcome {
-                Ok(_) => Ok(see_other(&format!("/m/{token}?cancelled=1"))),
+                Ok(_) => Ok(see_other(
+                    &embedded.keep(&format!("/m/{token}?cancelled=1")),
+                )),
                 Err(error @ (AppError::Conflict(_) | AppError::ConflictOf { .. })) => {
                     let message = error.to_string();
-                    Ok(refused_change(&state, token, managed, &csrf, &error, message).await?)
+                    Ok(
+                        refused_change(&state, token, managed, &csrf, embedded, &error, message)
+                            .await?,
+                    )
                 }
                 Err(other) => Err(PageError(other).into()),
             }
@@ -793,18 +894,17 @@ async fn refused_change(
     token: String,
     managed: Managed,
     csrf: &CsrfToken,
+    embedded: Embedded,
     error: &AppError,
     message: String,
 ) -> Result<HttpResponse, PageError> {
     let status = actix_web::ResponseError::status_code(error);
-    manage_page_response(
-        state,
-        token,
-        managed,
-        None,
-        csrf,
-        None,
-        Some((status, message)),
-    )
-    .await
+    let view = ManageView {
+        from: None,
+        notice: None,
+        error: Some((status, message)),
+        embedded,
+        just_booked: false,
+    };
+    manage_page_response(state, token, managed, csrf, view).await
 }

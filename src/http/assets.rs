@@ -31,6 +31,16 @@ const ASSETS: &[Asset] = &[
         body: include_str!("../../static/approvals.js"),
     },
     Asset {
+        name: "embedded.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_str!("../../static/embedded.js"),
+    },
+    Asset {
+        name: "embed.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_str!("../../static/embed.js"),
+    },
+    Asset {
         name: "favicon.svg",
         content_type: "image/svg+xml",
         body: include_str!("../../static/favicon.svg"),
@@ -55,6 +65,31 @@ pub async fn favicon() -> HttpResponse {
         .insert_header(("Location", format!("/static/favicon.svg?v={}", version())))
         .insert_header(("Cache-Control", "public, max-age=86400"))
         .finish()
+}
+
+/// The script customers put on their own pages, at the address they copied once: cached for a
+/// day and revalidated by its version, so a release reaches every site within a day.
+#[get("/{script:embed|route}.js")]
+pub async fn embed_script(req: actix_web::HttpRequest) -> HttpResponse {
+    let etag = format!("\"{}\"", version());
+    let unchanged = req
+        .headers()
+        .get(actix_web::http::header::IF_NONE_MATCH)
+        .is_some_and(|tag| tag.as_bytes() == etag.as_bytes());
+    let mut response = if unchanged {
+        HttpResponse::NotModified()
+    } else {
+        HttpResponse::Ok()
+    };
+    response
+        .insert_header(("Cache-Control", "public, max-age=86400"))
+        .insert_header(("ETag", etag));
+    if unchanged {
+        return response.finish();
+    }
+    response
+        .content_type("text/javascript; charset=utf-8")
+        .body(include_str!("../../static/embed.js"))
 }
 
 #[get("/static/{name}", name = "asset")]

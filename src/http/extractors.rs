@@ -265,7 +265,9 @@ pub trait CsrfProtected {
 }
 
 /// A form accepted only when its `csrf_token` matches this browser's CSRF cookie
-/// (double-submit: a cross-site page can post a form but cannot read the cookie).
+/// (double-submit: a cross-site page can post a form but cannot read the cookie), or, for an
+/// embedded page that has no cookie, when the browser says the post comes from Convene's own
+/// origin (`crate::http::embed`).
 pub struct CsrfForm<T>(pub T);
 
 impl<T: DeserializeOwned + CsrfProtected + 'static> FromRequest for CsrfForm<T> {
@@ -275,9 +277,16 @@ impl<T: DeserializeOwned + CsrfProtected + 'static> FromRequest for CsrfForm<T> 
     fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
         let cookie = req.cookie(CSRF_COOKIE).map(|c| c.value().to_owned());
         let is_form = req.content_type() == "application/x-www-form-urlencoded";
-        let limit = req
-            .app_data::<web::Data<AppState>>()
-            .map_or(64 * 1024, |state| state.settings.server.max_body_bytes);
+        let state = req.app_data::<web::Data<AppState>>();
+        let limit = state.map_or(64 * 1024, |state| state.settings.server.max_body_bytes);
+        // Inside a cross-site frame the browser sends no SameSite cookie at all.
+        let embedded_from_own_page = cookie.is_none()
+            && state.is_some_and(|state| {
+                crate::http::embed::is_embedded_post_from_own_origin(
+                    req,
+                    state.settings.server.public_base(),
+                )
+            });
         let body = web::Bytes::from_request(req, payload);
         Box::pin(async move {
             if !is_form {
@@ -294,7 +303,8 @@ impl<T: DeserializeOwned + CsrfProtected + 'static> FromRequest for CsrfForm<T> 
                     "the form could not be read: {e}"
                 )))
             })?;
-            let valid = cookie.is_some_and(|cookie| constant_time_eq(&cookie, form.csrf_token()));
+            let valid = embedded_from_own_page
+                || cookie.is_some_and(|cookie| constant_time_eq(&cookie, form.csrf_token()));
             if valid {
                 Ok(CsrfForm(form))
             } else {

@@ -30,12 +30,42 @@ pub fn content_security_policy_with_form_targets(origins: &[String]) -> String {
     CONTENT_SECURITY_POLICY.replace("form-action 'self'", &allowed)
 }
 
+/// The policy for an embeddable page, which the sites in `origins` may frame.
+pub fn content_security_policy_with_frame_ancestors(origins: &[String]) -> String {
+    let allowed = if origins.is_empty() {
+        "frame-ancestors 'none'".to_owned()
+    } else {
+        format!("frame-ancestors {}", origins.join(" "))
+    };
+    CONTENT_SECURITY_POLICY.replace("frame-ancestors 'none'", &allowed)
+}
+
+/// `X-Frame-Options: DENY` for every page but one whose policy lets some site frame it: older
+/// browsers read only this header, newer ones obey `frame-ancestors`.
+pub async fn deny_framing(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    let mut response = next.call(req).await?;
+    let framable = response
+        .headers()
+        .get(actix_web::http::header::CONTENT_SECURITY_POLICY)
+        .and_then(|policy| policy.to_str().ok())
+        .is_some_and(|policy| !policy.contains("frame-ancestors 'none'"));
+    if !framable {
+        response.headers_mut().insert(
+            actix_web::http::header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        );
+    }
+    Ok(response)
+}
+
 /// Headers every response carries.
 pub fn security_headers(https: bool) -> DefaultHeaders {
     let headers = DefaultHeaders::new()
         .add(("Content-Security-Policy", CONTENT_SECURITY_POLICY))
         .add(("X-Content-Type-Options", "nosniff"))
-        .add(("X-Frame-Options", "DENY"))
         .add(("Referrer-Policy", "no-referrer"))
         .add((
             "Permissions-Policy",

@@ -5,6 +5,7 @@ mod booking;
 mod booking_limits;
 mod calendars;
 mod emails;
+mod embeds;
 mod events;
 #[path = "../support/fake_providers.rs"]
 #[allow(dead_code)]

@@ -1,0 +1,27 @@
+// Runs inside an embedded booking or manage page (`?embed=1`): tells the page that frames it
+// how tall this page is and, once a booking is made, what was booked. Neither message carries
+// anything secret: the manage link stays inside the frame.
+(function () {
+  "use strict";
+  if (window.parent === window) {
+    return;
+  }
+  function post(message) {
+    window.parent.postMessage(message, "*");
+  }
+  function reportHeight() {
+    post({ type: "convene:height", height: document.documentElement.scrollHeight });
+  }
+  reportHeight();
+  if (window.ResizeObserver) {
+    new ResizeObserver(reportHeight).observe(document.body);
+  }
+  var booked = document.querySelector("[data-convene-booked]");
+  if (booked) {
+    try {
+      post({ type: "convene:booked", detail: JSON.parse(booked.getAttribute("data-convene-booked")) });
+    } catch (ignored) {
+      // A page without a readable summary sends no event rather than a wrong one.
+    }
+  }
+})();
