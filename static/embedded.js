@@ -9,8 +9,13 @@
   function post(message) {
     window.parent.postMessage(message, "*");
   }
+  // The body's own height, not the document's: that is never less than the frame, so a page
+  // that gets shorter (a confirmation after the times) would keep the frame tall.
   function reportHeight() {
-    post({ type: "convene:height", height: document.documentElement.scrollHeight });
+    var style = window.getComputedStyle(document.body);
+    var height = document.body.getBoundingClientRect().height +
+      parseFloat(style.marginTop) + parseFloat(style.marginBottom);
+    post({ type: "convene:height", height: Math.ceil(height) });
   }
   reportHeight();
   if (window.ResizeObserver) {

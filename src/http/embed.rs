@@ -4,7 +4,7 @@
 
 use std::future::{ready, Ready};
 
-use actix_web::http::header::{HeaderValue, CONTENT_SECURITY_POLICY, ORIGIN};
+use actix_web::http::header::{HeaderValue, CONTENT_SECURITY_POLICY, ORIGIN, REFERRER_POLICY};
 use actix_web::{FromRequest, HttpRequest, HttpResponse};
 use url::Url;
 
@@ -48,6 +48,12 @@ pub fn allow_framing(response: &mut HttpResponse, origins: &[String]) {
             .headers_mut()
             .insert(CONTENT_SECURITY_POLICY, value);
     }
+    // Under `no-referrer` a browser sends `Origin: null` even on a same-origin post; the
+    // embedded forms are recognised by their origin, which `same-origin` still sends to
+    // Convene alone.
+    response
+        .headers_mut()
+        .insert(REFERRER_POLICY, HeaderValue::from_static("same-origin"));
 }
 
 /// An embedded page's form post that its own page sent: the URL asks for the embedded variant

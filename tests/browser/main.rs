@@ -20,6 +20,7 @@ mod leads_and_types;
 mod oidc;
 mod prospect_limits;
 mod reports_page;
+mod route_embed;
 mod sso;
 #[path = "../support/webhook_receiver.rs"]
 #[allow(dead_code)]
