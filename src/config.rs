@@ -450,7 +450,7 @@ impl Settings {
         self.validate_webhooks()?;
         self.validate_sso()?;
         for origin in &self.public.embed_origins {
-            crate::http::embed::parse_origin(origin).map_err(|reason| {
+            parse_origin(origin).map_err(|reason| {
                 invalid("public.embed_origins", &format!("`{origin}`: {reason}"))
             })?;
         }
@@ -637,6 +637,22 @@ impl DatabaseBackend {
     }
 }
 
+/// The origin `raw` names (`https://www.example.com`, a port when not the scheme's own),
+/// refusing anything with a path, query, credentials or a scheme other than http(s).
+pub fn parse_origin(raw: &str) -> Result<String, String> {
+    let url = Url::parse(raw.trim()).map_err(|e| e.to_string())?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err("must start with https:// or http://".into());
+    }
+    if url.host_str().is_none() || !url.username().is_empty() || url.password().is_some() {
+        return Err("must name a host and nothing else".into());
+    }
+    if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
+        return Err("must be an origin: scheme, host and port, without a path".into());
+    }
+    Ok(url.origin().ascii_serialization())
+}
+
 fn invalid(key: &'static str, reason: &str) -> ConfigError {
     ConfigError::Invalid {
         key,
@@ -671,6 +687,32 @@ mod tests {
     fn unknown_database_scheme_names_the_key() {
         let error = Settings::load(Path::new("/nonexistent"), Some("mysql://x")).unwrap_err();
         assert!(error.to_string().contains("database.url"), "{error}");
+    }
+
+    #[test]
+    fn origins_are_normalised_and_paths_refused() {
+        assert_eq!(
+            parse_origin("https://WWW.Example.com").unwrap(),
+            "https://www.example.com"
+        );
+        assert_eq!(
+            parse_origin("http://localhost:8080/").unwrap(),
+            "http://localhost:8080"
+        );
+        assert_eq!(
+            parse_origin("https://example.com:443").unwrap(),
+            "https://example.com"
+        );
+        for bad in [
+            "example.com",
+            "https://example.com/page",
+            "https://example.com?x=1",
+            "ftp://example.com",
+            "https://user@example.com",
+            "*",
+        ] {
+            assert!(parse_origin(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

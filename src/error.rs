@@ -512,6 +512,7 @@ page_error_from!(
     UserStoreError,
     CreateUserError,
     Denied,
+    crate::routing::error::RoutingError,
 );
 
 impl ResponseError for PageError {

@@ -11,10 +11,10 @@ use super::Provider;
 use crate::auth::Principal;
 use crate::error::{AppError, PageError};
 use crate::field_errors::FieldErrors;
+use crate::http::csp::content_security_policy_with_form_targets;
 use crate::http::extractors::{
     AdminSession, ApiCaller, ApiJson, CsrfForm, CsrfProtected, CsrfToken,
 };
-use crate::http::middleware::content_security_policy_with_form_targets;
 use crate::http::pages::{render, see_other, Chrome};
 use crate::http::Page;
 use crate::state::AppState;

@@ -6,9 +6,8 @@ use std::future::{ready, Ready};
 
 use actix_web::http::header::{HeaderValue, CONTENT_SECURITY_POLICY, ORIGIN, REFERRER_POLICY};
 use actix_web::{FromRequest, HttpRequest, HttpResponse};
-use url::Url;
 
-use crate::http::middleware::content_security_policy_with_frame_ancestors;
+use crate::http::csp::content_security_policy_with_frame_ancestors;
 
 /// Whether this request asks for the embeddable variant (`embed=1` in the query).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -71,54 +70,12 @@ pub fn is_embedded_post_from_own_origin(req: &HttpRequest, public_base: &str) ->
     let Some(origin) = req.headers().get(ORIGIN).and_then(|o| o.to_str().ok()) else {
         return false;
     };
-    same_origin_fetch && parse_origin(public_base).is_ok_and(|own| own == origin)
-}
-
-/// The origin `raw` names (`https://www.example.com`, a port when not the scheme's own),
-/// refusing anything with a path, query, credentials or a scheme other than http(s).
-pub fn parse_origin(raw: &str) -> Result<String, String> {
-    let url = Url::parse(raw.trim()).map_err(|e| e.to_string())?;
-    if !matches!(url.scheme(), "http" | "https") {
-        return Err("must start with https:// or http://".into());
-    }
-    if url.host_str().is_none() || !url.username().is_empty() || url.password().is_some() {
-        return Err("must name a host and nothing else".into());
-    }
-    if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
-        return Err("must be an origin: scheme, host and port, without a path".into());
-    }
-    Ok(url.origin().ascii_serialization())
+    same_origin_fetch && crate::config::parse_origin(public_base).is_ok_and(|own| own == origin)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn origins_are_normalised_and_paths_refused() {
-        assert_eq!(
-            parse_origin("https://WWW.Example.com").unwrap(),
-            "https://www.example.com"
-        );
-        assert_eq!(
-            parse_origin("http://localhost:8080/").unwrap(),
-            "http://localhost:8080"
-        );
-        assert_eq!(
-            parse_origin("https://example.com:443").unwrap(),
-            "https://example.com"
-        );
-        for bad in [
-            "example.com",
-            "https://example.com/page",
-            "https://example.com?x=1",
-            "ftp://example.com",
-            "https://user@example.com",
-            "*",
-        ] {
-            assert!(parse_origin(bad).is_err(), "{bad}");
-        }
-    }
 
     #[test]
     fn embedded_urls_stay_embedded() {

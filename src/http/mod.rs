@@ -2,6 +2,7 @@
 
 pub mod assets;
 pub mod body_reader;
+pub mod csp;
 pub mod embed;
 pub mod extractors;
 pub mod fallback;

@@ -53,6 +53,7 @@ use utoipa::{Modify, OpenApi};
         crate::outcomes::routes::answer_survey,
         crate::reports::routes::funnel_report,
         crate::reports::routes::pipeline_report,
+        crate::reports::routes::routing_report,
         crate::calendars::routes::create_connection,
         crate::calendars::routes::list_connections,
         crate::calendars::routes::delete_connection,

@@ -52,6 +52,11 @@ const SECTIONS: &[NavItem] = &[
         permission: Permission::ViewReports,
     },
     NavItem {
+        label: "Routers",
+        href: "/admin/routers",
+        permission: Permission::ManageRouters,
+    },
+    NavItem {
         label: "Users",
         href: "/admin/users",
         permission: Permission::ViewUsers,

@@ -18,7 +18,9 @@ use crate::reports::service::{self, MonthTrend};
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(funnel_report).service(pipeline_report);
+    cfg.service(funnel_report)
+        .service(pipeline_report)
+        .service(routing_report);
 }
 
 pub fn configure_admin(cfg: &mut web::ServiceConfig) {
@@ -141,6 +143,31 @@ pub async fn funnel_report(
     tag = "reports",
     params(ReportQuery),
     responses(
+        (status = 200, description = "Per router, the decisions made in the period and how many booked; per host, the routed meetings taken (round robin and as the account's owner)", body = crate::routing::model::RoutingOutcomes),
+        (status = 403, body = crate::error::Problem),
+        (status = 422, body = crate::error::Problem),
+    ),
+    security(("api_key" = []))
+)]
+#[get("/api/v1/reports/routing")]
+pub async fn routing_report(
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    query: ApiQuery<ReportQuery>,
+) -> Result<HttpResponse, AppError> {
+    caller.0.require(Permission::ViewReports)?;
+    let query = query.take()?;
+    let filter = query
+        .filter(state.clock.now())
+        .map_err(AppError::Validation)?;
+    let outcomes = crate::routing::service::outcomes(&state, filter.from, filter.to).await?;
+    Ok(HttpResponse::Ok().json(outcomes))
+}
+
+#[utoipa::path(
+    tag = "reports",
+    params(ReportQuery),
+    responses(
         (status = 200, description = "Pipeline per group as JSON, or as CSV with the row fields as columns", content(
             (PipelineReport = "application/json"),
             (String = "text/csv"),
@@ -245,6 +272,16 @@ struct ReportsPage {
     rating_chart: String,
     csv_query: String,
     error: Option<String>,
+    routing: crate::routing::model::RoutingOutcomes,
+}
+
+impl ReportsPage {
+    fn booked_share(booked: &u32, offered: &u32) -> String {
+        if *offered == 0 {
+            return "–".to_owned();
+        }
+        format!("{:.0} %", f64::from(*booked) * 100.0 / f64::from(*offered))
+    }
 }
 
 fn funnel_bars(funnel: &FunnelReport) -> Vec<Bar> {
@@ -352,6 +389,7 @@ async fn reports_page(
             (fallback, GroupBy::Campaign)
         }
     };
+    let period = (filter.from, filter.to);
     let last_day = (filter.to - Duration::seconds(1)).date_naive();
     let (from, to) = (filter.from.date_naive().to_string(), last_day.to_string());
     let funnel = service::funnel(&state.db, &filter, now)
@@ -367,6 +405,9 @@ async fn reports_page(
         })
         .await?;
     let (no_show_chart, rating_chart) = trend_charts(&trend);
+    let routing = crate::routing::service::outcomes(&state, period.0, period.1)
+        .await
+        .map_err(AppError::from)?;
     let csv_query = serde_urlencoded::to_string([
         ("from", from.as_str()),
         ("to", to.as_str()),
@@ -399,6 +440,7 @@ async fn reports_page(
         pipeline,
         csv_query,
         error,
+        routing,
     };
     render(&page)
 }

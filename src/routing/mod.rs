@@ -4,11 +4,13 @@
 
 pub mod assignment;
 pub mod booked;
+pub mod describe;
 pub mod error;
 pub mod evaluation;
 pub mod follow_up;
 pub mod free_mail;
 pub mod model;
+pub mod pages;
 pub mod repo;
 pub mod routes;
 pub mod rules;

@@ -246,3 +246,30 @@ pub struct ReplayReport {
     pub decisions: DecisionCounts,
     pub by_host: Vec<HostCount>,
 }
+
+/// What routers decided in a period, and which hosts took the routed meetings.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct RoutingOutcomes {
+    pub routers: Vec<RouterOutcome>,
+    pub hosts: Vec<HostOutcome>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct RouterOutcome {
+    pub router_id: String,
+    /// The router's name, or "a deleted router".
+    pub name: String,
+    pub decisions: DecisionCounts,
+    /// Decisions that offered times and were booked.
+    pub booked: u32,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct HostOutcome {
+    pub host_id: String,
+    pub name: String,
+    /// Routed meetings the host took in the period.
+    pub meetings: u32,
+    /// Of those, the ones that went to the host as the account's owner.
+    pub as_owner: u32,
+}

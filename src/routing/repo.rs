@@ -529,3 +529,68 @@ pub fn mark_booked(
         .execute(conn)?;
     Ok(())
 }
+
+/// A router's latest decisions, newest first.
+pub fn recent_routings(
+    conn: &mut DbConnection,
+    router_id: &str,
+    limit: i64,
+) -> Result<Vec<StoredRouting>, StoreError> {
+    routings::table
+        .filter(routings::router_id.eq(router_id))
+        .order((routings::created_at.desc(), routings::id.desc()))
+        .limit(limit)
+        .select(RoutingRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(RoutingRow::into_stored)
+        .collect()
+}
+
+/// Decisions made in `[from, to)`: per router and decision, how many and how many booked.
+pub fn decision_counts(
+    conn: &mut DbConnection,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+) -> Result<Vec<(String, String, i64, i64)>, StoreError> {
+    Ok(routings::table
+        .filter(routings::created_at.ge(from))
+        .filter(routings::created_at.lt(to))
+        .group_by((routings::router_id, routings::decision))
+        .select((
+            routings::router_id,
+            routings::decision,
+            diesel::dsl::count_star(),
+            diesel::dsl::count(routings::booked_at),
+        ))
+        .load(conn)?)
+}
+
+/// Routed meetings each host took in `[from, to)`, and how many of them as an account's owner.
+pub fn routed_meetings_by_host(
+    conn: &mut DbConnection,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+) -> Result<Vec<(String, i64, i64)>, StoreError> {
+    let rows: Vec<(String, bool)> = round_robin_assignments::table
+        .filter(round_robin_assignments::assigned_at.ge(from))
+        .filter(round_robin_assignments::assigned_at.lt(to))
+        .filter(round_robin_assignments::routing_id.is_not_null())
+        .select((
+            round_robin_assignments::host_id,
+            round_robin_assignments::owner_routed,
+        ))
+        .load(conn)?;
+    let mut counts: HashMap<String, (i64, i64)> = HashMap::new();
+    for (host_id, owner_routed) in rows {
+        let count = counts.entry(host_id).or_default();
+        count.0 += 1;
+        count.1 += i64::from(owner_routed);
+    }
+    let mut by_host: Vec<(String, i64, i64)> = counts
+        .into_iter()
+        .map(|(host, (all, owned))| (host, all, owned))
+        .collect();
+    by_host.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    Ok(by_host)
+}

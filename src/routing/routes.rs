@@ -148,7 +148,7 @@ pub async fn delete_router(
     Ok(HttpResponse::NoContent().finish())
 }
 
-fn explained(decided: Decided, dry_run: bool) -> ExplainedRouteAnswer {
+pub(super) fn explained(decided: Decided, dry_run: bool) -> ExplainedRouteAnswer {
     ExplainedRouteAnswer {
         dry_run,
         lead_id: decided.lead_id,
@@ -284,7 +284,7 @@ pub async fn put_host_weights(
 
 /// A form post as the CSV import names its fields: `bant_*` flags as true/false, attributes as
 /// `a_<name>`; other fields of the customer's form are not the lead's and are left out.
-fn form_submission(body: &[u8]) -> Result<RouteRequest, AppError> {
+pub(super) fn form_submission(body: &[u8]) -> Result<RouteRequest, AppError> {
     let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body)
         .map_err(|_| AppError::BadRequest("the form is not readable".into()))?;
     let mut request = RouteRequest::default();

@@ -23,8 +23,9 @@ use crate::routing::error::RoutingError;
 use crate::routing::evaluation::{email_domain, evaluate, LeadFields, RuleEvaluation};
 use crate::routing::free_mail::is_free_mail;
 use crate::routing::model::{
-    CreateRouter, DecisionCounts, Explanation, HostCount, HostWeight, ReplayReport, RouteAnswer,
-    RouteRequest, Router, RoutingView, StoredCandidate, StoredEvaluation, UpdateRouter,
+    CreateRouter, DecisionCounts, Explanation, HostCount, HostOutcome, HostWeight, ReplayReport,
+    RouteAnswer, RouteRequest, Router, RouterOutcome, RoutingOutcomes, RoutingView,
+    StoredCandidate, StoredEvaluation, UpdateRouter,
 };
 use crate::routing::repo::{self, NewRouting};
 use crate::routing::rules::{
@@ -1024,5 +1025,123 @@ fn replay_on(
         leads: u32::try_from(leads.len()).unwrap_or(u32::MAX),
         decisions,
         by_host,
+    })
+}
+
+/// Names of every meeting type and user by id, for pages that show rules and hosts.
+pub async fn names(state: &AppState) -> Result<HashMap<String, String>, RoutingError> {
+    Ok(state
+        .db
+        .run(move |conn| -> Result<_, StoreError> {
+            let mut names: HashMap<String, String> = types_repo::list(conn)?
+                .into_iter()
+                .map(|meeting_type| (meeting_type.id, meeting_type.name))
+                .collect();
+            let mut after: Option<String> = None;
+            loop {
+                let page = users_repo::list(conn, after.as_deref(), 500)?;
+                after = page.last().map(|user| user.email.clone());
+                let full = page.len() == 500;
+                names.extend(page.into_iter().map(|user| (user.id, user.name)));
+                if !full {
+                    return Ok(names);
+                }
+            }
+        })
+        .await?)
+}
+
+/// The router's rules and fallback as people read them: `(condition, action)` per rule.
+pub fn rules_in_words(
+    router: &Router,
+    names: &HashMap<String, String>,
+) -> Result<(Vec<(String, String)>, String), RoutingError> {
+    use crate::routing::describe::{describe_action, describe_when};
+    let rule_set = rule_set_of(router)?;
+    let rules = rule_set
+        .rules
+        .iter()
+        .map(|rule| {
+            (
+                describe_when(&rule.when),
+                describe_action(&rule.then, names),
+            )
+        })
+        .collect();
+    Ok((rules, describe_action(&rule_set.fallback, names)))
+}
+
+pub async fn recent_routings(
+    state: &AppState,
+    router_id: String,
+    limit: i64,
+) -> Result<Vec<RoutingView>, RoutingError> {
+    Ok(state
+        .db
+        .run(move |conn| repo::recent_routings(conn, &router_id, limit))
+        .await?
+        .into_iter()
+        .map(|stored| stored.view)
+        .collect())
+}
+
+/// What every router decided in `[from, to)` and which hosts took the routed meetings.
+pub async fn outcomes(
+    state: &AppState,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<RoutingOutcomes, RoutingError> {
+    let names = names(state).await?;
+    let (counts, hosts, routers) = state
+        .db
+        .run(move |conn| -> Result<_, StoreError> {
+            let counts = repo::decision_counts(conn, from.naive_utc(), to.naive_utc())?;
+            let hosts = repo::routed_meetings_by_host(conn, from.naive_utc(), to.naive_utc())?;
+            let routers = repo::list_routers(conn, None, 1000)?;
+            Ok((counts, hosts, routers))
+        })
+        .await?;
+    let as_count = |n: i64| u32::try_from(n).unwrap_or(u32::MAX);
+    let mut outcomes: Vec<RouterOutcome> = Vec::new();
+    for (router_id, decision, decided, booked) in counts {
+        let index = match outcomes.iter().position(|o| o.router_id == router_id) {
+            Some(index) => index,
+            None => {
+                let name = routers
+                    .iter()
+                    .find(|router| router.id == router_id)
+                    .map_or_else(|| "a deleted router".to_owned(), |r| r.name.clone());
+                outcomes.push(RouterOutcome {
+                    router_id,
+                    name,
+                    decisions: DecisionCounts::default(),
+                    booked: 0,
+                });
+                outcomes.len() - 1
+            }
+        };
+        let outcome = &mut outcomes[index];
+        match decision.as_str() {
+            "book" => outcome.decisions.book += as_count(decided),
+            "request" => outcome.decisions.request += as_count(decided),
+            _ => outcome.decisions.disqualified += as_count(decided),
+        }
+        outcome.booked += as_count(booked);
+    }
+    outcomes.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(RoutingOutcomes {
+        routers: outcomes,
+        hosts: hosts
+            .into_iter()
+            .map(|(host_id, meetings, as_owner)| HostOutcome {
+                name: names
+                    .get(&host_id)
+                    .cloned()
+                    .unwrap_or_else(|| "a removed user".to_owned()),
+                host_id,
+                meetings: as_count(meetings),
+                as_owner: as_count(as_owner),
+            })
+            .collect(),
     })
 }

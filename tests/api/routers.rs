@@ -801,3 +801,272 @@ async fn routing_decisions_over_twenty_hosts_take_under_five_ms_at_the_median() 
         );
     }
 }
+
+async fn admin_page(app: &TestApp, path: &str) -> (u16, String) {
+    let response = app.client.get(app.url(path)).send().await.unwrap();
+    (response.status().as_u16(), response.text().await.unwrap())
+}
+
+async fn admin_post(app: &TestApp, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+    app.client
+        .post(app.url(path))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(serde_urlencoded::to_string(fields).unwrap())
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn marketers_write_test_replay_and_delete_routers_in_the_admin_ui() {
+    let app = spawn_app().await;
+    let setup = setup(&app).await;
+    app.create_user_with_password("mkt@ourco.example", "marketer");
+    crate::admin_ui::sign_in(&app, "mkt@ourco.example", crate::helpers::TEST_PASSWORD).await;
+    let (status, list) = admin_page(&app, "/admin/routers").await;
+    assert_eq!(status, 200);
+    assert!(list.contains("Add a router") && list.contains("href=\"/admin/routers\""));
+    let token = crate::helpers::csrf_token_in(&list);
+
+    let rules = json!([{"when": {"all": [{"field": "a_typo", "op": "eq", "value": 1}]},
+                        "then": {"book": {"meeting_type_id": setup.round_robin["id"]}}}])
+    .to_string();
+    let refused = admin_post(
+        &app,
+        "/admin/routers",
+        &[
+            ("csrf_token", &token),
+            ("name", "Website"),
+            ("slug", "website"),
+            ("rules", &rules),
+            ("fallback", "{not json"),
+        ],
+    )
+    .await;
+    assert_eq!(refused.status(), 200);
+    let html = refused.text().await.unwrap();
+    assert!(
+        html.contains("Nothing was saved")
+            && html.contains("fallback")
+            && html.contains("not valid JSON"),
+        "{html}"
+    );
+    let refused = admin_post(
+        &app,
+        "/admin/routers",
+        &[
+            ("csrf_token", &token),
+            ("name", "Website"),
+            ("slug", "website"),
+            ("rules", &rules),
+            ("fallback", r#"{"disqualify": {"message": "Thanks"}}"#),
+        ],
+    )
+    .await;
+    let html = refused.text().await.unwrap();
+    assert!(
+        html.contains("rules[0].when.all[0].field") && html.contains("Website"),
+        "the rule is named and the form keeps what was typed: {html}"
+    );
+
+    let rules = json!([
+        {"when": {"all": [{"field": "score", "op": "gte", "value": 60},
+                          {"any": [{"field": "country", "op": "eq", "value": "DE"},
+                                   {"field": "utm_source", "op": "eq", "value": "linkedin"}]}]},
+         "then": {"book": {"meeting_type_id": setup.round_robin["id"]}}}
+    ])
+    .to_string();
+    let created = admin_post(
+        &app,
+        "/admin/routers",
+        &[
+            ("csrf_token", &token),
+            ("name", "Website"),
+            ("slug", "website"),
+            ("rules", &rules),
+            (
+                "fallback",
+                r#"{"disqualify": {"message": "Thanks, we will write."}}"#,
+            ),
+        ],
+    )
+    .await;
+    assert_eq!(created.status(), 303);
+    let location = created.headers()["location"].to_str().unwrap().to_owned();
+    let router_path = location.trim_end_matches("?saved=1").to_owned();
+    let (_, detail) = admin_page(&app, &location).await;
+    assert!(
+        detail.contains("score ≥ 60 and (country is “DE” or utm_source is “linkedin”)")
+            && detail.contains("Offer times for Meeting demo")
+            && detail.contains("Turn away: “Thanks, we will write.”")
+            && detail.contains("data-convene-router=\"website\""),
+        "the rules read in words and the site snippet is there: {detail}"
+    );
+
+    let leads_before: Value = app
+        .get_json("/api/v1/leads", &app.admin_key)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let (status, tested) = admin_page(
+        &app,
+        &format!("{router_path}/test?email=ana%40bigco.example&name=Ana&a_country=DE&bant_budget=true&bant_authority=true&bant_need=true&title=CEO"),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(
+        tested.contains("id=\"test-result\"")
+            && tested.contains("Decision: book")
+            && tested.contains("by rule 0")
+            && tested.contains("Candidate hosts"),
+        "{tested}"
+    );
+    let (_, away) = admin_page(
+        &app,
+        &format!("{router_path}/test?email=bo%40smallco.example&name=Bo&a_country=FR"),
+    )
+    .await;
+    assert!(
+        away.contains("Decision: disqualified") && away.contains("the fallback"),
+        "{away}"
+    );
+    let (_, bad) = admin_page(&app, &format!("{router_path}/test?email=not-an-email")).await;
+    assert!(bad.contains("class=\"alert\""), "{bad}");
+    let leads_after: Value = app
+        .get_json("/api/v1/leads", &app.admin_key)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        leads_before["items"].as_array().unwrap().len(),
+        leads_after["items"].as_array().unwrap().len(),
+        "a test writes nothing"
+    );
+
+    app.create_lead("hot@bigco.com", true).await;
+    let (_, replayed) = admin_page(
+        &app,
+        &format!("{router_path}/replay?from=2000-01-01&to=2100-01-01"),
+    )
+    .await;
+    assert!(replayed.contains("id=\"replay-result\""), "{replayed}");
+    let (_, backwards) = admin_page(
+        &app,
+        &format!("{router_path}/replay?from=2030-01-01&to=2020-01-01"),
+    )
+    .await;
+    assert!(backwards.contains("must not be before from"), "{backwards}");
+
+    let fallback = r#"{"request": {"meeting_type_id": "MT"}}"#
+        .replace("MT", setup.reviewed["id"].as_str().unwrap());
+    let saved = admin_post(
+        &app,
+        &router_path,
+        &[
+            ("csrf_token", &token),
+            ("name", "Website v2"),
+            ("slug", "website"),
+            ("rules", &rules),
+            ("fallback", &fallback),
+        ],
+    )
+    .await;
+    assert_eq!(saved.status(), 303);
+    let router: Value = app
+        .get_json(
+            &format!(
+                "/api/v1/routers/{}",
+                router_path.rsplit('/').next().unwrap()
+            ),
+            &app.admin_key,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(router["version"], 2);
+    assert_eq!(router["name"], "Website v2");
+
+    let deleted = admin_post(
+        &app,
+        &format!("{router_path}/delete"),
+        &[("csrf_token", &token)],
+    )
+    .await;
+    assert_eq!(deleted.status(), 303);
+    let (status, _) = admin_page(&app, &router_path).await;
+    assert_eq!(status, 404);
+}
+
+#[tokio::test]
+async fn the_routing_report_counts_decisions_per_router_and_meetings_per_host() {
+    let app = spawn_app().await;
+    let setup = setup(&app).await;
+    let router = create_router(&app, &router_body(&setup, "website")).await;
+    let routed = |email: &'static str, country: &'static str| json!({"email": email, "name": "Pat", "title": "CEO", "bant": {"budget": true, "authority": true, "need": true, "timing": "now"}, "attributes": {"country": country}});
+    let booked: Value = submit(&app, "website", &routed("a@bigco.example", "DE"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(booked["decision"], "book");
+    assert_eq!(
+        book_routed(
+            &app,
+            booked["booking_url"].as_str().unwrap(),
+            "a@bigco.example"
+        )
+        .await
+        .status(),
+        201
+    );
+    let offered: Value = submit(&app, "website", &routed("b@bigco.example", "DE"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(offered["decision"], "book");
+    submit(
+        &app,
+        "website",
+        &json!({"email": "c@competitor.example", "name": "C"}),
+    )
+    .await;
+
+    let report: Value = app
+        .get_json("/api/v1/reports/routing", &app.admin_key)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let row = &report["routers"][0];
+    assert_eq!(row["router_id"], router["id"]);
+    assert_eq!(row["name"], "Website demo form");
+    assert_eq!(
+        row["decisions"],
+        json!({"book": 2, "request": 0, "disqualified": 1})
+    );
+    assert_eq!(row["booked"], 1);
+    assert_eq!(report["hosts"].as_array().unwrap().len(), 1, "{report}");
+    assert_eq!(report["hosts"][0]["meetings"], 1);
+    assert!(setup
+        .hosts
+        .contains(&report["hosts"][0]["host_id"].as_str().unwrap().to_owned()));
+    let (_, html) = {
+        app.create_user_with_password("lead@ourco.example", "admin");
+        crate::admin_ui::sign_in(&app, "lead@ourco.example", crate::helpers::TEST_PASSWORD).await;
+        admin_page(&app, "/admin/reports").await
+    };
+    assert!(
+        html.contains("id=\"routing-table\"") && html.contains("Website demo form"),
+        "{html}"
+    );
+    let host_key = app.key_for(Role::Host);
+    assert_problem(
+        app.get_json("/api/v1/reports/routing", &host_key).await,
+        403,
+    )
+    .await;
+}

@@ -37,6 +37,24 @@ async fn every_admin_page_fits_a_phone_and_passes_axe_with_the_demo_data() {
     let meeting_type = first_id(&app, "/api/v1/meeting-types").await;
     let user = first_id(&app, "/api/v1/users").await;
     let meeting = first_id(&app, "/api/v1/meetings").await;
+    let router: Value = app
+        .post_json(
+            "/api/v1/routers",
+            &app.admin_key,
+            &serde_json::json!({
+                "slug": "website-demo", "name": "Website demo form",
+                "rules": [{"when": {"all": [{"field": "score", "op": "gte", "value": 60},
+                                            {"any": [{"field": "country", "op": "in", "value": ["DE", "AT", "CH"]},
+                                                     {"field": "utm_source", "op": "eq", "value": "linkedin"}]}]},
+                           "then": {"book": {"meeting_type_id": meeting_type, "prefer_owner": true}}}],
+                "fallback": {"disqualify": {"message": "Thank you! We will be in touch by email."}}
+            }),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let router = router["id"].as_str().unwrap().to_owned();
     let mut pages = vec![
         ("home", "/admin".to_owned()),
         ("approvals", "/admin/approvals".to_owned()),
@@ -56,6 +74,12 @@ async fn every_admin_page_fits_a_phone_and_passes_axe_with_the_demo_data() {
         ("users", "/admin/users".to_owned()),
         ("user", format!("/admin/users/{user}")),
         ("webhooks", "/admin/webhooks".to_owned()),
+        ("routers", "/admin/routers".to_owned()),
+        ("router", format!("/admin/routers/{router}")),
+        (
+            "router-test",
+            format!("/admin/routers/{router}/test?email=ana%40bigco.example&name=Ana+Lange&a_country=DE&bant_budget=true&bant_need=true&title=VP+Sales#test-result"),
+        ),
     ];
 
     let browser = Browser::start(390, 844).await;
