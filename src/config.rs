@@ -160,6 +160,8 @@ pub struct RouterSettings {
     pub link_valid_days: u32,
     /// Whether meetings given to an account's owner count toward the owner's round-robin share.
     pub ledger_counts_owner_routed: bool,
+    /// Whether meetings the prospect did not turn up to count toward the host's share.
+    pub ledger_counts_no_shows: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -8,7 +8,8 @@ use serde_json::Value;
 
 use crate::audit::{self, Actor, AuditEntry};
 use crate::db::schema::{
-    leads, meeting_type_host_weights, round_robin_assignments, router_versions, routers, routings,
+    leads, meeting_type_host_weights, meetings, round_robin_assignments, router_versions, routers,
+    routings,
 };
 use crate::db::{DbConnection, StoreError};
 use crate::leads::model::{Lead, LeadRow};
@@ -264,27 +265,50 @@ pub fn replace_weights(
 /// A host's assignments of a meeting type within the window, and when it last got one.
 pub type HostLedger = (u32, Option<DateTime<Utc>>);
 
+/// Which assignments count toward a host's share.
+#[derive(Debug, Clone, Copy)]
+pub struct LedgerCounts {
+    pub owner_routed: bool,
+    pub no_shows: bool,
+}
+
 /// Per host: assignments of the meeting type since `since` and the latest one ever.
 pub fn ledger_loads(
     conn: &mut DbConnection,
     meeting_type_id: &str,
     since: DateTime<Utc>,
-    count_owner_routed: bool,
+    counts: LedgerCounts,
 ) -> Result<HashMap<String, HostLedger>, StoreError> {
     let mut query = round_robin_assignments::table
         .filter(round_robin_assignments::meeting_type_id.eq(meeting_type_id))
         .select((
             round_robin_assignments::host_id,
             round_robin_assignments::assigned_at,
+            round_robin_assignments::meeting_request_id,
         ))
         .into_boxed();
-    if !count_owner_routed {
+    if !counts.owner_routed {
         query = query.filter(round_robin_assignments::owner_routed.eq(false));
     }
-    let rows: Vec<(String, NaiveDateTime)> = query.load(conn)?;
+    let mut rows: Vec<(String, NaiveDateTime, Option<String>)> = query.load(conn)?;
+    if !counts.no_shows {
+        let requests: Vec<String> = rows.iter().filter_map(|row| row.2.clone()).collect();
+        let mut no_shows = std::collections::HashSet::new();
+        // In chunks: SQLite limits the parameters of one statement.
+        for chunk in requests.chunks(500) {
+            no_shows.extend(
+                meetings::table
+                    .filter(meetings::status.eq("no_show"))
+                    .filter(meetings::meeting_request_id.eq_any(chunk))
+                    .select(meetings::meeting_request_id)
+                    .load::<String>(conn)?,
+            );
+        }
+        rows.retain(|row| !row.2.as_ref().is_some_and(|id| no_shows.contains(id)));
+    }
     let since = since.naive_utc();
     let mut loads: HashMap<String, HostLedger> = HashMap::new();
-    for (host, at) in rows {
+    for (host, at, _) in rows {
         let entry = loads.entry(host).or_default();
         if at >= since {
             entry.0 += 1;

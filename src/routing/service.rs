@@ -784,7 +784,10 @@ pub fn candidates_for(
         conn,
         &meeting_type.id,
         since,
-        settings.ledger_counts_owner_routed,
+        repo::LedgerCounts {
+            owner_routed: settings.ledger_counts_owner_routed,
+            no_shows: settings.ledger_counts_no_shows,
+        },
     )?;
     Ok(repo::weights_of(conn, &meeting_type.id, hosts)?
         .into_iter()

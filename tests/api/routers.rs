@@ -1070,3 +1070,92 @@ async fn the_routing_report_counts_decisions_per_router_and_meetings_per_host() 
     )
     .await;
 }
+
+/// Routes and books one hot lead from Germany, returning who got the meeting and its request.
+async fn routed_booking(app: &TestApp, email: &str) -> (String, String) {
+    let answer: Value = submit(
+        app,
+        "website",
+        &hot(email, json!({"attributes": {"country": "DE"}})),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let booked: Value = book_routed(app, answer["booking_url"].as_str().unwrap(), email)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let decided = routing(app, &answer["routing_id"]).await;
+    let host = decided["candidates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|candidate| candidate["chosen"] == true)
+        .unwrap()["host_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    (
+        host,
+        booked["meeting_request_id"].as_str().unwrap().to_owned(),
+    )
+}
+
+#[tokio::test]
+async fn no_shows_count_toward_a_hosts_share_only_when_the_setting_says_so() {
+    for counted in [true, false] {
+        let app = crate::helpers::spawn_app_with(|settings| {
+            settings.routers.ledger_counts_no_shows = counted;
+        })
+        .await;
+        let setup = setup(&app).await;
+        create_router(&app, &router_body(&setup, "website")).await;
+        let (first_host, request_id) = routed_booking(&app, "one@bigco.example").await;
+        {
+            use diesel::RunQueryDsl;
+            let mut conn = app.db.connection().unwrap();
+            diesel::sql_query(format!(
+                "UPDATE meetings SET status = 'no_show' WHERE meeting_request_id = '{request_id}'"
+            ))
+            .execute(&mut *conn)
+            .unwrap();
+        }
+        let dry: Value = app
+            .post_json(
+                &format!("/api/v1/routers/{}/route", first_router_id(&app).await),
+                &app.admin_key,
+                &{
+                    let mut body = hot(
+                        "two@bigco.example",
+                        json!({"attributes": {"country": "DE"}}),
+                    );
+                    body["dry_run"] = json!(true);
+                    body
+                },
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        let load = dry["candidates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|candidate| candidate["host_id"] == json!(first_host))
+            .unwrap()["assigned_in_window"]
+            .clone();
+        assert_eq!(load, json!(u32::from(counted)), "counted: {counted}: {dry}");
+    }
+}
+
+async fn first_router_id(app: &TestApp) -> String {
+    let routers: Value = app
+        .get_json("/api/v1/routers", &app.admin_key)
+        .await
+        .json()
+        .await
+        .unwrap();
+    routers["items"][0]["id"].as_str().unwrap().to_owned()
+}
