@@ -154,8 +154,6 @@ pub struct RouterSettings {
     /// A routed lead that has not booked this long after its decision gets one email with its
     /// booking link.
     pub follow_up_after_minutes: u32,
-    /// The weighted round robin balances the assignments of this many past days.
-    pub round_robin_window_days: u32,
     /// How long a routed lead's booking link works.
     pub link_valid_days: u32,
     /// Whether meetings given to an account's owner count toward the owner's round-robin share.

@@ -102,6 +102,7 @@ diesel::table! {
         active -> Bool,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        round_robin_window_days -> Integer,
     }
 }
 

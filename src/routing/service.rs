@@ -779,7 +779,7 @@ pub fn candidates_for(
             free
         }
     };
-    let since = now - Duration::days(i64::from(settings.round_robin_window_days));
+    let since = now - Duration::days(i64::from(meeting_type.round_robin_window_days));
     let loads = repo::ledger_loads(
         conn,
         &meeting_type.id,

@@ -51,6 +51,8 @@ pub struct MeetingType {
     pub location: Option<String>,
     pub survey: bool,
     pub active: bool,
+    /// The days of assignments the weighted round robin balances.
+    pub round_robin_window_days: i32,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
 }
@@ -75,6 +77,8 @@ pub struct MeetingTypeSettings {
     pub location: Option<String>,
     pub survey: bool,
     pub active: bool,
+    /// The days of assignments the weighted round robin balances.
+    pub round_robin_window_days: i32,
 }
 
 impl MeetingType {
@@ -97,6 +101,7 @@ impl MeetingType {
             location: self.location.clone(),
             survey: self.survey,
             active: self.active,
+            round_robin_window_days: self.round_robin_window_days,
         }
     }
 }
@@ -122,6 +127,8 @@ pub struct MeetingTypeView {
     pub location: Option<String>,
     pub survey: bool,
     pub active: bool,
+    /// The days of assignments the weighted round robin balances.
+    pub round_robin_window_days: i32,
     #[schema(value_type = String, format = DateTime)]
     #[serde(serialize_with = "crate::values::serialize_utc")]
     pub created_at: NaiveDateTime,
@@ -151,6 +158,7 @@ impl From<&MeetingType> for MeetingTypeView {
             location: t.location.clone(),
             survey: t.survey,
             active: t.active,
+            round_robin_window_days: t.round_robin_window_days,
             created_at: t.created_at,
             updated_at: t.updated_at,
         }
@@ -210,11 +218,16 @@ pub struct MeetingTypeInput {
     pub location: Option<String>,
     pub survey: Option<bool>,
     pub active: Option<bool>,
+    /// The days of past assignments the weighted round robin balances (default 30).
+    #[schema(minimum = 1, maximum = 365)]
+    #[serde(default, deserialize_with = "crate::http::numbers::optional_whole")]
+    pub round_robin_window_days: Option<i32>,
 }
 
 const DEFAULT_MIN_NOTICE_MINUTES: i32 = 240;
 const DEFAULT_MAX_DAYS_AHEAD: i32 = 60;
 const DEFAULT_SLOT_STEP_MINUTES: i32 = 15;
+const DEFAULT_ROUND_ROBIN_WINDOW_DAYS: i32 = 30;
 
 impl MeetingTypeInput {
     /// Validates a new meeting type: every required field present, every value in range.
@@ -253,6 +266,7 @@ impl MeetingTypeInput {
             location: None,
             survey: false,
             active: true,
+            round_robin_window_days: DEFAULT_ROUND_ROBIN_WINDOW_DAYS,
         };
         self.apply_to(base)
     }
@@ -302,6 +316,10 @@ impl MeetingTypeInput {
         assign(&mut next.min_notice_minutes, self.min_notice_minutes);
         assign(&mut next.max_days_ahead, self.max_days_ahead);
         assign(&mut next.slot_step_minutes, self.slot_step_minutes);
+        assign(
+            &mut next.round_robin_window_days,
+            self.round_robin_window_days,
+        );
         if self.max_per_day_per_host.is_some() {
             next.max_per_day_per_host = self.max_per_day_per_host;
         }
@@ -347,6 +365,12 @@ impl MeetingTypeSettings {
         );
         range("max_days_ahead", self.max_days_ahead, 1, 365);
         range("slot_step_minutes", self.slot_step_minutes, 5, 240);
+        range(
+            "round_robin_window_days",
+            self.round_robin_window_days,
+            1,
+            365,
+        );
         if let Some(limit) = self.max_per_day_per_host {
             range("max_per_day_per_host", limit, 1, 48);
         }

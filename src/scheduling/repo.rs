@@ -29,6 +29,7 @@ pub(crate) struct MeetingTypeRow {
     location: Option<String>,
     survey: bool,
     active: bool,
+    round_robin_window_days: i32,
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
 }
@@ -58,6 +59,7 @@ impl MeetingTypeRow {
             location: s.location.clone(),
             survey: s.survey,
             active: s.active,
+            round_robin_window_days: s.round_robin_window_days,
             created_at,
             updated_at,
         }
@@ -88,6 +90,7 @@ impl MeetingTypeRow {
             location: self.location,
             survey: self.survey,
             active: self.active,
+            round_robin_window_days: self.round_robin_window_days,
             created_at: self.created_at,
             updated_at: self.updated_at,
         })

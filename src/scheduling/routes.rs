@@ -141,6 +141,8 @@ struct MeetingTypeForm {
     #[serde(default)]
     max_per_day_per_host: String,
     #[serde(default)]
+    round_robin_window_days: String,
+    #[serde(default)]
     auto_approve_min_score: String,
     #[serde(default)]
     min_lead_score: String,
@@ -173,6 +175,7 @@ impl MeetingTypeForm {
             max_days_ahead: settings.max_days_ahead.to_string(),
             slot_step_minutes: settings.slot_step_minutes.to_string(),
             max_per_day_per_host: optional(settings.max_per_day_per_host),
+            round_robin_window_days: settings.round_robin_window_days.to_string(),
             auto_approve_min_score: optional(settings.auto_approve_min_score),
             min_lead_score: optional(settings.min_lead_score),
             location: settings.location.clone().unwrap_or_default(),
@@ -191,6 +194,7 @@ impl MeetingTypeForm {
             min_notice_minutes: "240".into(),
             max_days_ahead: "60".into(),
             slot_step_minutes: "15".into(),
+            round_robin_window_days: "30".into(),
             requires_approval: Some("on".into()),
             active: Some("on".into()),
             ..Self::default()
@@ -221,6 +225,10 @@ impl MeetingTypeForm {
             max_days_ahead: number("max_days_ahead", &self.max_days_ahead),
             slot_step_minutes: number("slot_step_minutes", &self.slot_step_minutes),
             max_per_day_per_host: number("max_per_day_per_host", &self.max_per_day_per_host),
+            round_robin_window_days: number(
+                "round_robin_window_days",
+                &self.round_robin_window_days,
+            ),
             auto_approve_min_score: number("auto_approve_min_score", &self.auto_approve_min_score),
             min_lead_score: number("min_lead_score", &self.min_lead_score),
             location: Some(self.location.clone()),

@@ -1159,3 +1159,74 @@ async fn first_router_id(app: &TestApp) -> String {
         .unwrap();
     routers["items"][0]["id"].as_str().unwrap().to_owned()
 }
+
+#[tokio::test]
+async fn each_meeting_type_sets_the_window_its_round_robin_balances() {
+    let app = spawn_app().await;
+    let setup = setup(&app).await;
+    assert_eq!(setup.round_robin["round_robin_window_days"], 30);
+    let type_path = format!(
+        "/api/v1/meeting-types/{}",
+        setup.round_robin["id"].as_str().unwrap()
+    );
+    let refused = app
+        .patch_json(
+            &type_path,
+            &app.admin_key,
+            &json!({"round_robin_window_days": 0}),
+        )
+        .await;
+    let problem = assert_problem(refused, 422).await;
+    assert!(
+        problem["errors"]["round_robin_window_days"].is_array(),
+        "{problem}"
+    );
+
+    let router = create_router(&app, &router_body(&setup, "website")).await;
+    let ten_days_ago = (chrono::Utc::now() - chrono::Duration::days(10))
+        .naive_utc()
+        .format("%Y-%m-%d %H:%M:%S")
+        .to_string();
+    {
+        use diesel::RunQueryDsl;
+        let mut conn = app.db.connection().unwrap();
+        diesel::sql_query(format!(
+            "INSERT INTO round_robin_assignments (id, meeting_type_id, host_id, routing_id, meeting_request_id, owner_routed, assigned_at) \
+             VALUES ('old-assignment', '{}', '{}', NULL, NULL, false, '{ten_days_ago}')",
+            setup.round_robin["id"].as_str().unwrap(),
+            setup.hosts[0],
+        ))
+        .execute(&mut *conn)
+        .unwrap();
+    }
+    assert_eq!(first_host_load(&app, &router, &setup.hosts[0]).await, 1);
+    let patched = app
+        .patch_json(
+            &type_path,
+            &app.admin_key,
+            &json!({"round_robin_window_days": 7}),
+        )
+        .await;
+    assert_eq!(patched.status(), 200);
+    assert_eq!(first_host_load(&app, &router, &setup.hosts[0]).await, 0);
+}
+
+/// The assignments in the window of `host` as a dry run through `router` sees them.
+async fn first_host_load(app: &TestApp, router: &Value, host: &str) -> Value {
+    let path = format!("/api/v1/routers/{}/route", router["id"].as_str().unwrap());
+    let mut body = hot("w@bigco.example", json!({"attributes": {"country": "DE"}}));
+    body["dry_run"] = json!(true);
+    let dry: Value = app
+        .post_json(&path, &app.admin_key, &body)
+        .await
+        .json()
+        .await
+        .unwrap();
+    dry["candidates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|candidate| candidate["host_id"] == json!(host))
+        .unwrap()["assigned_in_window"]
+        .clone()
+}
