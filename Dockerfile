@@ -1,9 +1,7 @@
 # Build: docker build -t convene .
 # Run:   docker run -p 8080:8080 -e CONVENE__DATABASE__URL=postgres://… convene
+# SQLite, libpq and OpenSSL are built from source by cargo: the image needs no -dev packages.
 FROM rust:1-bookworm AS build
-RUN apt-get update \
-    && apt-get install -y --no-install-recommends libpq-dev \
-    && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY Cargo.toml Cargo.lock ./
 COPY src src
@@ -15,7 +13,7 @@ RUN cargo build --release --locked --bin convene
 
 FROM debian:bookworm-slim
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends libpq5 ca-certificates \
+    && apt-get install -y --no-install-recommends ca-certificates \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --uid 10001 --create-home --home-dir /app convene
 WORKDIR /app

@@ -197,6 +197,30 @@ fn an_address_in_use_names_the_address_and_the_setting() {
 }
 
 #[test]
+fn an_unreachable_database_names_the_setting_and_the_drivers_reason_but_not_the_password() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let output = convene(&format!(
+        "postgres://convene:hunter2-secret@127.0.0.1:{closed}/convene"
+    ))
+    .arg("migrate")
+    .env("CONVENE__DATABASE__CONNECT_TIMEOUT_SECS", "1")
+    .output()
+    .unwrap();
+    assert!(!output.status.success());
+    let message = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        message.contains("CONVENE__DATABASE__URL")
+            && message.contains(&format!("port {closed} failed"))
+            && !message.contains("hunter2-secret"),
+        "{message}"
+    );
+}
+
+#[test]
 fn sigterm_stops_the_server_cleanly() {
     let dir = tempfile::tempdir().unwrap();
     let (mut server, port) = start_server(&sqlite_url(&dir));

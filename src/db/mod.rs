@@ -123,12 +123,13 @@ impl Database {
             }
             DatabaseBackend::Postgres { url } => (url, Backend::Postgres),
         };
-        let manager = ConnectionManager::<DbConnection>::new(manager_url);
+        let manager = ConnectionManager::<DbConnection>::new(manager_url.clone());
         let pool = Pool::builder()
             .max_size(settings.pool_size)
             .connection_timeout(Duration::from_secs(settings.connect_timeout_secs))
             .connection_customizer(Box::new(SqlitePragmas))
-            .build(manager)?;
+            .build(manager)
+            .map_err(|pooled| why_unreachable(backend, &manager_url, pooled))?;
         Ok(Self { pool, backend })
     }
 
@@ -181,6 +182,25 @@ impl Database {
         })
         .await
     }
+}
+
+/// The pool hides why its connections failed behind a generic message; one direct attempt
+/// brings back the driver's own words (wrong password, no such host, TLS refused), said with
+/// the setting to change. The URL itself is not repeated: it may hold a password.
+fn why_unreachable(backend: Backend, url: &str, pooled: diesel::r2d2::PoolError) -> StoreError {
+    let reason = match backend {
+        Backend::Postgres => <PgConnection as diesel::Connection>::establish(url)
+            .err()
+            .map_or_else(|| pooled.to_string(), |e| e.to_string()),
+        Backend::Sqlite => <SqliteConnection as diesel::Connection>::establish(url)
+            .err()
+            .map_or_else(|| pooled.to_string(), |e| e.to_string()),
+    };
+    StoreError::Unavailable(format!(
+        "cannot connect to the database named by `database.url` (CONVENE__DATABASE__URL or \
+         --database-url): {}",
+        reason.trim()
+    ))
 }
 
 /// Runs `work` in one transaction; SQLite takes the write lock up front (`BEGIN IMMEDIATE`) so
