@@ -55,8 +55,13 @@ pub enum Command {
     #[command(subcommand)]
     Leads(LeadsCommand),
     /// Load a realistic demo data set: hosts, leads, six months of meetings with outcomes,
-    /// opportunities and surveys. Running it again changes nothing.
-    Demo,
+    /// opportunities and surveys, and people who can sign in (it prints their emails and the
+    /// password it made, or the one given). Running it again changes nothing.
+    Demo {
+        /// Read the personas' password from standard input (first line) instead of making one.
+        #[arg(long)]
+        password_stdin: bool,
+    },
     /// Work with hosts' calendar connections.
     #[command(subcommand)]
     Calendars(CalendarsCommand),
@@ -193,7 +198,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         Command::Leads(LeadsCommand::Import { file }) => {
             import_leads(&settings, &file, clock).await
         }
-        Command::Demo => load_demo(&settings, clock).await,
+        Command::Demo { password_stdin } => load_demo(&settings, clock, password_stdin).await,
         Command::Calendars(CalendarsCommand::Reseal) => {
             let cipher = crate::calendars::crypto::TokenCipher::from_keys(
                 &settings.calendars.token_key,
@@ -226,10 +231,21 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
     }
 }
 
-async fn load_demo(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result<()> {
+async fn load_demo(
+    settings: &Settings,
+    clock: Arc<dyn Clock>,
+    password_stdin: bool,
+) -> anyhow::Result<()> {
     let rules = settings.leads.load_scoring_rules()?;
     let db = migrated(settings).await?;
     let now = clock.now();
+    let password = if password_stdin {
+        read_password()?
+    } else {
+        // 120 random bits, easy to copy: letters, digits, '-' and '_'.
+        SecretString::from(crate::auth::tokens::secret_token()[..20].to_owned())
+    };
+    let password_hash = hash_password(&password)?;
     let summary = tokio::task::spawn_blocking(move || -> anyhow::Result<DemoSummary> {
         let bar = ProgressBar::new(demo::steps()).with_style(
             ProgressStyle::with_template(
@@ -239,18 +255,32 @@ async fn load_demo(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result
             .progress_chars("=> "),
         );
         let mut conn = db.connection()?;
-        let summary = demo::load(&mut conn, &rules, now, &|steps| bar.inc(steps))?;
+        let summary = demo::load(&mut conn, &rules, now, Some(&password_hash), &|steps| {
+            bar.inc(steps)
+        })?;
         bar.finish_and_clear();
         Ok(summary)
     })
     .await??;
     if summary.already_loaded {
-        println!("demo data is already loaded; nothing changed");
-    } else {
-        println!(
-            "loaded {} leads and {} meetings with outcomes, opportunities and survey answers",
-            summary.leads, summary.meetings
-        );
+        println!("demo data is already loaded; nothing changed (passwords included)");
+        return Ok(());
+    }
+    println!(
+        "loaded {} leads and {} meetings with outcomes, opportunities and survey answers",
+        summary.leads, summary.meetings
+    );
+    println!(
+        "\nSign in at {}/admin as any of them, with the password {}",
+        settings.server.public_base(),
+        if password_stdin {
+            "you gave".to_owned()
+        } else {
+            password.expose_secret().to_owned()
+        }
+    );
+    for (name, email, role) in &summary.personas {
+        println!("  {email:<40} {name} ({role})");
     }
     Ok(())
 }

@@ -21,6 +21,7 @@ use crate::leads::model::{BantInput, LeadInput};
 use crate::leads::scoring::ScoringRules;
 use crate::meetings::lifecycle::{place as place_meeting, schedule_if_approved, Placement};
 use crate::meetings::lifecycle::{record_outcome, RecordedMeeting};
+use crate::outcomes::followups::OUTCOME_OVERDUE;
 use crate::outcomes::model::{NewOpportunity, OpportunityStage, OutcomeStatus, RecordOutcome};
 use crate::outcomes::money::{Currency, Money};
 use crate::outcomes::surveys::{self, BuyerIntent, SurveyAnswer};
@@ -196,6 +197,8 @@ pub struct DemoSummary {
     pub already_loaded: bool,
     pub leads: usize,
     pub meetings: usize,
+    /// Who can sign in: name, email and role, staff first.
+    pub personas: Vec<(String, String, String)>,
 }
 
 /// The number of progress steps a run reports: one per lead and one per meeting.
@@ -229,22 +232,47 @@ fn working_hour(
         .map(|at| at.with_timezone(&Utc))
 }
 
-/// Loads the demo data set unless it is there already.
+/// Loads the demo data set unless it is there already. The personas it creates sign in with
+/// the password `password_hash` was made from; without one they can only be given a password
+/// later.
 pub fn load(
     conn: &mut DbConnection,
     rules: &ScoringRules,
     now: DateTime<Utc>,
+    password_hash: Option<&str>,
     progress: &dyn Fn(u64),
 ) -> anyhow::Result<DemoSummary> {
     let start = now - Duration::days(200);
     let mut hosts = Vec::new();
+    let mut personas = Vec::new();
     for (name, email, title, zone) in HOSTS {
-        hosts.push(user(conn, name, email, "host", Some(title), zone, start)?);
+        let persona = Persona {
+            name,
+            email,
+            role: "host",
+            title: Some(title),
+            zone,
+        };
+        hosts.push(user(conn, &persona, password_hash, start)?);
+        personas.push(persona);
     }
     let mut staff = Vec::new();
     for (name, email, role) in STAFF {
-        staff.push(user(conn, name, email, role, None, "Europe/Berlin", start)?.0);
+        let persona = Persona {
+            name,
+            email,
+            role,
+            title: None,
+            zone: "Europe/Berlin",
+        };
+        staff.push(user(conn, &persona, password_hash, start)?.0);
+        personas.push(persona);
     }
+    let personas: Vec<(String, String, String)> = personas
+        .iter()
+        .rev()
+        .map(|p| (p.name.to_owned(), p.email.to_owned(), p.role.to_owned()))
+        .collect();
     let manager = Actor::User(staff[0].clone());
     let link_key = LinkKey::load_or_create(conn, now)?;
     write_transaction(conn, |conn| {
@@ -255,6 +283,7 @@ pub fn load(
         if loaded > 0 {
             return Ok(DemoSummary {
                 already_loaded: true,
+                personas: personas.clone(),
                 ..DemoSummary::default()
             });
         }
@@ -308,6 +337,7 @@ pub fn load(
             already_loaded: false,
             leads: leads.len(),
             meetings,
+            personas: personas.clone(),
         })
     })
 }
@@ -315,28 +345,42 @@ pub fn load(
 /// A user's id and time zone.
 type Host = (String, TimeZone);
 
+/// A demo user as it is created.
+struct Persona {
+    name: &'static str,
+    email: &'static str,
+    role: &'static str,
+    title: Option<&'static str>,
+    zone: &'static str,
+}
+
+/// The persona's user: found when it is there already (its password left as it is), or
+/// created with the demo password.
 fn user(
     conn: &mut DbConnection,
-    name: &str,
-    email: &str,
-    role: &str,
-    title: Option<&str>,
-    zone: &str,
+    persona: &Persona,
+    password_hash: Option<&str>,
     at: DateTime<Utc>,
 ) -> anyhow::Result<Host> {
-    if let Some(user) = crate::users::repo::find_by_email(conn, email)? {
+    if let Some(user) = crate::users::repo::find_by_email(conn, persona.email)? {
         return Ok((user.id, user.timezone));
     }
     let request = CreateUserRequest {
-        email: email.into(),
-        name: name.into(),
-        role: role.into(),
-        title: title.map(str::to_owned),
-        timezone: Some(zone.into()),
+        email: persona.email.into(),
+        name: persona.name.into(),
+        role: persona.role.into(),
+        title: persona.title.map(str::to_owned),
+        timezone: Some(persona.zone.into()),
         working_hours: None,
     };
     let new_user = request.parse().map_err(|e| anyhow!(e.for_people()))?;
-    let user = crate::users::repo::insert(conn, &new_user, None, &Actor::System, at)?;
+    let user = crate::users::repo::insert(
+        conn,
+        &new_user,
+        password_hash.map(str::to_owned),
+        &Actor::System,
+        at,
+    )?;
     Ok((user.id, user.timezone))
 }
 
@@ -345,6 +389,7 @@ struct DemoLead {
     id: String,
     email: Email,
     score: u8,
+    zone: TimeZone,
     created_at: DateTime<Utc>,
 }
 
@@ -395,10 +440,14 @@ fn lead(
         now: created_at,
     };
     let (lead, _) = crate::leads::repo::upsert(conn, &intake, rules, &change)?;
+    let zone = intake.timezone;
     Ok(DemoLead {
         id: lead.id,
         email: intake.email,
         score: lead.score,
+        zone: zone
+            .or_else(|| TimeZone::parse("UTC").ok())
+            .ok_or_else(|| anyhow!("UTC is a time zone"))?,
         created_at,
     })
 }
@@ -434,8 +483,11 @@ fn meeting(
         .find(|(id, _)| id == &host_ids[0])
         .map(|(_, zone)| *zone)
         .ok_or_else(|| anyhow!("demo host missing"))?;
+    // Every eighth request for a type that needs approval came in during the last hours and
+    // waits in the queue, most within the approval SLA; all others were decided long ago.
+    let fresh = meeting_type.requires_approval && n % 8 == 3;
     // A few meetings lie ahead, the rest spread over the past six months.
-    let days_ago = if n % 25 == 0 {
+    let days_ago = if fresh || n % 25 == 0 {
         -rng.gen_range(1..15)
     } else {
         rng.gen_range(1..182)
@@ -443,7 +495,12 @@ fn meeting(
     let Some(start) = working_hour(rng, zone, now, days_ago) else {
         return Ok(false);
     };
-    let requested_at = (start - Duration::hours(rng.gen_range(20..(16 * 24)))).min(now);
+    let requested_at = if fresh {
+        now - Duration::minutes(rng.gen_range(20..(30 * 60)))
+    } else {
+        (start - Duration::hours(rng.gen_range(20..(16 * 24))))
+            .min(now - Duration::hours(rng.gen_range(2..72)))
+    };
     // Meetings go mostly to qualified leads, as a meeting manager would have it, and only to
     // leads that had arrived by then.
     let Some(lead) = (0..500)
@@ -469,13 +526,18 @@ fn meeting(
         &actor,
         requested_at,
     )?;
-    let approved_at = requested_at + Duration::minutes(rng.gen_range(20..(30 * 60)));
+    if fresh {
+        return Ok(false);
+    }
+    // Managers decide within the day, and always before the meeting and before today.
+    let approved_at = (requested_at + Duration::minutes(rng.gen_range(20..(20 * 60))))
+        .min(start - Duration::hours(1))
+        .min(now - Duration::minutes(5));
     if needs_approval {
-        // Some requests are still waiting, some were turned down.
-        if approved_at >= start || approved_at > now || rng.gen_bool(0.08) {
+        if approved_at <= requested_at {
             return Ok(false);
         }
-        let (action, to) = if rng.gen_bool(0.1) {
+        let (action, to) = if rng.gen_bool(0.15) {
             (WorkflowAction::Reject, RequestStatus::Rejected)
         } else {
             (WorkflowAction::Approve, RequestStatus::Approved)
@@ -504,7 +566,7 @@ fn meeting(
             request: &request,
             host_ids: &host_ids,
             start,
-            zone,
+            zone: lead.zone,
             status: "scheduled",
             booking_link_id: None,
             prospect_key: None,
@@ -536,12 +598,9 @@ fn meeting(
         cancel(conn, &meeting_id, &request.id, start - Duration::hours(3))?;
         return Ok(true);
     }
-    // Recent meetings are more often still waiting for their outcome.
-    let unconfirmed_odds = if start > now - Duration::days(7) {
-        35
-    } else {
-        6
-    };
+    // Meetings of the last two days may still wait for their outcome; the hosts of older
+    // ones have recorded theirs, as they were asked to.
+    let unconfirmed_odds = if end > now - OUTCOME_OVERDUE { 50 } else { 0 };
     if roll < 3 + unconfirmed_odds {
         return Ok(true);
     }
@@ -610,16 +669,21 @@ fn meeting(
                 .map_err(|e| anyhow!(e.to_string()))?;
         }
     }
-    if held && types_survey(types, &meeting_type.id) && rng.gen_bool(0.6) {
-        let answered_at = (recorded_at + Duration::hours(rng.gen_range(1..72))).min(now);
-        survey(
-            conn,
-            rng,
-            &meeting_id,
-            &lead.email,
-            (recorded_at, answered_at),
-            outcome.opportunity.is_some(),
-        )?;
+    // Every held meeting of a surveyed type had its invitation; most prospects answered.
+    if held && types_survey(types, &meeting_type.id) {
+        if rng.gen_bool(0.6) {
+            let answered_at = (recorded_at + Duration::hours(rng.gen_range(1..72))).min(now);
+            survey(
+                conn,
+                rng,
+                &meeting_id,
+                &lead.email,
+                (recorded_at, answered_at),
+                outcome.opportunity.is_some(),
+            )?;
+        } else {
+            surveys::create_survey_invitation(conn, &meeting_id, &lead.email, recorded_at)?;
+        }
     }
     Ok(true)
 }

@@ -479,7 +479,51 @@ fn demo_loads_a_realistic_data_set_once() {
         "{}",
         String::from_utf8_lossy(&first.stderr)
     );
-    assert!(String::from_utf8_lossy(&first.stdout).starts_with("loaded 2000 leads"));
+    let stdout = String::from_utf8_lossy(&first.stdout).to_string();
+    assert!(stdout.starts_with("loaded 2000 leads"), "{stdout}");
+    let password = stdout
+        .lines()
+        .find_map(|line| line.split("with the password ").nth(1))
+        .expect("the demo prints the personas' password")
+        .trim()
+        .to_owned();
+    for persona in [
+        "morgan.lee@demo.convene.example",
+        "riley.park@demo.convene.example",
+        "amira.haddad@demo.convene.example",
+    ] {
+        assert!(stdout.contains(persona), "{stdout}");
+        assert!(
+            convene::auth::passwords::verify_password(
+                Some(&password_hash_of(&url, persona)),
+                &secrecy::SecretString::from(password.clone()),
+            ),
+            "{persona} signs in with the printed password"
+        );
+    }
+    let day_and_a_bit_ago = (chrono::Utc::now() - chrono::Duration::hours(30))
+        .naive_utc()
+        .to_string();
+    let waiting = count(&url, "meeting_requests WHERE status = 'pending_approval'");
+    let stale = count(
+        &url,
+        &format!(
+            "meeting_requests WHERE status = 'pending_approval' AND created_at < '{day_and_a_bit_ago}'"
+        ),
+    );
+    assert!(
+        (5..=40).contains(&waiting) && stale == 0,
+        "the queue holds requests of the last hours: {waiting} waiting, {stale} older than 30 h"
+    );
+    assert_eq!(
+        count(
+            &url,
+            "meetings m JOIN meeting_requests r ON r.id = m.meeting_request_id \
+             JOIN leads l ON l.id = r.lead_id WHERE l.timezone <> m.prospect_timezone"
+        ),
+        0,
+        "every meeting is shown in its prospect's own zone"
+    );
     let tables = [
         "users",
         "leads",
@@ -501,11 +545,39 @@ fn demo_loads_a_realistic_data_set_once() {
         "{counts:?}"
     );
 
+    let (mut server, _) = start_server(&url);
+    std::thread::sleep(Duration::from_secs(3));
+    server.kill().unwrap();
+    server.wait().unwrap();
+    let first_start = count(&url, "emails");
+    assert!(
+        first_start <= 10,
+        "the first start sends a few follow-ups, not a storm: {first_start} emails"
+    );
+    let emails = count(&url, "emails");
+
     let second = convene(&url).arg("demo").output().unwrap();
     assert!(second.status.success());
     assert!(String::from_utf8_lossy(&second.stdout).contains("already loaded; nothing changed"));
     let again: Vec<i64> = tables.iter().map(|table| count(&url, table)).collect();
     assert_eq!(again, counts, "a second run changes nothing");
+    assert_eq!(count(&url, "emails"), emails);
+}
+
+fn password_hash_of(database_url: &str, email: &str) -> String {
+    use diesel::{Connection, QueryableByName, RunQueryDsl};
+    #[derive(QueryableByName)]
+    struct Hash {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        password_hash: String,
+    }
+    let mut conn =
+        diesel::SqliteConnection::establish(database_url.trim_start_matches("sqlite://")).unwrap();
+    diesel::sql_query("SELECT password_hash FROM users WHERE email = ?")
+        .bind::<diesel::sql_types::Text, _>(email)
+        .get_result::<Hash>(&mut conn)
+        .unwrap()
+        .password_hash
 }
 
 #[test]

@@ -27,7 +27,7 @@ async fn every_admin_page_fits_a_phone_and_passes_axe_with_the_demo_data() {
     let settings = Settings::load(Path::new("config"), None).unwrap();
     let rules = settings.leads.load_scoring_rules().unwrap();
     let mut conn = app.db.connection().unwrap();
-    convene::demo::load(&mut conn, &rules, chrono::Utc::now(), &|_| {}).unwrap();
+    convene::demo::load(&mut conn, &rules, chrono::Utc::now(), None, &|_| {}).unwrap();
     drop(conn);
     app.create_user_with_password("admin@example.com", "admin");
     app.run_pending_jobs().await;
