@@ -43,6 +43,9 @@ mount -t proc proc "$root/proc"
 mount --rbind /sys "$root/sys"
 mount --rbind /dev "$root/dev"
 cp /etc/resolv.conf "$root/etc/resolv.conf"
+# A network that inspects TLS has its own certificate authority; the fresh system trusts what
+# this machine trusts, so cargo can reach crates.io through it.
+cp "${SSL_CERT_FILE:-/etc/ssl/certs/ca-certificates.crt}" "$root/etc/ssl/certs/host-ca-bundle.crt"
 
 step "rustup's toolchain ($(rustc --version)) and nothing else"
 mkdir -p "$root/opt/rust"
@@ -60,7 +63,8 @@ git clone -q . "$root/src/convene"
 
 in_root() {
   chroot "$root" /usr/bin/env -i HOME=/root PATH=/opt/rust/bin:/usr/bin:/bin \
-    CARGO_HOME=/root/.cargo bash -c "cd /src/convene && $*"
+    CARGO_HOME=/root/.cargo CARGO_HTTP_CAINFO=/etc/ssl/certs/host-ca-bundle.crt \
+    SSL_CERT_FILE=/etc/ssl/certs/host-ca-bundle.crt bash -c "cd /src/convene && $*"
 }
 
 step "README, first command: cargo run --release -- serve"
