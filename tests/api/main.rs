@@ -23,6 +23,7 @@ mod no_store;
 #[path = "../support/oidc.rs"]
 mod oidc;
 mod outcomes;
+mod passwords;
 mod past_meetings;
 mod reports;
 mod routers;
@@ -32,6 +33,7 @@ mod smtp;
 mod sso;
 mod storage;
 mod surveys;
+mod user_pages;
 mod users;
 #[path = "../support/webhook_receiver.rs"]
 mod webhook_receiver;
