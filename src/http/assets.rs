@@ -31,6 +31,11 @@ const ASSETS: &[Asset] = &[
         body: include_str!("../../static/approvals.js"),
     },
     Asset {
+        name: "booking_links.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_str!("../../static/booking_links.js"),
+    },
+    Asset {
         name: "favicon.svg",
         content_type: "image/svg+xml",
         body: include_str!("../../static/favicon.svg"),

@@ -3,6 +3,7 @@ mod admin_ui;
 mod approvals;
 mod booking;
 mod booking_limits;
+mod booking_link_pages;
 mod calendars;
 mod emails;
 mod events;
