@@ -296,6 +296,13 @@ async fn queue_response(
             ))
         })
         .await?;
+    let mut campaigns = campaigns;
+    let chosen = view.campaign.trim();
+    // A campaign whose last request was just decided stays chosen, so the view is the same.
+    if !chosen.is_empty() && !campaigns.iter().any(|campaign| campaign == chosen) {
+        campaigns.push(chosen.to_owned());
+        campaigns.sort();
+    }
     let zone = session.user.timezone;
     let mut rows: Vec<QueueRow> = items
         .iter()
