@@ -304,3 +304,26 @@ async fn signed_in_users_change_their_own_password_with_the_current_one() {
         303
     );
 }
+
+#[tokio::test]
+async fn forgot_password_is_rate_limited_per_client() {
+    let app = crate::helpers::spawn_app_with(|settings| {
+        settings.public.requests_per_minute = 2;
+        settings.public.burst = 2;
+    })
+    .await;
+    let mut statuses = Vec::new();
+    for _ in 0..3 {
+        let answer = post_form(
+            &app,
+            "/admin/password/forgot",
+            &[("email", "x@example.com")],
+        )
+        .await;
+        statuses.push(answer.status().as_u16());
+        if answer.status() == 429 {
+            assert!(answer.headers().contains_key("retry-after"));
+        }
+    }
+    assert_eq!(statuses, [200, 200, 429]);
+}
