@@ -197,6 +197,7 @@ struct UsersPage {
     form: UserForm,
     errors: FieldErrors,
     created: Option<String>,
+    zones: Vec<ZoneChoice>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -249,6 +250,7 @@ async fn users_page_response(
         form,
         errors,
         created,
+        zones: zones::choices(state.clock.now()),
     };
     let status = if page.errors.is_empty() {
         actix_web::http::StatusCode::OK
@@ -399,6 +401,8 @@ struct ProfileForm {
     #[serde(default)]
     name: String,
     #[serde(default)]
+    email: String,
+    #[serde(default)]
     role: String,
     #[serde(default)]
     title: String,
@@ -438,6 +442,7 @@ impl ProfileForm {
         Self {
             csrf_token: String::new(),
             name: user.name.clone(),
+            email: user.email.clone(),
             role: user.role.as_str().to_owned(),
             title: user.title.clone().unwrap_or_default(),
             timezone: user.timezone.name().to_owned(),
@@ -465,8 +470,8 @@ impl ProfileForm {
         ]
     }
 
-    /// The change the form asks for; the role only when the editor may change it.
-    fn request(&self, with_role: bool) -> Result<UpdateUserRequest, FieldErrors> {
+    /// The change the form asks for; the email and role only when the editor may change them.
+    fn request(&self, administer: bool) -> Result<UpdateUserRequest, FieldErrors> {
         let mut errors = FieldErrors::new();
         let hours = HoursText {
             weekly: self.day_lines().map(str::to_owned),
@@ -480,7 +485,8 @@ impl ProfileForm {
         let working_hours = hours.to_json(&mut errors);
         let request = UpdateUserRequest {
             name: Some(self.name.clone()),
-            role: with_role.then(|| self.role.clone()),
+            email: administer.then(|| self.email.clone()),
+            role: administer.then(|| self.role.clone()),
             title: Some(self.title.clone()),
             timezone: Some(self.timezone.clone()),
             working_hours: Some(working_hours),
@@ -598,8 +604,8 @@ async fn update_user_from_form(
         .require_self_or(&id, Permission::ManageUsers)?;
     let user = load_user(&state, id).await?;
     let form = form.0;
-    let with_role = session.principal.role.allows(Permission::ManageUsers);
-    let outcome = match form.request(with_role).and_then(|r| r.parse()) {
+    let administer = session.principal.role.allows(Permission::ManageUsers);
+    let outcome = match form.request(administer).and_then(|r| r.parse()) {
         Ok(changes) => service::update_user(
             &state,
             user.id.clone(),
@@ -610,13 +616,13 @@ async fn update_user_from_form(
         .map_err(AppError::from),
         Err(errors) => Err(AppError::Validation(errors)),
     };
-    match outcome {
-        Ok(saved) => Ok(see_other(&user_page_url(&saved.id, "Saved."))),
-        Err(AppError::Validation(errors)) => {
-            user_page_response(&state, &session, &csrf, user, Some(form), errors, None).await
-        }
-        Err(other) => Err(PageError(other)),
-    }
+    let errors = match outcome {
+        Ok(saved) => return Ok(see_other(&user_page_url(&saved.id, "Saved."))),
+        Err(AppError::Validation(errors)) => errors,
+        Err(AppError::Conflict(message)) => FieldErrors::single("email", message),
+        Err(other) => return Err(PageError(other)),
+    };
+    user_page_response(&state, &session, &csrf, user, Some(form), errors, None).await
 }
 
 #[derive(Debug, Deserialize)]

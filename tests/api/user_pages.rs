@@ -56,6 +56,7 @@ async fn sign_in_elsewhere(app: &TestApp, email: &str) -> u16 {
 
 const PROFILE: &[(&str, &str)] = &[
     ("name", "Dana Exec"),
+    ("email", "Dana.Exec@Example.com"),
     ("role", "meeting_manager"),
     ("title", "Head of Sales"),
     ("timezone", "Asia/Kolkata"),
@@ -94,6 +95,7 @@ async fn an_admin_edits_every_field_and_the_weekly_hours_with_date_overrides() {
     assert_eq!(saved.status(), 303);
     let saved = user(&app, &id).await;
     assert_eq!(saved["name"], "Dana Exec");
+    assert_eq!(saved["email"], "dana.exec@example.com");
     assert_eq!(saved["role"], "meeting_manager");
     assert_eq!(saved["title"], "Head of Sales");
     assert_eq!(saved["timezone"], "Asia/Kolkata");
@@ -144,6 +146,13 @@ async fn a_bad_form_is_shown_again_with_its_errors_and_nothing_is_saved() {
     assert!(body.contains("hours tue"));
     assert!(body.contains("timezone"));
     assert_eq!(user(&app, &id).await, before);
+
+    let mut taken = PROFILE.to_vec();
+    taken[1] = ("email", "admin@example.com");
+    let duplicate = post(&app, &page, &page, &taken).await;
+    assert_eq!(duplicate.status(), 422, "a used email is a field error");
+    assert!(duplicate.text().await.unwrap().contains("already exists"));
+    assert_eq!(user(&app, &id).await, before);
 }
 
 #[tokio::test]
@@ -159,6 +168,7 @@ async fn hosts_edit_their_own_hours_but_not_their_role() {
     assert_eq!(saved.status(), 303);
     let saved = user(&app, &id).await;
     assert_eq!(saved["role"], "host", "the role stays");
+    assert_eq!(saved["email"], "host@example.com", "and the email");
     assert_eq!(saved["timezone"], "Asia/Kolkata");
     let other = app.create_host("other@example.com", "UTC").await;
     let other_page = format!("/admin/users/{other}");
