@@ -19,7 +19,9 @@ use crate::leads::error::LeadStoreError;
 use crate::meetings::error::MeetingError;
 use crate::outcomes::error::{OutcomeError, SurveyError};
 use crate::scheduling::error::MeetingTypeError;
-use crate::users::error::{CreateUserError, InviteError, PasswordLinkError, SetPasswordError};
+use crate::users::error::{
+    ActivationError, CreateUserError, InviteError, PasswordLinkError, SetPasswordError,
+};
 use crate::users::repo::UserStoreError;
 use crate::workflow::error::RequestError;
 use crate::workflow::repo::TransitionError;
@@ -238,6 +240,15 @@ impl From<SetPasswordError> for AppError {
             | SetPasswordError::HashingInterrupted => Self::Internal(error.to_string()),
             SetPasswordError::Link(failure) => failure.into(),
             SetPasswordError::Store(failure) => Self::Store(failure),
+        }
+    }
+}
+
+impl From<ActivationError> for AppError {
+    fn from(error: ActivationError) -> Self {
+        match error {
+            ActivationError::OwnAccount => Self::Conflict(error.to_string()),
+            ActivationError::Store(failure) => failure.into(),
         }
     }
 }
@@ -553,6 +564,7 @@ page_error_from!(
     PasswordLinkError,
     SetPasswordError,
     InviteError,
+    ActivationError,
     Denied,
 );
 

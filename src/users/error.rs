@@ -62,3 +62,12 @@ pub enum InviteError {
     #[error(transparent)]
     Store(#[from] StoreError),
 }
+
+/// Why a user could not be deactivated or reactivated.
+#[derive(Debug, thiserror::Error)]
+pub enum ActivationError {
+    #[error("you cannot deactivate yourself: ask another admin")]
+    OwnAccount,
+    #[error(transparent)]
+    Store(#[from] UserStoreError),
+}

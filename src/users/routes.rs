@@ -650,17 +650,8 @@ async fn set_active_from_page(
     session.principal.require(Permission::ManageUsers)?;
     let user = load_user(&state, id.into_inner()).await?;
     let active = form.0.active == "true";
-    if !active && session.principal.is_user(&user.id) {
-        return Err(PageError(AppError::Conflict(
-            "you cannot deactivate yourself: ask another admin".into(),
-        )));
-    }
-    let changes = crate::users::model::UserChanges {
-        active: Some(active),
-        ..Default::default()
-    };
     let saved =
-        service::update_user(&state, user.id, changes, session.principal.actor.clone()).await?;
+        service::set_active(&state, user.id, active, session.principal.actor.clone()).await?;
     let notice = if active {
         format!("{} is active again.", saved.name)
     } else {

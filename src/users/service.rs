@@ -6,7 +6,9 @@ use secrecy::SecretString;
 use crate::audit::Actor;
 use crate::auth::passwords::{hash_password, verify_password};
 use crate::state::AppState;
-use crate::users::error::{CreateUserError, InviteError, PasswordLinkError, SetPasswordError};
+use crate::users::error::{
+    ActivationError, CreateUserError, InviteError, PasswordLinkError, SetPasswordError,
+};
 use crate::users::model::{NewUser, User, UserChanges};
 use crate::users::password_links::{self, OpenPasswordLink, PasswordLinkPurpose};
 use crate::users::repo::{self, UserStoreError};
@@ -45,6 +47,24 @@ pub async fn update_user(
         .db
         .run(move |conn| Ok(repo::update(conn, &id, &changes, &actor, now)))
         .await?
+}
+
+/// Deactivates or reactivates user `id`. Nobody deactivates themselves, so an admin cannot
+/// lock themselves out by a slip.
+pub async fn set_active(
+    state: &AppState,
+    id: String,
+    active: bool,
+    actor: Actor,
+) -> Result<User, ActivationError> {
+    if !active && actor == Actor::User(id.clone()) {
+        return Err(ActivationError::OwnAccount);
+    }
+    let changes = UserChanges {
+        active: Some(active),
+        ..UserChanges::default()
+    };
+    Ok(update_user(state, id, changes, actor).await?)
 }
 
 async fn hash(password: SecretString) -> Result<String, SetPasswordError> {

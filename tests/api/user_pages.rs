@@ -208,6 +208,18 @@ async fn deactivating_from_the_page_stops_sign_in_and_reactivating_restores_it()
     assert_eq!(done.status(), 303);
     assert_eq!(user(&app, &id).await["active"], true);
     assert_eq!(sign_in_elsewhere(&app, "host@example.com").await, 303);
+
+    let admin: Value = app
+        .get_json("/api/v1/users?limit=1", &app.admin_key)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let admin_id = admin["items"][0]["id"].as_str().unwrap().to_owned();
+    let own = format!("/admin/users/{admin_id}");
+    let refused = post(&app, &format!("{own}/active"), &own, &[("active", "false")]).await;
+    assert_eq!(refused.status(), 409, "nobody deactivates themselves");
+    assert_eq!(user(&app, &admin_id).await["active"], true);
 }
 
 #[tokio::test]
