@@ -369,3 +369,49 @@ async fn email_to_lead(
         Err(other) => Err(other.into()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone as _;
+
+    fn form(expires_on: &str, max_uses: &str) -> LinkForm {
+        LinkForm {
+            expires_on: expires_on.into(),
+            max_uses: max_uses.into(),
+            ..LinkForm::default()
+        }
+    }
+
+    #[test]
+    fn a_link_works_to_the_end_of_its_day_in_the_viewers_zone() {
+        let now = Utc.with_ymd_and_hms(2026, 12, 8, 12, 0, 0).unwrap();
+        let berlin = TimeZone::parse("Europe/Berlin").unwrap();
+        let (expires_at, max_uses) = form("2026-12-31", "5").parse(berlin, now).unwrap();
+        assert_eq!(
+            expires_at,
+            Some(Utc.with_ymd_and_hms(2026, 12, 31, 23, 0, 0).unwrap())
+        );
+        assert_eq!(max_uses, Some(5));
+        assert_eq!(form("", " ").parse(berlin, now).unwrap(), (None, None));
+        let today = form("2026-12-08", "").parse(berlin, now).unwrap();
+        assert!(today.0.is_some(), "today still counts");
+    }
+
+    #[test]
+    fn past_days_odd_dates_and_counts_are_field_errors() {
+        let now = Utc.with_ymd_and_hms(2026, 12, 8, 12, 0, 0).unwrap();
+        let utc = TimeZone::parse("UTC").unwrap();
+        for (expires_on, max_uses, field) in [
+            ("2026-12-07", "", "expires_on"),
+            ("31/12/2026", "", "expires_on"),
+            ("", "0", "max_uses"),
+            ("", "100001", "max_uses"),
+            ("", "many", "max_uses"),
+        ] {
+            let errors = form(expires_on, max_uses).parse(utc, now).unwrap_err();
+            let fields: Vec<&str> = errors.fields().map(|(field, _)| field).collect();
+            assert_eq!(fields, [field], "{expires_on:?} {max_uses:?}");
+        }
+    }
+}

@@ -107,11 +107,15 @@ pub async fn invite(
 }
 
 /// Emails a reset link when `email` belongs to an active user, and does nothing otherwise: the
-/// caller answers the same either way, so nobody learns which addresses have accounts.
+/// caller answers the same either way, so nobody learns which addresses have accounts. With
+/// password sign-in turned off (`sso.only`) a password would open nothing, so none is sent.
 pub async fn request_password_reset(
     state: &AppState,
     email: String,
 ) -> Result<(), PasswordLinkError> {
+    if state.sso.as_deref().is_some_and(|sso| sso.only) {
+        return Ok(());
+    }
     let composer = state.composer();
     let now = state.clock.now();
     state

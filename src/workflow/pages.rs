@@ -888,3 +888,34 @@ async fn reject_from_email(
             .map(|decided| decided.message),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_view_carries_its_filters_and_comes_back_to_the_next_request() {
+        let view = QueueView::carried("campaign=spring&sort=newest&host=x");
+        assert_eq!(view.query(), "host=x&campaign=spring&sort=newest");
+        let filter = view.filter();
+        assert_eq!(filter.host_id, None, "not an id, so no host filter");
+        assert_eq!(filter.campaign.as_deref(), Some("spring"));
+        assert_eq!(filter.order, QueueOrder::NewestFirst);
+        let next = "0190f5a2-0000-7000-8000-000000000001";
+        assert_eq!(
+            view.url(Some("Approved: Jo"), Some(next)),
+            format!(
+                "/admin/approvals?host=x&campaign=spring&sort=newest&done=Approved%3A+Jo#request-{next}"
+            )
+        );
+        assert_eq!(
+            QueueView::default().url(None, Some("not an id")),
+            "/admin/approvals"
+        );
+        assert_eq!(
+            QueueView::carried("%%%").url(None, None),
+            "/admin/approvals",
+            "an unreadable view is the plain queue"
+        );
+    }
+}
