@@ -212,6 +212,18 @@ async fn a_marketer_creates_copies_and_turns_off_a_booking_link() {
     wait_for_text(page, "links-notice", "turned off").await;
     let links = api(&app, "/api/v1/booking-links").await;
     assert_eq!(links["items"][0]["active"], false);
+
+    let lead = app.create_lead("jane@prospect.test", true).await;
+    let lead_page = format!("/admin/leads/{}", lead["id"].as_str().unwrap());
+    page.goto(&app.url(&lead_page)).await.unwrap();
+    click(page, ".new-link button[type=submit]").await;
+    wait_for_text(page, "links-notice", "Link created").await;
+    click(page, "button.email-link").await;
+    wait_for_text(page, "links-notice", "on its way to the lead").await;
+    let sent = api(&app, "/api/v1/emails?kind=booking_link").await;
+    assert_eq!(sent["items"][0]["to"], "jane@prospect.test");
+    browser.screenshot("lead-booking-links-1280").await;
+    browser.assert_accessible("lead-booking-links-1280").await;
     browser.close().await;
 
     check_on_phone(&app, "marketer@example.com", &type_page, "booking-links").await;
