@@ -373,7 +373,6 @@ async fn email_to_lead(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::TimeZone as _;
 
     fn form(expires_on: &str, max_uses: &str) -> LinkForm {
         LinkForm {
