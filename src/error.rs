@@ -19,7 +19,9 @@ use crate::leads::error::LeadStoreError;
 use crate::meetings::error::MeetingError;
 use crate::outcomes::error::{OutcomeError, SurveyError};
 use crate::scheduling::error::MeetingTypeError;
-use crate::users::error::CreateUserError;
+use crate::users::error::{
+    ActivationError, CreateUserError, InviteError, PasswordLinkError, SetPasswordError,
+};
 use crate::users::repo::UserStoreError;
 use crate::workflow::error::RequestError;
 use crate::workflow::repo::TransitionError;
@@ -210,6 +212,54 @@ impl From<CreateUserError> for AppError {
             CreateUserError::Password(PasswordError::Hashing(_))
             | CreateUserError::HashingInterrupted => Self::Internal(error.to_string()),
             CreateUserError::Store(failure) => failure.into(),
+        }
+    }
+}
+
+impl From<PasswordLinkError> for AppError {
+    fn from(error: PasswordLinkError) -> Self {
+        match error {
+            PasswordLinkError::Invalid => Self::NotFound(error.to_string()),
+            PasswordLinkError::Expired => Self::Gone(error.to_string()),
+            PasswordLinkError::Email(_) => Self::Internal(error.to_string()),
+            PasswordLinkError::Store(failure) => Self::Store(failure),
+        }
+    }
+}
+
+impl From<SetPasswordError> for AppError {
+    fn from(error: SetPasswordError) -> Self {
+        match error {
+            SetPasswordError::WrongCurrentPassword => {
+                Self::validation("current_password", "is not your current password")
+            }
+            SetPasswordError::Password(PasswordError::Length) => {
+                Self::validation("password", PasswordError::Length.to_string())
+            }
+            SetPasswordError::Password(PasswordError::Hashing(_))
+            | SetPasswordError::HashingInterrupted => Self::Internal(error.to_string()),
+            SetPasswordError::Link(failure) => failure.into(),
+            SetPasswordError::Store(failure) => Self::Store(failure),
+        }
+    }
+}
+
+impl From<ActivationError> for AppError {
+    fn from(error: ActivationError) -> Self {
+        match error {
+            ActivationError::OwnAccount => Self::Conflict(error.to_string()),
+            ActivationError::Store(failure) => failure.into(),
+        }
+    }
+}
+
+impl From<InviteError> for AppError {
+    fn from(error: InviteError) -> Self {
+        match error {
+            InviteError::UnknownUser => Self::NotFound(error.to_string()),
+            InviteError::Deactivated => Self::Conflict(error.to_string()),
+            InviteError::Link(failure) => failure.into(),
+            InviteError::Store(failure) => Self::Store(failure),
         }
     }
 }
@@ -511,6 +561,10 @@ page_error_from!(
     LeadStoreError,
     UserStoreError,
     CreateUserError,
+    PasswordLinkError,
+    SetPasswordError,
+    InviteError,
+    ActivationError,
     Denied,
     crate::routing::error::RoutingError,
 );

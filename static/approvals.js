@@ -20,3 +20,26 @@
   }
   window.setInterval(check, 10000);
 })();
+
+// "Select all" checks or clears every request on the page for the bulk decision; it only
+// appears when this script runs, since without it each box is checked by hand.
+(function () {
+  "use strict";
+  var all = document.getElementById("select-all");
+  var label = document.getElementById("select-all-label");
+  if (!all || !label) {
+    return;
+  }
+  var boxes = Array.prototype.slice.call(document.querySelectorAll("input.pick-request"));
+  label.hidden = false;
+  function reflect() {
+    var checked = boxes.filter(function (box) { return box.checked; }).length;
+    all.checked = checked === boxes.length && checked > 0;
+    all.indeterminate = checked > 0 && checked < boxes.length;
+  }
+  all.addEventListener("change", function () {
+    boxes.forEach(function (box) { box.checked = all.checked; });
+    reflect();
+  });
+  boxes.forEach(function (box) { box.addEventListener("change", reflect); });
+})();

@@ -6,8 +6,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::audit::{self, Actor, AuditEntry};
 use crate::auth::tokens::random_token;
+use crate::booking::error::BookingError;
 use crate::db::schema::booking_links;
-use crate::db::{DbConnection, StoreError};
+use crate::db::{write_transaction, DbConnection, StoreError};
+use crate::field_errors::FieldErrors;
+use crate::notifications::messages::Composer;
+use crate::notifications::outbox;
 use crate::values::new_id;
 
 /// 18 random bytes: 144 bits, URL-safe in 24 characters.
@@ -164,6 +168,116 @@ pub fn insert(
     )?;
     find(conn, &id)?
         .ok_or_else(|| StoreError::Corrupt(format!("booking link {id} vanished after insert")))
+}
+
+/// Creates a link to an active meeting type, tied to a lead that exists when one is named.
+pub fn create(
+    conn: &mut DbConnection,
+    new: &NewLink<'_>,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<BookingLink, BookingError> {
+    write_transaction(conn, |conn| {
+        crate::scheduling::repo::find(conn, new.meeting_type_id)?
+            .filter(|meeting_type| meeting_type.active)
+            .ok_or_else(|| {
+                BookingError::Invalid(FieldErrors::single(
+                    "meeting_type_id",
+                    "is not an active meeting type",
+                ))
+            })?;
+        if let Some(lead_id) = new.lead_id {
+            crate::leads::repo::find(conn, lead_id)?.ok_or_else(|| {
+                BookingError::Invalid(FieldErrors::single("lead_id", "is not a known lead"))
+            })?;
+        }
+        Ok(insert(conn, new, actor, now)?)
+    })
+}
+
+/// The address of `link`, with the lead's name and email filled in when it is theirs.
+pub fn url_for(
+    link: &BookingLink,
+    public_base: &str,
+    lead: Option<&crate::leads::model::Lead>,
+) -> String {
+    let url = format!("{public_base}/book/{}", link.slug);
+    match lead {
+        Some(lead) => format!(
+            "{url}?{}",
+            serde_urlencoded::to_string([("name", &lead.name), ("email", &lead.email)])
+                .unwrap_or_default()
+        ),
+        None => url,
+    }
+}
+
+/// Emails the lead a link is tied to its address, in one transaction with the audit row; the
+/// link must still be bookable.
+pub fn email_to_lead(
+    conn: &mut DbConnection,
+    id: &str,
+    composer: &Composer,
+    sender_name: &str,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<BookingLink, BookingError> {
+    write_transaction(conn, |conn| {
+        let link = find(conn, id)?.ok_or(BookingError::UnknownLink)?;
+        link.bookable(now)
+            .map_err(|refusal| BookingError::LinkClosed(refusal.explain()))?;
+        let lead_id = link.lead_id.as_deref().ok_or_else(|| {
+            BookingError::Invalid(FieldErrors::single(
+                "lead_id",
+                "this link is for anyone, not for one lead: there is nobody to email it to",
+            ))
+        })?;
+        let lead = crate::leads::repo::find(conn, lead_id)?.ok_or_else(|| {
+            BookingError::Invalid(FieldErrors::single("lead_id", "is not a known lead"))
+        })?;
+        let meeting_type =
+            crate::scheduling::repo::find(conn, &link.meeting_type_id)?.ok_or_else(|| {
+                StoreError::Corrupt(format!("booking link {id} names no meeting type"))
+            })?;
+        let sending_id = new_id();
+        let email = composer
+            .booking_link(
+                &lead,
+                &meeting_type,
+                sender_name,
+                url_for(&link, &composer.public_base, Some(&lead)),
+                &sending_id,
+                now,
+            )
+            .map_err(|e| StoreError::Corrupt(format!("booking link email: {e}")))?;
+        outbox::enqueue(conn, &email, now)?;
+        audit::record(
+            conn,
+            AuditEntry {
+                actor,
+                action: "booking_link.emailed",
+                entity_type: "booking_link",
+                entity_id: id,
+                from_status: None,
+                to_status: None,
+                note: Some(&lead.email),
+            },
+            now,
+        )?;
+        Ok(link)
+    })
+}
+
+/// The links tied to lead `lead_id`, newest first.
+pub fn list_for_lead(
+    conn: &mut DbConnection,
+    lead_id: &str,
+) -> Result<Vec<BookingLink>, StoreError> {
+    Ok(booking_links::table
+        .filter(booking_links::lead_id.eq(lead_id))
+        .select(BookingLink::as_select())
+        .order((booking_links::created_at.desc(), booking_links::id.desc()))
+        .load(conn)?)
 }
 
 pub fn find(conn: &mut DbConnection, id: &str) -> Result<Option<BookingLink>, StoreError> {

@@ -2,6 +2,7 @@
 
 pub mod error;
 pub mod limits;
+pub mod link_pages;
 pub mod links;
 pub mod manage;
 pub mod meetings_api;

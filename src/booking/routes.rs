@@ -16,7 +16,6 @@ use crate::booking::rules::{has_started, PastMeetings};
 use crate::booking::service::{
     self, BookingConfirmation, BookingRequest, OpenLink, SlotsQuery, SlotsView,
 };
-use crate::db::write_transaction;
 use crate::error::{AppError, PageError};
 use crate::field_errors::FieldErrors;
 use crate::http::embed::{allow_framing, Embedded};
@@ -85,24 +84,13 @@ pub async fn create_booking_link(
     let link = state
         .db
         .run(move |conn| {
-            Ok(write_transaction(conn, |conn| {
-                crate::scheduling::repo::find(conn, &body.meeting_type_id)?
-                    .filter(|t| t.active)
-                    .ok_or_else(|| {
-                        AppError::validation("meeting_type_id", "is not an active meeting type")
-                    })?;
-                if let Some(lead_id) = &body.lead_id {
-                    crate::leads::repo::find(conn, lead_id)?
-                        .ok_or_else(|| AppError::validation("lead_id", "is not a known lead"))?;
-                }
-                let new = NewLink {
-                    meeting_type_id: &body.meeting_type_id,
-                    lead_id: body.lead_id.as_deref(),
-                    expires_at,
-                    max_uses: body.max_uses,
-                };
-                Ok::<_, AppError>(links::insert(conn, &new, &actor, now)?)
-            }))
+            let new = NewLink {
+                meeting_type_id: &body.meeting_type_id,
+                lead_id: body.lead_id.as_deref(),
+                expires_at,
+                max_uses: body.max_uses,
+            };
+            Ok(links::create(conn, &new, &actor, now))
         })
         .await??;
     Ok(HttpResponse::Created().json(BookingLinkView::new(

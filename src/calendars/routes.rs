@@ -1,5 +1,5 @@
-//! `/api/v1/calendar-connections`, the OAuth callback, and the calendar part of a user's admin
-//! page.
+//! `/api/v1/calendar-connections`, the OAuth callback, and the calendar buttons of a user's
+//! admin page.
 
 use actix_web::{delete, get, post, web, HttpResponse};
 use askama::Template;
@@ -11,15 +11,10 @@ use super::Provider;
 use crate::auth::Principal;
 use crate::error::{AppError, PageError};
 use crate::field_errors::FieldErrors;
-use crate::http::csp::content_security_policy_with_form_targets;
-use crate::http::extractors::{
-    AdminSession, ApiCaller, ApiJson, CsrfForm, CsrfProtected, CsrfToken,
-};
-use crate::http::pages::{render, see_other, Chrome};
+use crate::http::extractors::{AdminSession, ApiCaller, ApiJson, CsrfForm, CsrfProtected};
+use crate::http::pages::{render, see_other};
 use crate::http::Page;
 use crate::state::AppState;
-use crate::users::model::UserView;
-use crate::users::repo as users_repo;
 use crate::values::is_id;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -30,9 +25,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 pub fn configure_admin(cfg: &mut web::ServiceConfig) {
-    cfg.service(user_page)
-        .service(connect_from_page)
-        .service(disconnect_from_page);
+    cfg.service(connect_from_page).service(disconnect_from_page);
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -203,69 +196,6 @@ pub async fn oauth_callback(
     };
     let mut response = render(&page)?;
     *response.status_mut() = status;
-    Ok(response)
-}
-
-#[derive(Template)]
-#[template(path = "admin/user.html")]
-struct UserPage {
-    chrome: Chrome,
-    user: UserView,
-    connections: Vec<ConnectionView>,
-    /// Providers this server can connect, with whether the user has a connection there.
-    offered: Vec<(Provider, bool)>,
-    can_manage: bool,
-    notice: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-struct UserPageQuery {
-    notice: Option<String>,
-}
-
-#[get("/users/{id}")]
-async fn user_page(
-    state: web::Data<AppState>,
-    session: AdminSession,
-    csrf: CsrfToken,
-    id: web::Path<String>,
-    query: web::Query<UserPageQuery>,
-) -> Result<HttpResponse, PageError> {
-    let user_id = id.into_inner();
-    session
-        .principal
-        .require_self_or(&user_id, crate::auth::roles::Permission::ViewUsers)?;
-    if !is_id(&user_id) {
-        return Err(AppError::NotFound("no user has this id".into()).into());
-    }
-    let lookup = user_id.clone();
-    let user = state
-        .db
-        .run(move |conn| users_repo::find(conn, &lookup))
-        .await
-        .map_err(AppError::from)?
-        .ok_or_else(|| AppError::NotFound("no user has this id".into()))?;
-    let connections = service::list(&state, user_id.clone()).await?;
-    let offered = Provider::ALL
-        .into_iter()
-        .filter(|provider| state.calendars.configured(*provider))
-        .map(|provider| (provider, connections.iter().any(|c| c.provider == provider)))
-        .collect();
-    let page = UserPage {
-        chrome: Chrome::new(&session, &csrf, "/admin/users"),
-        user: UserView::from(&user),
-        connections,
-        offered,
-        can_manage: service::may_manage(&session.principal, &user_id),
-        notice: query.into_inner().notice,
-    };
-    let mut response = render(&page)?;
-    let policy = content_security_policy_with_form_targets(&state.calendars.authorize_origins());
-    if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&policy) {
-        response
-            .headers_mut()
-            .insert(actix_web::http::header::CONTENT_SECURITY_POLICY, value);
-    }
     Ok(response)
 }
 

@@ -546,3 +546,18 @@ diesel::allow_tables_to_appear_in_same_query!(
     meeting_type_host_weights,
     round_robin_assignments
 );
+
+diesel::table! {
+    password_links (id) {
+        id -> Text,
+        user_id -> Text,
+        purpose -> Text,
+        token_hash -> Text,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(password_links -> users (user_id));
+diesel::allow_tables_to_appear_in_same_query!(password_links, users);

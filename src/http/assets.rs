@@ -41,6 +41,11 @@ const ASSETS: &[Asset] = &[
         body: include_str!("../../static/embed.js"),
     },
     Asset {
+        name: "booking_links.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_str!("../../static/booking_links.js"),
+    },
+    Asset {
         name: "favicon.svg",
         content_type: "image/svg+xml",
         body: include_str!("../../static/favicon.svg"),

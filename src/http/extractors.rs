@@ -136,6 +136,8 @@ pub struct AdminSession {
     pub principal: Principal,
     /// The signed-in person, for showing times in their zone.
     pub viewer: Viewer,
+    /// Requests waiting for a decision, for those who decide them (the navigation shows it).
+    pub pending_approvals: Option<i64>,
 }
 
 /// Sends the browser to the login page, remembering where it wanted to go.
@@ -203,9 +205,20 @@ impl FromRequest for AdminSession {
             };
             let now = state.clock.now();
             let idle = state.session_idle();
-            let user = state
+            let (user, pending_approvals) = state
                 .db
-                .run(move |conn| sessions::resume(conn, &token, now, idle))
+                .run(move |conn| {
+                    let user = sessions::resume(conn, &token, now, idle)?;
+                    let decides = user
+                        .as_ref()
+                        .is_some_and(|user| user.role.allows(Permission::DecideMeetingRequests));
+                    let pending = if decides {
+                        Some(crate::workflow::queue::pending_count(conn)?)
+                    } else {
+                        None
+                    };
+                    Ok((user, pending))
+                })
                 .await
                 .map_err(PageError::from)?;
             let Some(user) = user else {
@@ -224,6 +237,7 @@ impl FromRequest for AdminSession {
                 user,
                 principal,
                 viewer,
+                pending_approvals,
             })
         })
     }

@@ -18,6 +18,7 @@ use utoipa::{Modify, OpenApi};
         crate::users::routes::list_users,
         crate::users::routes::get_user,
         crate::users::routes::update_user,
+        crate::users::routes::invite_user,
         crate::leads::routes::create_lead,
         crate::leads::routes::import_leads,
         crate::leads::routes::list_leads,

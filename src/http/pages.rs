@@ -23,7 +23,7 @@ const SECTIONS: &[NavItem] = &[
     },
     NavItem {
         label: "Approvals",
-        href: "/admin/approvals",
+        href: APPROVALS,
         permission: Permission::DecideMeetingRequests,
     },
     NavItem {
@@ -68,13 +68,22 @@ const SECTIONS: &[NavItem] = &[
     },
 ];
 
+/// One link of the navigation.
+pub struct NavLink {
+    pub label: &'static str,
+    pub href: &'static str,
+    pub current: bool,
+    /// A count shown beside the label (requests waiting for approval), when there is any.
+    pub count: Option<i64>,
+}
+
 /// What the logged-in layout needs: who is signed in, the CSRF token, the navigation.
 pub struct Chrome {
     pub user_id: String,
     pub user_name: String,
     pub role_label: &'static str,
     pub csrf_token: String,
-    pub nav: Vec<(&'static str, &'static str, bool)>,
+    pub nav: Vec<NavLink>,
     pub asset_version: &'static str,
     pub viewer: Viewer,
 }
@@ -86,18 +95,25 @@ impl Chrome {
             user_name: session.user.name.clone(),
             role_label: session.user.role.label(),
             csrf_token: csrf.0.clone(),
-            nav: nav_for(session.user.role, current),
+            nav: nav_for(session.user.role, current, session.pending_approvals),
             asset_version: crate::http::assets::version(),
             viewer: session.viewer,
         }
     }
 }
 
-fn nav_for(role: Role, current: &str) -> Vec<(&'static str, &'static str, bool)> {
+const APPROVALS: &str = "/admin/approvals";
+
+fn nav_for(role: Role, current: &str, pending_approvals: Option<i64>) -> Vec<NavLink> {
     SECTIONS
         .iter()
         .filter(|item| role.allows(item.permission))
-        .map(|item| (item.label, item.href, item.href == current))
+        .map(|item| NavLink {
+            label: item.label,
+            href: item.href,
+            current: item.href == current,
+            count: pending_approvals.filter(|count| *count > 0 && item.href == APPROVALS),
+        })
         .collect()
 }
 

@@ -6,6 +6,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::auth::roles::Permission;
+use crate::booking::link_pages::{self, LinkForm, LinkPanel, PanelFor, PanelQuery, PanelState};
 use crate::error::{AppError, PageError};
 use crate::field_errors::FieldErrors;
 use crate::http::body_reader::{self, Upload};
@@ -263,7 +264,8 @@ pub async fn update_lead(
 pub fn configure_admin(cfg: &mut web::ServiceConfig) {
     cfg.service(leads_page)
         .service(lead_page)
-        .service(request_meeting_from_page);
+        .service(request_meeting_from_page)
+        .service(create_link_from_form);
 }
 
 /// One row of the leads table.
@@ -387,6 +389,8 @@ struct LeadPage {
     can_request: bool,
     notice: Option<String>,
     error: Option<String>,
+    /// The booking links made for this lead.
+    links: LinkPanel,
 }
 
 #[derive(Debug, Deserialize)]
@@ -401,7 +405,9 @@ async fn lead_page_response(
     lead: Lead,
     notice: Option<String>,
     error: Option<String>,
+    links: PanelState,
 ) -> Result<HttpResponse, PageError> {
+    let links = link_pages::panel(state, session, PanelFor::Lead(lead.id.clone()), links).await?;
     let lead_id = lead.id.clone();
     let (requests, types, meetings) = state
         .db
@@ -467,6 +473,7 @@ async fn lead_page_response(
         lead: LeadView::from(&lead),
         notice,
         error,
+        links,
     };
     let failed = page.error.is_some();
     let mut response = render(&page)?;
@@ -483,6 +490,7 @@ async fn lead_page(
     csrf: CsrfToken,
     id: web::Path<String>,
     query: web::Query<LeadPageQuery>,
+    panel: web::Query<PanelQuery>,
 ) -> Result<HttpResponse, PageError> {
     session.principal.require(Permission::ViewLeads)?;
     let lead = load_lead(&state, id.into_inner()).await?;
@@ -490,7 +498,8 @@ async fn lead_page(
         .into_inner()
         .requested
         .map(|status| format!("Meeting requested: {}.", status.replace('_', " ")));
-    lead_page_response(&state, &session, &csrf, lead, notice, None).await
+    let links = panel.into_inner().state();
+    lead_page_response(&state, &session, &csrf, lead, notice, None, links).await
 }
 
 #[derive(Deserialize)]
@@ -542,7 +551,43 @@ async fn request_meeting_from_page(
                 AppError::Validation(fields) => fields.for_people(),
                 other => other.to_string(),
             };
-            lead_page_response(&state, &session, &csrf, lead, None, Some(message)).await
+            let links = PanelState::default();
+            lead_page_response(&state, &session, &csrf, lead, None, Some(message), links).await
+        }
+        Err(other) => Err(PageError(other)),
+    }
+}
+
+/// Creates a booking link for this lead from its page's panel.
+#[post("/leads/{id}/links")]
+async fn create_link_from_form(
+    state: web::Data<AppState>,
+    session: AdminSession,
+    csrf: CsrfToken,
+    id: web::Path<String>,
+    form: CsrfForm<LinkForm>,
+) -> Result<HttpResponse, PageError> {
+    session.principal.require(Permission::ViewLeads)?;
+    let lead = load_lead(&state, id.into_inner()).await?;
+    let form = form.0;
+    let meeting_type_id = form.meeting_type_id.clone();
+    let lead_id = Some(lead.id.clone());
+    match link_pages::create_from_form(&state, &session, meeting_type_id, lead_id, &form).await {
+        Ok(_) => Ok(see_other(&link_pages::back_to(
+            &format!("/admin/leads/{}", lead.id),
+            "links_notice",
+            "Link created: copy it, or email it to the lead.",
+        ))),
+        Err(AppError::Validation(errors)) => {
+            let shown = PanelState {
+                form,
+                errors,
+                ..PanelState::default()
+            };
+            let mut response =
+                lead_page_response(&state, &session, &csrf, lead, None, None, shown).await?;
+            *response.status_mut() = actix_web::http::StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(response)
         }
         Err(other) => Err(PageError(other)),
     }

@@ -137,6 +137,9 @@ mail_templates! {
     CalendarReconnect => calendar_reconnect: "email/calendar_reconnect/subject.txt", "email/calendar_reconnect/body.txt", "email/calendar_reconnect/body.html";
     WebhookDisabled => webhook_disabled: "email/webhook_disabled/subject.txt", "email/webhook_disabled/body.txt", "email/webhook_disabled/body.html";
     RoutingFollowUp => routing_follow_up: "email/routing_follow_up/subject.txt", "email/routing_follow_up/body.txt", "email/routing_follow_up/body.html";
+    UserInvitation => user_invitation: "email/user_invitation/subject.txt", "email/user_invitation/body.txt", "email/user_invitation/body.html";
+    PasswordReset => password_reset: "email/password_reset/subject.txt", "email/password_reset/body.txt", "email/password_reset/body.html";
+    BookingLink => booking_link: "email/booking_link/subject.txt", "email/booking_link/body.txt", "email/booking_link/body.html";
 }
 
 /// Something wrong with `host`'s calendar connection: `reason` says what, `incident` keeps
@@ -583,6 +586,71 @@ impl Composer {
         Ok(NewEmail {
             kind: EmailKind::RoutingFollowUp,
             dedupe_key: format!("routing_follow_up:{routing_id}"),
+            meeting_id: None,
+            meeting_request_id: None,
+            recipient_email: lead.email.clone(),
+            recipient_name: lead.name.clone(),
+            subject,
+            body_text,
+            body_html,
+            calendar: None,
+            send_after: now,
+            not_after: None,
+        })
+    }
+
+    /// A link for `user` to set their password: an invitation or a reset. `link_id` is the
+    /// link's own id, so every link sent makes its own email.
+    pub fn password_link(
+        &self,
+        kind: EmailKind,
+        user: &User,
+        link_id: &str,
+        url: String,
+        valid_hours: i64,
+        now: DateTime<Utc>,
+    ) -> Result<NewEmail, askama::Error> {
+        let mut view = self.blank_view(&user.name);
+        view.action_url = url;
+        view.duration_minutes = i32::try_from(valid_hours).unwrap_or(i32::MAX);
+        view.with_names = user.email.clone();
+        let (subject, body_text, body_html) = render(kind, &view)?;
+        Ok(NewEmail {
+            kind,
+            dedupe_key: format!("{kind}:{link_id}"),
+            meeting_id: None,
+            meeting_request_id: None,
+            recipient_email: user.email.clone(),
+            recipient_name: user.name.clone(),
+            subject,
+            body_text,
+            body_html,
+            calendar: None,
+            send_after: now,
+            not_after: None,
+        })
+    }
+
+    /// Sends `lead` the booking link `url` for `meeting_type`, on behalf of `sender_name`;
+    /// `sending_id` tells one sending from another.
+    pub fn booking_link(
+        &self,
+        lead: &Lead,
+        meeting_type: &crate::scheduling::meeting_types::MeetingType,
+        sender_name: &str,
+        url: String,
+        sending_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<NewEmail, askama::Error> {
+        let mut view = self.blank_view(&lead.name);
+        view.meeting_name = meeting_type.name.clone();
+        view.duration_minutes = meeting_type.duration_minutes;
+        view.with_names = sender_name.to_owned();
+        view.action_url = url;
+        let (subject, body_text, body_html) = render(EmailKind::BookingLink, &view)?;
+        Ok(NewEmail {
+            kind: EmailKind::BookingLink,
+            dedupe_key: format!("booking_link:{sending_id}"),
             meeting_id: None,
             meeting_request_id: None,
             recipient_email: lead.email.clone(),

@@ -48,10 +48,16 @@ pub enum EmailKind {
     WebhookDisabled,
     /// To a lead a router offered times to: the booking link again, when it has not booked.
     RoutingFollowUp,
+    /// To a new user: a link to set their password and sign in.
+    UserInvitation,
+    /// To a user who asked to reset their password: a link to choose a new one.
+    PasswordReset,
+    /// To a lead: a booking link someone on our side sent them.
+    BookingLink,
 }
 
 impl EmailKind {
-    pub const ALL: [EmailKind; 15] = [
+    pub const ALL: [EmailKind; 18] = [
         EmailKind::Invite,
         EmailKind::Update,
         EmailKind::Cancel,
@@ -67,6 +73,9 @@ impl EmailKind {
         EmailKind::CalendarReconnect,
         EmailKind::WebhookDisabled,
         EmailKind::RoutingFollowUp,
+        EmailKind::UserInvitation,
+        EmailKind::PasswordReset,
+        EmailKind::BookingLink,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -86,6 +95,9 @@ impl EmailKind {
             EmailKind::CalendarReconnect => "calendar_reconnect",
             EmailKind::WebhookDisabled => "webhook_disabled",
             EmailKind::RoutingFollowUp => "routing_follow_up",
+            EmailKind::UserInvitation => "user_invitation",
+            EmailKind::PasswordReset => "password_reset",
+            EmailKind::BookingLink => "booking_link",
         }
     }
 }

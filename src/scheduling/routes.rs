@@ -1,10 +1,11 @@
-//! `/api/v1/meeting-types`.
+//! `/api/v1/meeting-types` and the admin Meeting types pages (with each type's booking links).
 
 use actix_web::{get, patch, post, web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
 use crate::auth::roles::Permission;
+use crate::booking::link_pages::{self, LinkForm, LinkPanel, PanelFor, PanelQuery, PanelState};
 use crate::error::{AppError, PageError};
 use crate::field_errors::FieldErrors;
 use crate::http::extractors::{
@@ -110,7 +111,9 @@ pub fn configure_admin(cfg: &mut web::ServiceConfig) {
     cfg.service(meeting_types_page)
         .service(create_meeting_type_from_form)
         .service(meeting_type_page)
-        .service(update_meeting_type_from_form);
+        .service(update_meeting_type_from_form)
+        .service(create_link_from_form)
+        .configure(link_pages::configure_admin);
 }
 
 /// The meeting type form as a browser posts it: numbers as text, checkboxes present or absent.
@@ -274,6 +277,8 @@ struct MeetingTypesPage {
     form: MeetingTypeForm,
     hosts: Vec<HostChoice>,
     errors: FieldErrors,
+    /// The booking links of the type being edited.
+    links: Option<LinkPanel>,
 }
 
 async fn meeting_types_response(
@@ -283,8 +288,15 @@ async fn meeting_types_response(
     editing: Option<String>,
     form: MeetingTypeForm,
     errors: FieldErrors,
+    links: PanelState,
 ) -> Result<HttpResponse, PageError> {
     session.principal.require(Permission::ViewMeetingTypes)?;
+    let links = match &editing {
+        Some(id) => {
+            Some(link_pages::panel(state, session, PanelFor::MeetingType(id.clone()), links).await?)
+        }
+        None => None,
+    };
     let (types, users) = state
         .db
         .run(|conn| {
@@ -336,6 +348,7 @@ async fn meeting_types_response(
         form,
         hosts,
         errors,
+        links,
     };
     let failed = !page.errors.is_empty();
     let mut response = render(&page)?;
@@ -358,6 +371,7 @@ async fn meeting_types_page(
         None,
         MeetingTypeForm::blank(),
         FieldErrors::new(),
+        PanelState::default(),
     )
     .await
 }
@@ -368,6 +382,7 @@ async fn meeting_type_page(
     session: AdminSession,
     csrf: CsrfToken,
     id: web::Path<String>,
+    query: web::Query<PanelQuery>,
 ) -> Result<HttpResponse, PageError> {
     let existing = service::load(&state, id.into_inner()).await?;
     let form = MeetingTypeForm::from_settings(&existing.settings());
@@ -378,8 +393,52 @@ async fn meeting_type_page(
         Some(existing.id),
         form,
         FieldErrors::new(),
+        query.into_inner().state(),
     )
     .await
+}
+
+/// Creates a booking link to this meeting type from its page's panel.
+#[post("/meeting-types/{id}/links")]
+async fn create_link_from_form(
+    state: web::Data<AppState>,
+    session: AdminSession,
+    csrf: CsrfToken,
+    id: web::Path<String>,
+    form: CsrfForm<LinkForm>,
+) -> Result<HttpResponse, PageError> {
+    let existing = service::load(&state, id.into_inner()).await?;
+    let form = form.0;
+    let created =
+        link_pages::create_from_form(&state, &session, existing.id.clone(), None, &form).await;
+    match created {
+        Ok(_) => Ok(see_other(&link_pages::back_to(
+            &format!("/admin/meeting-types/{}", existing.id),
+            "links_notice",
+            "Link created: copy it and share it.",
+        ))),
+        Err(AppError::Validation(errors)) => {
+            let type_form = MeetingTypeForm::from_settings(&existing.settings());
+            let shown = PanelState {
+                form,
+                errors,
+                ..PanelState::default()
+            };
+            let mut response = meeting_types_response(
+                &state,
+                &session,
+                &csrf,
+                Some(existing.id),
+                type_form,
+                FieldErrors::new(),
+                shown,
+            )
+            .await?;
+            *response.status_mut() = actix_web::http::StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(response)
+        }
+        Err(other) => Err(PageError(other)),
+    }
 }
 
 /// A refusal the form can show beside its fields; anything else is an error page.
@@ -412,7 +471,10 @@ async fn create_meeting_type_from_form(
     };
     match saved {
         Ok(()) => Ok(see_other("/admin/meeting-types")),
-        Err(errors) => meeting_types_response(&state, &session, &csrf, None, form, errors).await,
+        Err(errors) => {
+            let links = PanelState::default();
+            meeting_types_response(&state, &session, &csrf, None, form, errors, links).await
+        }
     }
 }
 
@@ -445,7 +507,9 @@ async fn update_meeting_type_from_form(
     match saved {
         Ok(()) => Ok(see_other("/admin/meeting-types")),
         Err(errors) => {
-            meeting_types_response(&state, &session, &csrf, Some(existing_id), form, errors).await
+            let editing = Some(existing_id);
+            let links = PanelState::default();
+            meeting_types_response(&state, &session, &csrf, editing, form, errors, links).await
         }
     }
 }

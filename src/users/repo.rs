@@ -217,3 +217,28 @@ pub fn set_password_hash(
         .execute(conn)?;
     Ok(())
 }
+
+/// Sets user `id`'s password and records that they changed it.
+pub fn change_password(
+    conn: &mut DbConnection,
+    id: &str,
+    hash: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    write_transaction(conn, |conn| {
+        set_password_hash(conn, id, hash, now)?;
+        audit::record(
+            conn,
+            AuditEntry {
+                actor: &Actor::User(id.to_owned()),
+                action: "user.password_changed",
+                entity_type: "user",
+                entity_id: id,
+                from_status: None,
+                to_status: None,
+                note: None,
+            },
+            now,
+        )
+    })
+}

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use actix_web::{get, post, web, HttpResponse};
 use askama::Template;
 use chrono::{DateTime, Duration, Utc};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::audit::{self, Actor, AuditRecord};
 use crate::auth::link_keys::{LinkError, LinkPurpose};
@@ -20,7 +20,7 @@ use crate::notifications::outbox::{self, EmailFilter};
 use crate::state::AppState;
 use crate::users::model::User;
 use crate::values::{is_id, TimeZone};
-use crate::workflow::queue::{self, age_in_words, QueueItem, SlaStanding};
+use crate::workflow::queue::{self, age_in_words, QueueFilter, QueueItem, QueueOrder, SlaStanding};
 use crate::workflow::requests::{ApproveRequest, RejectRequest};
 use crate::workflow::service;
 use crate::workflow::state::RequestStatus;
@@ -65,6 +65,8 @@ pub struct QueueRow {
     pub sla: SlaStanding,
     /// Hosts free at the held time, with whether they hold it now.
     pub host_choices: Vec<(String, String, bool)>,
+    /// The row after this one in the queue, where the page returns after a decision.
+    pub next_id: String,
 }
 
 fn names(users: &[User]) -> String {
@@ -144,7 +146,23 @@ impl QueueRow {
                     )
                 })
                 .collect(),
+            next_id: String::new(),
         }
+    }
+}
+
+/// A request in a notice: `Jane Doe — Intro call, Tue 8 Dec 10:00 CET`.
+fn describe(item: &QueueItem, zone: TimeZone) -> String {
+    let what = format!("{} — {}", item.lead.name, item.meeting_type.name);
+    match &item.held {
+        Some(held) => format!(
+            "{what}, {}",
+            held.start_utc
+                .and_utc()
+                .with_timezone(&zone.tz())
+                .format("%a %-d %b %H:%M %Z")
+        ),
+        None => what,
     }
 }
 
@@ -157,14 +175,89 @@ fn sla(state: &AppState) -> Duration {
 struct QueuePage {
     chrome: Chrome,
     rows: Vec<QueueRow>,
+    /// Every pending request, and those the filters let through.
     pending: i64,
+    matching: i64,
+    /// More match than the page lists.
+    truncated: bool,
     sla_hours: u32,
+    view: QueueView,
+    /// The view as a query string, carried by every decision so the page comes back to it.
+    view_query: String,
+    meeting_types: Vec<(String, String)>,
+    hosts: Vec<(String, String)>,
+    campaigns: Vec<String>,
+    orders: [QueueOrder; 3],
     notice: Option<String>,
     error: Option<String>,
 }
 
+/// The queue's filters and order, as GET parameters.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+struct QueueView {
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    meeting_type: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    host: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    campaign: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    overdue: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    sort: String,
+}
+
+impl QueueView {
+    /// The view a decision form carried back; anything unreadable is the plain queue.
+    fn carried(query: &str) -> Self {
+        serde_urlencoded::from_str(query).unwrap_or_default()
+    }
+
+    fn filter(&self) -> QueueFilter {
+        let id = |raw: &str| Some(raw.to_owned()).filter(|id| is_id(id));
+        QueueFilter {
+            meeting_type_id: id(&self.meeting_type),
+            host_id: id(&self.host),
+            campaign: Some(self.campaign.trim().to_owned()).filter(|c| !c.is_empty()),
+            overdue_only: !self.overdue.is_empty(),
+            order: QueueOrder::parse(&self.sort).unwrap_or_default(),
+        }
+    }
+
+    fn order(&self) -> QueueOrder {
+        QueueOrder::parse(&self.sort).unwrap_or_default()
+    }
+
+    fn query(&self) -> String {
+        serde_urlencoded::to_string(self).unwrap_or_default()
+    }
+
+    /// The queue in this view, with `done` as its notice, scrolled to request `anchor`.
+    fn url(&self, done: Option<&str>, anchor: Option<&str>) -> String {
+        let mut query = self.query();
+        if let Some(done) = done {
+            if !query.is_empty() {
+                query.push('&');
+            }
+            query.push_str(&serde_urlencoded::to_string([("done", done)]).unwrap_or_default());
+        }
+        let mut url = "/admin/approvals".to_owned();
+        if !query.is_empty() {
+            url.push('?');
+            url.push_str(&query);
+        }
+        if let Some(id) = anchor.filter(|id| is_id(id)) {
+            url.push_str("#request-");
+            url.push_str(id);
+        }
+        url
+    }
+}
+
 #[derive(Debug, Deserialize)]
 struct QueueQuery {
+    #[serde(flatten)]
+    view: QueueView,
     done: Option<String>,
 }
 
@@ -172,29 +265,66 @@ async fn queue_response(
     state: &AppState,
     session: &AdminSession,
     csrf: &CsrfToken,
+    view: QueueView,
     notice: Option<String>,
     error: Option<String>,
 ) -> Result<HttpResponse, PageError> {
     let now = state.clock.now();
-    let (items, pending) = state
+    let sla = sla(state);
+    let filter = view.filter();
+    let (items, matching, pending, meeting_types, hosts, campaigns) = state
         .db
         .run(move |conn| {
+            let (items, matching) = queue::pending_matching(conn, &filter, sla, now, QUEUE_PAGE)?;
+            let meeting_types: Vec<(String, String)> = crate::scheduling::repo::list(conn)?
+                .into_iter()
+                .map(|meeting_type| (meeting_type.id, meeting_type.name))
+                .collect();
+            let mut hosts: Vec<(String, String)> = crate::users::repo::list(conn, None, 500)?
+                .into_iter()
+                .filter(|user| crate::scheduling::service::can_host(user.role))
+                .map(|user| (user.id, user.name))
+                .collect();
+            hosts.sort_by(|a, b| a.1.cmp(&b.1));
             Ok((
-                queue::pending(conn, now, QUEUE_PAGE)?,
+                items,
+                matching,
                 queue::pending_count(conn)?,
+                meeting_types,
+                hosts,
+                queue::pending_campaigns(conn)?,
             ))
         })
         .await?;
+    let mut campaigns = campaigns;
+    let chosen = view.campaign.trim();
+    // A campaign whose last request was just decided stays chosen, so the view is the same.
+    if !chosen.is_empty() && !campaigns.iter().any(|campaign| campaign == chosen) {
+        campaigns.push(chosen.to_owned());
+        campaigns.sort();
+    }
     let zone = session.user.timezone;
-    let sla = sla(state);
+    let mut rows: Vec<QueueRow> = items
+        .iter()
+        .map(|item| QueueRow::new(item, zone, now, sla))
+        .collect();
+    let following: Vec<String> = rows.iter().skip(1).map(|row| row.id.clone()).collect();
+    for (row, next) in rows.iter_mut().zip(following) {
+        row.next_id = next;
+    }
     let mut response = render(&QueuePage {
         chrome: Chrome::new(session, csrf, "/admin/approvals"),
-        rows: items
-            .iter()
-            .map(|item| QueueRow::new(item, zone, now, sla))
-            .collect(),
+        rows,
         pending,
+        truncated: matching > QUEUE_PAGE,
+        matching,
         sla_hours: state.settings.workflow.approval_sla_hours,
+        view_query: view.query(),
+        view,
+        meeting_types,
+        hosts,
+        campaigns,
+        orders: QueueOrder::ALL,
         notice,
         error: error.clone(),
     })?;
@@ -214,8 +344,8 @@ async fn queue_page(
     session
         .principal
         .require(Permission::DecideMeetingRequests)?;
-    let notice = query.into_inner().done;
-    queue_response(&state, &session, &csrf, notice, None).await
+    let QueueQuery { view, done } = query.into_inner();
+    queue_response(&state, &session, &csrf, view, done, None).await
 }
 
 #[get("/approvals/count")]
@@ -240,6 +370,11 @@ struct ApproveForm {
     host_ids: Vec<String>,
     #[serde(default)]
     note: String,
+    /// The queue view to return to, and the request to scroll to.
+    #[serde(default)]
+    view: String,
+    #[serde(default)]
+    next: String,
 }
 
 impl CsrfProtected for ApproveForm {
@@ -254,6 +389,10 @@ struct RejectForm {
     csrf_token: String,
     #[serde(default)]
     reason: String,
+    #[serde(default)]
+    view: String,
+    #[serde(default)]
+    next: String,
 }
 
 impl CsrfProtected for RejectForm {
@@ -262,28 +401,44 @@ impl CsrfProtected for RejectForm {
     }
 }
 
-/// A decision's outcome on a page: the message to show, or the error that keeps it from
-/// happening (a conflict, a missing reason) for the person to read.
+/// A decision's outcome on a page: back to the queue as it was, with the message, or the
+/// queue with the error that kept it from happening (a conflict, a missing reason).
 async fn decided(
     outcome: Result<String, AppError>,
     state: &AppState,
     session: &AdminSession,
     csrf: &CsrfToken,
+    view: QueueView,
+    next: &str,
 ) -> Result<HttpResponse, PageError> {
     match outcome {
-        Ok(done) => Ok(see_other(&format!(
-            "/admin/approvals?{}",
-            serde_urlencoded::to_string([("done", done)]).unwrap_or_default()
-        ))),
+        Ok(done) => Ok(see_other(&view.url(Some(&done), Some(next)))),
         Err(error @ (AppError::Validation(_) | AppError::Conflict(_) | AppError::NotFound(_))) => {
             let message = match &error {
                 AppError::Validation(fields) => fields.for_people(),
                 other => other.to_string(),
             };
-            queue_response(state, session, csrf, None, Some(message)).await
+            queue_response(state, session, csrf, view, None, Some(message)).await
         }
         Err(other) => Err(PageError(other)),
     }
+}
+
+/// The request `id` and how a notice names it.
+async fn named(state: &AppState, id: String, zone: TimeZone) -> Result<String, AppError> {
+    let now = state.clock.now();
+    let item = state
+        .db
+        .run(move |conn| queue::item(conn, &id, now))
+        .await?
+        .ok_or_else(|| AppError::NotFound("no meeting request with that id".into()))?;
+    Ok(describe(&item, zone))
+}
+
+/// A decision made: how notices name the request, and the sentence saying what happened.
+struct Decided {
+    name: String,
+    message: String,
 }
 
 async fn approve_one(
@@ -292,7 +447,9 @@ async fn approve_one(
     hosts: Vec<String>,
     note: String,
     actor: Actor,
-) -> Result<String, AppError> {
+    zone: TimeZone,
+) -> Result<Decided, AppError> {
+    let name = named(state, id.clone(), zone).await?;
     let request = service::load(state, id).await?;
     let hosts = (!hosts.is_empty() && hosts != request.host_ids).then_some(hosts);
     let body = ApproveRequest {
@@ -300,10 +457,11 @@ async fn approve_one(
         note: Some(note).filter(|n| !n.trim().is_empty()),
     };
     let approved = service::approve(state, request, body, actor).await?;
-    Ok(format!(
-        "Approved: the request is now {}.",
+    let message = format!(
+        "Approved: {name} (now {}).",
         approved.status.as_str().replace('_', " ")
-    ))
+    );
+    Ok(Decided { name, message })
 }
 
 async fn reject_one(
@@ -311,7 +469,9 @@ async fn reject_one(
     id: String,
     reason: String,
     actor: Actor,
-) -> Result<String, AppError> {
+    zone: TimeZone,
+) -> Result<Decided, AppError> {
+    let name = named(state, id.clone(), zone).await?;
     let request = service::load(state, id).await?;
     service::reject(
         state,
@@ -322,7 +482,9 @@ async fn reject_one(
         actor,
     )
     .await?;
-    Ok("Rejected: the prospect has been told and the held time released.".into())
+    let message =
+        format!("Declined: {name}. The prospect has been told and the held time released.");
+    Ok(Decided { name, message })
 }
 
 #[post("/approvals/{id}/approve")]
@@ -338,8 +500,19 @@ async fn approve_from_queue(
         .require(Permission::DecideMeetingRequests)?;
     let form = form.0;
     let actor = session.principal.actor.clone();
-    let outcome = approve_one(&state, id.into_inner(), form.host_ids, form.note, actor).await;
-    decided(outcome, &state, &session, &csrf).await
+    let zone = session.user.timezone;
+    let outcome = approve_one(
+        &state,
+        id.into_inner(),
+        form.host_ids,
+        form.note,
+        actor,
+        zone,
+    )
+    .await
+    .map(|decided| decided.message);
+    let view = QueueView::carried(&form.view);
+    decided(outcome, &state, &session, &csrf, view, &form.next).await
 }
 
 #[post("/approvals/{id}/reject")]
@@ -353,11 +526,18 @@ async fn reject_from_queue(
     session
         .principal
         .require(Permission::DecideMeetingRequests)?;
+    let form = form.0;
     let actor = session.principal.actor.clone();
-    let outcome = reject_one(&state, id.into_inner(), form.0.reason, actor).await;
-    decided(outcome, &state, &session, &csrf).await
+    let zone = session.user.timezone;
+    let outcome = reject_one(&state, id.into_inner(), form.reason, actor, zone)
+        .await
+        .map(|decided| decided.message);
+    let view = QueueView::carried(&form.view);
+    decided(outcome, &state, &session, &csrf, view, &form.next).await
 }
 
+/// The bulk form: the checked `ids`, and for every row on the page its id (`reason_for`) and
+/// its own reason (`reasons`), in the same order; `reason` applies where a row has none.
 #[derive(Deserialize)]
 struct BulkForm {
     #[serde(default)]
@@ -368,11 +548,28 @@ struct BulkForm {
     ids: Vec<String>,
     #[serde(default)]
     reason: String,
+    #[serde(default)]
+    reason_for: Vec<String>,
+    #[serde(default)]
+    reasons: Vec<String>,
+    #[serde(default)]
+    view: String,
 }
 
 impl CsrfProtected for BulkForm {
     fn csrf_token(&self) -> &str {
         &self.csrf_token
+    }
+}
+
+impl BulkForm {
+    /// Request `id`'s own reason, else the common one.
+    fn reason_of(&self, id: &str) -> String {
+        self.reason_for
+            .iter()
+            .zip(&self.reasons)
+            .find(|(row, reason)| *row == id && !reason.trim().is_empty())
+            .map_or_else(|| self.reason.clone(), |(_, reason)| reason.clone())
     }
 }
 
@@ -389,50 +586,70 @@ async fn bulk_decision(
         .principal
         .require(Permission::DecideMeetingRequests)?;
     let form = form.0;
+    let view = QueueView::carried(&form.view);
     let approve = match form.action.as_str() {
         "approve" => true,
         "reject" => false,
         _ => {
-            return decided(
-                Err(AppError::validation("action", "must be approve or reject")),
-                &state,
-                &session,
-                &csrf,
-            )
-            .await
+            let unknown = AppError::validation("action", "must be approve or reject");
+            return decided(Err(unknown), &state, &session, &csrf, view, "").await;
         }
     };
     if form.ids.is_empty() {
         let none = AppError::validation("ids", "pick at least one request");
-        return decided(Err(none), &state, &session, &csrf).await;
+        return decided(Err(none), &state, &session, &csrf, view, "").await;
     }
-    if !approve && form.reason.trim().is_empty() {
-        let none = AppError::validation("reason", "is required: tell the prospects why");
-        return decided(Err(none), &state, &session, &csrf).await;
+    if !approve {
+        let unexplained = form
+            .ids
+            .iter()
+            .filter(|id| form.reason_of(id).trim().is_empty())
+            .count();
+        if unexplained > 0 {
+            let missing = AppError::validation(
+                "reason",
+                format!(
+                    "is required to decline: {unexplained} of the checked requests have none; \
+                     give each its own or one for all"
+                ),
+            );
+            return decided(Err(missing), &state, &session, &csrf, view, "").await;
+        }
     }
-    let (mut done, mut refused) = (0, Vec::new());
-    for id in form.ids {
+    let zone = session.user.timezone;
+    let (mut done, mut refused) = (Vec::new(), Vec::new());
+    for id in &form.ids {
         let actor = session.principal.actor.clone();
+        let reason = form.reason_of(id);
         let outcome = if approve {
-            approve_one(&state, id, Vec::new(), String::new(), actor).await
+            approve_one(&state, id.clone(), Vec::new(), reason, actor, zone).await
         } else {
-            reject_one(&state, id, form.reason.clone(), actor).await
+            reject_one(&state, id.clone(), reason, actor, zone).await
         };
         match outcome {
-            Ok(_) => done += 1,
+            Ok(decided) => done.push(decided.name),
             Err(error @ (AppError::Conflict(_) | AppError::NotFound(_))) => {
                 refused.push(error.to_string());
             }
             Err(other) => return Err(PageError(other)),
         }
     }
-    let verb = if approve { "Approved" } else { "Rejected" };
-    let summary = format!("{verb} {done} request{}.", if done == 1 { "" } else { "s" });
+    let verb = if approve { "Approved" } else { "Declined" };
+    let summary = if done.is_empty() {
+        format!("{verb} nothing.")
+    } else {
+        let plural = if done.len() == 1 { "" } else { "s" };
+        format!(
+            "{verb} {} request{plural}: {}.",
+            done.len(),
+            done.join("; ")
+        )
+    };
     if refused.is_empty() {
-        decided(Ok(summary), &state, &session, &csrf).await
+        decided(Ok(summary), &state, &session, &csrf, view, "").await
     } else {
         let message = format!("{summary} Not decided: {}", refused.join("; "));
-        queue_response(&state, &session, &csrf, None, Some(message)).await
+        queue_response(&state, &session, &csrf, view, None, Some(message)).await
     }
 }
 
@@ -465,6 +682,8 @@ struct RequestPage {
     emails: Vec<EmailLine>,
     can_decide: bool,
     can_see_emails: bool,
+    /// The decision forms return to the plain queue from here.
+    view_query: String,
 }
 
 #[get("/requests/{id}")]
@@ -538,6 +757,7 @@ async fn request_page(
             .collect(),
         can_decide: principal.role.allows(Permission::DecideMeetingRequests),
         can_see_emails: principal.role.allows(Permission::ViewEmails),
+        view_query: String::new(),
         row,
     })
 }
@@ -638,7 +858,19 @@ async fn approve_from_email(
     let (item, manager) = decision_link(&state, &token.into_inner()).await?;
     let form = form.0;
     let actor = Actor::User(manager.id);
-    decided_page(approve_one(&state, item.request.id, form.host_ids, form.note, actor).await)
+    let zone = manager.timezone;
+    decided_page(
+        approve_one(
+            &state,
+            item.request.id,
+            form.host_ids,
+            form.note,
+            actor,
+            zone,
+        )
+        .await
+        .map(|decided| decided.message),
+    )
 }
 
 #[post("/decide/{token}/reject")]
@@ -649,5 +881,41 @@ async fn reject_from_email(
 ) -> Result<HttpResponse, PageError> {
     let (item, manager) = decision_link(&state, &token.into_inner()).await?;
     let actor = Actor::User(manager.id);
-    decided_page(reject_one(&state, item.request.id, form.0.reason, actor).await)
+    let zone = manager.timezone;
+    decided_page(
+        reject_one(&state, item.request.id, form.0.reason, actor, zone)
+            .await
+            .map(|decided| decided.message),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_view_carries_its_filters_and_comes_back_to_the_next_request() {
+        let view = QueueView::carried("campaign=spring&sort=newest&host=x");
+        assert_eq!(view.query(), "host=x&campaign=spring&sort=newest");
+        let filter = view.filter();
+        assert_eq!(filter.host_id, None, "not an id, so no host filter");
+        assert_eq!(filter.campaign.as_deref(), Some("spring"));
+        assert_eq!(filter.order, QueueOrder::NewestFirst);
+        let next = "0190f5a2-0000-7000-8000-000000000001";
+        assert_eq!(
+            view.url(Some("Approved: Jo"), Some(next)),
+            format!(
+                "/admin/approvals?host=x&campaign=spring&sort=newest&done=Approved%3A+Jo#request-{next}"
+            )
+        );
+        assert_eq!(
+            QueueView::default().url(None, Some("not an id")),
+            "/admin/approvals"
+        );
+        assert_eq!(
+            QueueView::carried("%%%").url(None, None),
+            "/admin/approvals",
+            "an unreadable view is the plain queue"
+        );
+    }
 }

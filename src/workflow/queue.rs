@@ -1,11 +1,11 @@
-//! The meeting managers' approval queue: every pending request, oldest first, with what it
-//! takes to decide it — the lead, the type, the hosts, the held slot and who else is free then.
+//! The meeting managers' approval queue: the pending requests, filtered and ordered as the
+//! manager asks, each with what it takes to decide it — the lead, the type, the hosts, the held slot and who else is free then.
 
 use crate::calendars::readings::ReadPolicy;
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
 
-use crate::db::schema::meeting_requests;
+use crate::db::schema::{meeting_request_hosts, meeting_requests};
 use crate::db::{DbConnection, StoreError};
 use crate::leads::model::Lead;
 use crate::leads::repo as leads_repo;
@@ -78,18 +78,109 @@ pub struct QueueItem {
     pub free_hosts: Vec<User>,
 }
 
-/// Up to `limit` pending requests, oldest first.
-pub fn pending(
+/// How the queue is ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum QueueOrder {
+    #[default]
+    OldestFirst,
+    NewestFirst,
+    /// The decision due soonest: at the end of the SLA or, when earlier, at the held time.
+    DueSoonest,
+}
+
+impl QueueOrder {
+    pub const ALL: [QueueOrder; 3] = [
+        QueueOrder::OldestFirst,
+        QueueOrder::NewestFirst,
+        QueueOrder::DueSoonest,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            QueueOrder::OldestFirst => "oldest",
+            QueueOrder::NewestFirst => "newest",
+            QueueOrder::DueSoonest => "due",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            QueueOrder::OldestFirst => "Oldest first",
+            QueueOrder::NewestFirst => "Newest first",
+            QueueOrder::DueSoonest => "SLA due soonest",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|order| order.as_str() == raw)
+    }
+}
+
+/// Which pending requests the queue shows.
+#[derive(Debug, Clone, Default)]
+pub struct QueueFilter {
+    pub meeting_type_id: Option<String>,
+    pub host_id: Option<String>,
+    pub campaign: Option<String>,
+    /// Only requests waiting longer than the SLA.
+    pub overdue_only: bool,
+    pub order: QueueOrder,
+}
+
+/// When the decision on `item` is due: the end of the SLA, or the held time when earlier.
+pub fn due_at(item: &QueueItem, sla: Duration) -> DateTime<Utc> {
+    let sla_end = item.request.created_at.and_utc() + sla;
+    match &item.held {
+        Some(held) => sla_end.min(held.start_utc.and_utc()),
+        None => sla_end,
+    }
+}
+
+/// Up to `limit` pending requests that `filter` lets through, in its order, and how many
+/// match in all.
+pub fn pending_matching(
     conn: &mut DbConnection,
+    filter: &QueueFilter,
+    sla: Duration,
     now: DateTime<Utc>,
     limit: i64,
-) -> Result<Vec<QueueItem>, StoreError> {
-    let ids: Vec<String> = meeting_requests::table
-        .filter(meeting_requests::status.eq(RequestStatus::PendingApproval.as_str()))
-        .order((
+) -> Result<(Vec<QueueItem>, i64), StoreError> {
+    let matching = || {
+        let mut query = meeting_requests::table
+            .filter(meeting_requests::status.eq(RequestStatus::PendingApproval.as_str()))
+            .into_boxed();
+        if let Some(type_id) = &filter.meeting_type_id {
+            query = query.filter(meeting_requests::meeting_type_id.eq(type_id.clone()));
+        }
+        if let Some(campaign) = &filter.campaign {
+            query = query.filter(meeting_requests::lead_campaign.eq(campaign.clone()));
+        }
+        if let Some(host_id) = &filter.host_id {
+            query = query.filter(
+                meeting_requests::id.eq_any(
+                    meeting_request_hosts::table
+                        .filter(meeting_request_hosts::user_id.eq(host_id.clone()))
+                        .select(meeting_request_hosts::meeting_request_id),
+                ),
+            );
+        }
+        if filter.overdue_only {
+            query = query.filter(meeting_requests::created_at.le((now - sla).naive_utc()));
+        }
+        query
+    };
+    let total: i64 = matching().count().get_result(conn)?;
+    let ordered = match filter.order {
+        QueueOrder::NewestFirst => matching().order((
+            meeting_requests::created_at.desc(),
+            meeting_requests::id.desc(),
+        )),
+        QueueOrder::OldestFirst | QueueOrder::DueSoonest => matching().order((
             meeting_requests::created_at.asc(),
             meeting_requests::id.asc(),
-        ))
+        )),
+    };
+    let ids: Vec<String> = ordered
         .limit(limit)
         .select(meeting_requests::id)
         .load(conn)?;
@@ -99,15 +190,39 @@ pub fn pending(
             items.push(item);
         }
     }
-    Ok(items)
+    if filter.order == QueueOrder::DueSoonest {
+        items.sort_by_key(|item| due_at(item, sla));
+    }
+    Ok((items, total))
 }
 
-/// How many requests wait for a decision (the queue page polls it).
+/// Up to `limit` pending requests, oldest first.
+pub fn pending(
+    conn: &mut DbConnection,
+    now: DateTime<Utc>,
+    limit: i64,
+) -> Result<Vec<QueueItem>, StoreError> {
+    let everything = QueueFilter::default();
+    Ok(pending_matching(conn, &everything, Duration::zero(), now, limit)?.0)
+}
+
+/// How many requests wait for a decision (the navigation shows it; the queue page polls it).
 pub fn pending_count(conn: &mut DbConnection) -> Result<i64, StoreError> {
     Ok(meeting_requests::table
         .filter(meeting_requests::status.eq(RequestStatus::PendingApproval.as_str()))
         .count()
         .get_result(conn)?)
+}
+
+/// The campaigns of pending requests, for the queue's filter.
+pub fn pending_campaigns(conn: &mut DbConnection) -> Result<Vec<String>, StoreError> {
+    Ok(meeting_requests::table
+        .filter(meeting_requests::status.eq(RequestStatus::PendingApproval.as_str()))
+        .filter(meeting_requests::lead_campaign.is_not_null())
+        .select(meeting_requests::lead_campaign.assume_not_null())
+        .distinct()
+        .order(meeting_requests::lead_campaign.asc())
+        .load(conn)?)
 }
 
 fn users(conn: &mut DbConnection, ids: &[String]) -> Result<Vec<User>, StoreError> {

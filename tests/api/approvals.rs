@@ -709,3 +709,199 @@ async fn managers_can_get_a_digest_of_the_queue_instead_of_an_email_per_request(
     );
     assert_eq!(request(&app, &first).await["status"], "pending_approval");
 }
+
+/// Creates the lead of `email` with `campaign` before it books, so its request carries it.
+async fn lead_in(app: &TestApp, email: &str, campaign: &str) {
+    let response = app
+        .post_json(
+            "/api/v1/leads",
+            &app.admin_key,
+            &json!({"email": email, "name": "Pat Prospect", "campaign": campaign}),
+        )
+        .await;
+    assert!(response.status().is_success());
+}
+
+/// The order in which `ids` appear on the page; absent ones are left out.
+fn listed(html: &str, ids: &[&String]) -> Vec<String> {
+    let mut found: Vec<(usize, String)> = ids
+        .iter()
+        .filter_map(|id| {
+            html.find(&format!("id=\"request-{id}\""))
+                .map(|at| (at, (*id).clone()))
+        })
+        .collect();
+    found.sort();
+    found.into_iter().map(|(_, id)| id).collect()
+}
+
+#[tokio::test]
+async fn the_queue_filters_and_sorts_by_query_and_a_decision_returns_to_the_same_view() {
+    let app = spawn_app_with(|_| {}).await;
+    let (_, link) = approval_type(&app).await;
+    let starts = slot_starts(&app, &link).await;
+    lead_in(&app, "a@prospect.test", "spring").await;
+    lead_in(&app, "b@prospect.test", "spring").await;
+    lead_in(&app, "c@prospect.test", "autumn").await;
+    let a = book(&app, &link, &starts[0], "a@prospect.test").await;
+    let b = book(&app, &link, &starts[2], "b@prospect.test").await;
+    let c = book(&app, &link, &starts[4], "c@prospect.test").await;
+    backdate(&app, &a, 30);
+    backdate(&app, &b, 2);
+    backdate(&app, &c, 1);
+    manager(&app).await;
+    let all = [&a, &b, &c];
+
+    let (_, html) = page(&app, "/admin/approvals").await;
+    assert_eq!(listed(&html, &all), [a.clone(), b.clone(), c.clone()]);
+    assert!(
+        html.contains(r#"id="nav-pending-count">3"#),
+        "the navigation counts what waits"
+    );
+    let (_, html) = page(&app, "/admin/approvals?sort=newest").await;
+    assert_eq!(listed(&html, &all), [c.clone(), b.clone(), a.clone()]);
+    let (_, html) = page(&app, "/admin/approvals?overdue=1").await;
+    assert_eq!(listed(&html, &all), std::slice::from_ref(&a));
+    let (_, html) = page(&app, "/admin/approvals?campaign=spring&sort=newest").await;
+    assert_eq!(listed(&html, &all), [b.clone(), a.clone()]);
+    assert!(html.contains("2 of 3 match"));
+    let b_host = request(&app, &b).await["host_ids"][0]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (_, html) = page(&app, &format!("/admin/approvals?host={b_host}")).await;
+    assert!(listed(&html, &all).contains(&b));
+    for id in listed(&html, &all) {
+        assert_eq!(request(&app, &id).await["host_ids"][0], b_host.as_str());
+    }
+    let meeting_type = request(&app, &a).await["meeting_type_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (_, html) = page(
+        &app,
+        &format!("/admin/approvals?meeting_type={meeting_type}"),
+    )
+    .await;
+    assert_eq!(listed(&html, &all).len(), 3);
+    let (_, html) = page(
+        &app,
+        "/admin/approvals?meeting_type=00000000-0000-4000-8000-000000000000",
+    )
+    .await;
+    assert!(listed(&html, &all).is_empty());
+    assert!(html.contains("No waiting request matches these filters"));
+
+    let (_, html) = page(&app, "/admin/approvals?campaign=spring&sort=newest").await;
+    assert!(html.contains(r#"name="view" value="campaign=spring&amp;sort=newest""#));
+    let token = csrf_token_in(&html);
+    let response = app
+        .client
+        .post(app.url(&format!("/admin/approvals/{b}/approve")))
+        .form(&[
+            ("csrf_token", token.as_str()),
+            ("view", "campaign=spring&sort=newest"),
+            ("next", a.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 303);
+    let location = response.headers()["location"].to_str().unwrap().to_owned();
+    assert!(
+        location.starts_with("/admin/approvals?campaign=spring&sort=newest&done="),
+        "{location}"
+    );
+    assert!(location.ends_with(&format!("#request-{a}")), "{location}");
+    let (_, html) = page(&app, &location).await;
+    let notice = html
+        .split("id=\"decision-notice\">")
+        .nth(1)
+        .and_then(|rest| rest.split('<').next())
+        .unwrap()
+        .to_owned();
+    assert!(
+        notice.starts_with("Approved: Pat Prospect — Meeting exec, "),
+        "{notice}"
+    );
+    assert!(
+        notice.contains(" CET") || notice.contains(" CEST"),
+        "the held time in the manager's zone: {notice}"
+    );
+    assert_eq!(
+        listed(&html, &all),
+        std::slice::from_ref(&a),
+        "the same view"
+    );
+    assert!(html.contains(r#"id="nav-pending-count">2"#));
+}
+
+#[tokio::test]
+async fn bulk_decisions_take_each_requests_own_reason_or_the_common_one() {
+    let app = spawn_app_with(|_| {}).await;
+    let (_, link) = approval_type(&app).await;
+    let starts = slot_starts(&app, &link).await;
+    let a = book(&app, &link, &starts[0], "a@prospect.test").await;
+    let b = book(&app, &link, &starts[2], "b@prospect.test").await;
+    let c = book(&app, &link, &starts[4], "c@prospect.test").await;
+    manager(&app).await;
+    let (_, html) = page(&app, "/admin/approvals?sort=newest").await;
+    assert!(html.contains(r#"id="select-all""#));
+    let token = csrf_token_in(&html);
+    let rows = [
+        ("reason_for", a.as_str()),
+        ("reasons", "Not our market"),
+        ("reason_for", b.as_str()),
+        ("reasons", ""),
+        ("reason_for", c.as_str()),
+        ("reasons", ""),
+    ];
+    let mut missing = vec![
+        ("csrf_token", token.as_str()),
+        ("action", "reject"),
+        ("ids", a.as_str()),
+        ("ids", b.as_str()),
+        ("view", "sort=newest"),
+    ];
+    missing.extend_from_slice(&rows);
+    let (status, html) = post_form(&app, "/admin/approvals/bulk", &missing).await;
+    assert_eq!(status, 409);
+    assert!(
+        html.contains("1 of the checked requests have none"),
+        "{html}"
+    );
+    assert_eq!(request(&app, &a).await["status"], "pending_approval");
+
+    let mut form = vec![
+        ("csrf_token", token.as_str()),
+        ("action", "reject"),
+        ("ids", a.as_str()),
+        ("ids", b.as_str()),
+        ("reason", "Fully booked this quarter"),
+        ("view", "sort=newest"),
+    ];
+    form.extend_from_slice(&rows);
+    let response = app
+        .client
+        .post(app.url("/admin/approvals/bulk"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 303);
+    let location = response.headers()["location"].to_str().unwrap().to_owned();
+    assert!(
+        location.starts_with("/admin/approvals?sort=newest&done="),
+        "{location}"
+    );
+    let (_, html) = page(&app, &location).await;
+    assert!(
+        html.contains("Declined 2 requests: Pat Prospect — Meeting exec"),
+        "{html}"
+    );
+    let (_, detail) = page(&app, &format!("/admin/requests/{a}")).await;
+    assert!(detail.contains("Not our market"));
+    let (_, detail) = page(&app, &format!("/admin/requests/{b}")).await;
+    assert!(detail.contains("Fully booked this quarter"));
+    assert_eq!(request(&app, &c).await["status"], "pending_approval");
+}

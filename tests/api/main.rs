@@ -3,6 +3,7 @@ mod admin_ui;
 mod approvals;
 mod booking;
 mod booking_limits;
+mod booking_link_pages;
 mod calendars;
 mod emails;
 mod embeds;
@@ -24,6 +25,7 @@ mod no_store;
 #[path = "../support/oidc.rs"]
 mod oidc;
 mod outcomes;
+mod passwords;
 mod past_meetings;
 mod reports;
 mod routers;
@@ -33,6 +35,7 @@ mod smtp;
 mod sso;
 mod storage;
 mod surveys;
+mod user_pages;
 mod users;
 #[path = "../support/webhook_receiver.rs"]
 mod webhook_receiver;

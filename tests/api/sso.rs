@@ -491,3 +491,42 @@ async fn starting_sign_ins_is_limited_per_client() {
     assert_eq!(limited.status(), 429);
     assert!(limited.headers().contains_key("retry-after"));
 }
+
+#[tokio::test]
+async fn with_only_the_provider_forgot_password_answers_alike_and_sends_nothing() {
+    let (app, _provider) = spawn_app_with_provider(ProviderKind::Certified, |settings| {
+        settings.sso.only = true;
+    })
+    .await;
+    app.create_user_with_password("admin@acme.test", "admin");
+    let page = app
+        .client
+        .get(app.url("/admin/password/forgot"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let token = csrf_token_in(&page);
+    let answer = app
+        .client
+        .post(app.url("/admin/password/forgot"))
+        .form(&[("csrf_token", token.as_str()), ("email", "admin@acme.test")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200);
+    assert!(answer
+        .text()
+        .await
+        .unwrap()
+        .contains("If an account exists for that address"));
+    let emails: Value = app
+        .get_json("/api/v1/emails?kind=password_reset", &app.admin_key)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(emails["items"], json!([]));
+}

@@ -246,3 +246,58 @@ async fn a_deactivated_host_is_no_longer_offered_and_keeps_their_record() {
     assert_eq!(kept["active"], false);
     assert_eq!(kept["email"], "dana@example.com");
 }
+
+#[tokio::test]
+async fn round_robin_books_only_the_active_hosts_once_one_is_deactivated() {
+    use crate::booking::{always_available_host, link_for, tomorrow};
+    let app = spawn_app().await;
+    let dana = always_available_host(&app, "dana@example.com").await;
+    let eric = always_available_host(&app, "eric@example.com").await;
+    let meeting_type = app
+        .create_meeting_type(
+            "rotation",
+            &[dana.clone(), eric.clone()],
+            json!({"host_mode": "round_robin", "requires_approval": false, "min_notice_minutes": 0}),
+        )
+        .await;
+    let link = link_for(&app, &meeting_type, json!({})).await;
+    let slug = link["slug"].as_str().unwrap();
+    app.patch_json(
+        &format!("/api/v1/users/{dana}"),
+        &app.admin_key,
+        &json!({"active": false}),
+    )
+    .await;
+    let starts = app.free_starts(slug, &tomorrow(), "Europe/Berlin").await;
+    assert!(!starts.is_empty(), "the active host is still offered");
+    // Hours apart, so the one active host is free for each.
+    for (n, start) in starts.iter().step_by(8).take(3).enumerate() {
+        let booked: serde_json::Value = app
+            .client
+            .post(app.url(&format!("/book/{slug}")))
+            .json(&json!({"start": start, "name": "Pat", "email": format!("p{n}@prospect.test"), "timezone": "Europe/Berlin"}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let request_id = booked["meeting_request_id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("not booked: {booked}"));
+        let request: serde_json::Value = app
+            .get_json(
+                &format!("/api/v1/meeting-requests/{request_id}"),
+                &app.admin_key,
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            request["host_ids"],
+            json!([eric]),
+            "never the deactivated host"
+        );
+    }
+}

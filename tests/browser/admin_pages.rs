@@ -80,6 +80,8 @@ async fn every_admin_page_fits_a_phone_and_passes_axe_with_the_demo_data() {
             "router-test",
             format!("/admin/routers/{router}/test?email=ana%40bigco.example&name=Ana+Lange&a_country=DE&bant_budget=true&bant_need=true&title=VP+Sales#test-result"),
         ),
+        ("password", "/admin/password".to_owned()),
+        ("password-forgot", "/admin/password/forgot".to_owned()),
     ];
 
     let browser = Browser::start(390, 844).await;

@@ -155,10 +155,10 @@ async fn a_manager_works_the_queue_and_a_host_sees_no_approval_actions() {
     .click()
     .await
     .unwrap();
-    // The page before has the approval's notice: wait for the rejection's own.
+    // The page before has the approval's notice: wait for the decline's own.
     page.wait()
         .for_element(Locator::XPath(
-            "//p[@id='decision-notice' and starts-with(text(), 'Rejected')]",
+            "//p[@id='decision-notice' and starts-with(text(), 'Declined')]",
         ))
         .await
         .unwrap();

@@ -9,6 +9,7 @@ mod fake_providers;
 #[allow(dead_code)]
 mod helpers;
 
+mod admin_daily;
 mod admin_login;
 mod admin_pages;
 mod approvals;
