@@ -12,10 +12,10 @@ use crate::calendars::model::ConnectionView;
 use crate::calendars::Provider;
 use crate::error::{AppError, PageError};
 use crate::field_errors::FieldErrors;
+use crate::http::csp::content_security_policy_with_form_targets;
 use crate::http::extractors::{
     AdminSession, ApiCaller, ApiJson, ApiQuery, CsrfForm, CsrfProtected, CsrfToken,
 };
-use crate::http::csp::content_security_policy_with_form_targets;
 use crate::http::pages::{render, see_other, Chrome};
 use crate::http::{Page, PageQuery};
 use crate::state::AppState;
