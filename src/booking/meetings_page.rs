@@ -3,11 +3,13 @@
 
 use actix_web::{get, web, HttpResponse};
 use askama::Template;
+use chrono::Timelike;
 use chrono::{Datelike, Duration, NaiveDate, TimeZone as _};
 use serde::Deserialize;
 
 use crate::auth::roles::{Permission, Role};
 use crate::booking::manage;
+use crate::booking::week_grid::{clusters, Hours, Minute};
 use crate::error::{AppError, PageError};
 use crate::http::extractors::{AdminSession, CsrfToken};
 use crate::http::pages::{render, Chrome};
@@ -35,6 +37,7 @@ struct MeetingsFilter {
     view: Option<String>,
 }
 
+#[derive(Clone)]
 struct MeetingLine {
     id: String,
     time: String,
@@ -47,7 +50,63 @@ struct MeetingLine {
 
 struct Day {
     label: String,
+    today: bool,
     meetings: Vec<MeetingLine>,
+    /// Each meeting's local start and end in minutes since midnight, cut at midnight.
+    spans: Vec<(Minute, Minute)>,
+}
+
+/// A block of the time grid: one meeting, or several that overlap, side by side.
+struct Block {
+    row: u32,
+    span: u32,
+    meetings: Vec<MeetingLine>,
+}
+
+/// One day's column of the time grid.
+struct GridDay {
+    column: usize,
+    label: String,
+    today: bool,
+    blocks: Vec<Block>,
+}
+
+/// The week as a time grid: hour labels by row, and each day's blocks.
+struct Grid {
+    rows: u32,
+    hour_rows: Vec<(String, u32)>,
+    days: Vec<GridDay>,
+}
+
+fn grid_of(days: &[Day]) -> Grid {
+    let hours = Hours::covering(days.iter().flat_map(|day| day.spans.iter().copied()));
+    Grid {
+        rows: hours.rows(),
+        hour_rows: (hours.first..hours.last)
+            .map(|hour| (format!("{hour:02}:00"), hours.row_of(hour * 60)))
+            .collect(),
+        days: days
+            .iter()
+            .enumerate()
+            .map(|(index, day)| GridDay {
+                column: index + 2,
+                label: day.label.clone(),
+                today: day.today,
+                blocks: clusters(&day.spans)
+                    .into_iter()
+                    .map(|cluster| Block {
+                        row: hours.row_of(cluster.start),
+                        span: hours.span_of(cluster.start, cluster.end),
+                        meetings: cluster
+                            .members
+                            .iter()
+                            .map(|&member| day.meetings[member].clone())
+                            .collect(),
+                    })
+                    .collect(),
+            })
+            .collect(),
+    }
 }
 
 #[derive(Template)]
@@ -57,6 +116,7 @@ struct MeetingsPage {
     zone: &'static str,
     week_label: String,
     days: Vec<Day>,
+    grid: Grid,
     list: bool,
     previous: String,
     next: String,
@@ -147,18 +207,32 @@ async fn meetings_page(
         })
         .await?;
 
+    // Cancelled meetings only show when asked for.
+    if status.is_none() {
+        found.retain(|managed| managed.meeting.status != "cancelled");
+    }
     let mut days: Vec<Day> = (0..7)
-        .map(|offset| Day {
-            label: (monday + Duration::days(offset))
-                .format("%a %Y-%m-%d")
-                .to_string(),
-            meetings: Vec::new(),
+        .map(|offset| {
+            let date = monday + Duration::days(offset);
+            Day {
+                label: date.format("%a %-d %b").to_string(),
+                today: date == today,
+                meetings: Vec::new(),
+                spans: Vec::new(),
+            }
         })
         .collect();
     for managed in &found {
         let start = managed.start().with_timezone(&zone.tz());
         let end = managed.end().with_timezone(&zone.tz());
         let index = (start.date_naive() - monday).num_days().clamp(0, 6) as usize;
+        let minute_of = |at: chrono::DateTime<chrono_tz::Tz>| at.hour() * 60 + at.minute();
+        let end_minute = if end.date_naive() > start.date_naive() {
+            24 * 60
+        } else {
+            minute_of(end)
+        };
+        days[index].spans.push((minute_of(start), end_minute));
         days[index].meetings.push(MeetingLine {
             id: managed.meeting.id.clone(),
             time: format!("{}–{}", start.format("%H:%M"), end.format("%H:%M")),
@@ -197,10 +271,11 @@ async fn meetings_page(
         zone: zone.name(),
         week_label: format!(
             "{} – {}",
-            monday.format("%a %Y-%m-%d"),
-            (monday + Duration::days(6)).format("%a %Y-%m-%d")
+            monday.format("%a %-d %b"),
+            (monday + Duration::days(6)).format("%a %-d %b %Y")
         ),
         total: found.len(),
+        grid: grid_of(&days),
         days,
         list,
         previous: params(monday - Duration::days(7), view),

@@ -12,3 +12,4 @@ pub mod routes;
 pub mod rules;
 pub mod service;
 pub mod slots_cache;
+pub mod week_grid;

@@ -125,3 +125,56 @@ async fn every_admin_page_fits_a_phone_and_passes_axe_with_the_demo_data() {
     browser.close().await;
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+#[tokio::test]
+async fn the_week_view_is_a_time_grid_with_today_marked_and_cancelled_meetings_hidden() {
+    let app = spawn_app().await;
+    let settings = Settings::load(Path::new("config"), None).unwrap();
+    let rules = settings.leads.load_scoring_rules().unwrap();
+    let mut conn = app.db.connection().unwrap();
+    convene::demo::load(&mut conn, &rules, chrono::Utc::now(), None, &|_| {}).unwrap();
+    drop(conn);
+    app.create_user_with_password("admin@example.com", "admin");
+
+    let browser = Browser::start(1280, 900).await;
+    let page = &browser.client;
+    browser
+        .sign_in(&app.address, "admin@example.com", TEST_PASSWORD)
+        .await;
+    page.goto(&app.url("/admin/meetings")).await.unwrap();
+    browser.wait_for_heading("Meetings").await;
+    let layout = page
+        .execute(
+            "const heads = [...document.querySelectorAll('.week-grid .grid-head')];
+             return {
+               days: heads.length,
+               rows: new Set(heads.map(h => Math.round(h.getBoundingClientRect().bottom))).size,
+               today: document.querySelectorAll('.week-grid .grid-head.today').length,
+               cancelled: document.querySelectorAll('.week-grid .status-cancelled').length,
+               meetings: document.querySelectorAll('.week-grid .week-meeting').length,
+               hours: document.querySelectorAll('.week-grid .hour').length,
+             };",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(layout["days"], 7, "{layout}");
+    assert_eq!(layout["rows"], 1, "all seven days on one row: {layout}");
+    assert_eq!(layout["today"], 1, "{layout}");
+    assert_eq!(layout["cancelled"], 0, "{layout}");
+    assert!(layout["meetings"].as_u64().unwrap() > 0, "{layout}");
+    assert!(layout["hours"].as_u64().unwrap() >= 10, "{layout}");
+    assert!(
+        browser.fits_width().await,
+        "{:?}",
+        browser.overflowing_elements().await
+    );
+    browser.screenshot("meetings-week-1280").await;
+    browser.assert_accessible("meetings-week-1280").await;
+
+    page.goto(&app.url("/admin/meetings?status=cancelled&view=list"))
+        .await
+        .unwrap();
+    browser.wait_for_heading("Meetings").await;
+    browser.close().await;
+}
