@@ -42,7 +42,7 @@ fn open_svg(out: &mut String, id: &str, width: u32, height: u32, title: &str, de
 }
 
 const LABEL_WIDTH: f64 = 170.0;
-const VALUE_WIDTH: f64 = 110.0;
+const VALUE_WIDTH: f64 = 150.0;
 const ROW_HEIGHT: f64 = 30.0;
 const WIDTH: f64 = 640.0;
 
@@ -208,11 +208,11 @@ mod tests {
         assert!(svg.contains("Leads: 40; Held &lt;10&gt;: 10"));
         assert_eq!(svg.matches("<rect").count(), 2);
         assert!(
-            svg.contains(r#"width="360.0""#),
+            svg.contains(r#"width="320.0""#),
             "the longest bar fills the track"
         );
         assert!(
-            svg.contains(r#"width="90.0""#),
+            svg.contains(r#"width="80.0""#),
             "a quarter of it for a quarter"
         );
     }

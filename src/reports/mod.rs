@@ -2,6 +2,7 @@
 //! hand-built SVG charts.
 
 pub mod charts;
+pub mod display;
 pub mod maths;
 pub mod model;
 pub mod repo;

@@ -3,13 +3,14 @@
 use actix_web::http::header;
 use actix_web::{get, web, HttpRequest, HttpResponse};
 use askama::Template;
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Datelike, Duration, Utc};
 
 use crate::auth::roles::Permission;
 use crate::error::{AppError, PageError};
 use crate::http::extractors::{AdminSession, ApiCaller, ApiQuery, CsrfToken};
 use crate::http::pages::{render, Chrome};
 use crate::reports::charts::{bar_chart, line_chart, Bar, Point};
+use crate::reports::display::grouped;
 use crate::reports::model::{
     FunnelReport, GroupBy, PipelineReport, ReportFilter, ReportQuery, DEFAULT_DAYS,
     PIPELINE_CSV_HEADER,
@@ -212,7 +213,7 @@ fn percent(value: Option<f64>) -> String {
 }
 
 fn headlines(funnel: &FunnelReport, rating: Option<f64>) -> Vec<Headline> {
-    let money = |amount: &str| format!("{amount} {}", funnel.currency);
+    let money = |amount: &str| format!("{} {}", grouped(amount), funnel.currency);
     vec![
         Headline {
             label: "meetings held",
@@ -276,6 +277,10 @@ struct ReportsPage {
 }
 
 impl ReportsPage {
+    fn grouped(amount: &str) -> String {
+        grouped(amount)
+    }
+
     fn booked_share(booked: &u32, offered: &u32) -> String {
         if *offered == 0 {
             return "–".to_owned();
@@ -312,23 +317,38 @@ fn pipeline_bars(pipeline: &PipelineReport) -> Vec<Bar> {
         .map(|row| Bar {
             label: row.key.clone(),
             value: row.pipeline_amount.parse().unwrap_or(0.0),
-            shown: format!("{} {}", row.pipeline_amount, pipeline.currency),
+            shown: format!("{} {}", grouped(&row.pipeline_amount), pipeline.currency),
         })
         .collect()
 }
 
-fn trend_charts(trend: &[MonthTrend]) -> (String, String) {
+/// A month's label on the trend charts; a month the period covers only in part says so, so
+/// that its figures are not read as the whole month's.
+fn month_label(month: &str, period: (DateTime<Utc>, DateTime<Utc>)) -> String {
+    let (from, to) = period;
+    let key = |at: DateTime<Utc>| at.format("%Y-%m").to_string();
+    let last_moment = to - Duration::seconds(1);
+    let starts_inside = key(from) == month && from.day() != 1;
+    let ends_inside = key(last_moment) == month && (last_moment + Duration::days(1)).day() != 1;
+    if starts_inside || ends_inside {
+        format!("{month} (part)")
+    } else {
+        month.to_owned()
+    }
+}
+
+fn trend_charts(trend: &[MonthTrend], period: (DateTime<Utc>, DateTime<Utc>)) -> (String, String) {
     let no_shows: Vec<Point> = trend
         .iter()
         .map(|month| Point {
-            label: month.month.clone(),
+            label: month_label(&month.month, period),
             value: month.no_show_rate,
         })
         .collect();
     let ratings: Vec<Point> = trend
         .iter()
         .map(|month| Point {
-            label: month.month.clone(),
+            label: month_label(&month.month, period),
             value: month.avg_survey_rating,
         })
         .collect();
@@ -404,7 +424,7 @@ async fn reports_page(
             ))
         })
         .await?;
-    let (no_show_chart, rating_chart) = trend_charts(&trend);
+    let (no_show_chart, rating_chart) = trend_charts(&trend, period);
     let routing = crate::routing::service::outcomes(&state, period.0, period.1)
         .await
         .map_err(AppError::from)?;
@@ -475,7 +495,9 @@ async fn pipeline_csv_download(
 
 #[cfg(test)]
 mod tests {
-    use super::spreadsheet_safe;
+    use chrono::TimeZone;
+
+    use super::*;
 
     #[test]
     fn formulas_become_text_and_numbers_stay_numbers() {
@@ -495,5 +517,17 @@ mod tests {
         ] {
             assert_eq!(spreadsheet_safe(cell.to_owned()), shown, "{cell}");
         }
+    }
+
+    #[test]
+    fn months_the_period_covers_in_part_are_labelled_so() {
+        let at = |y, m, d| Utc.with_ymd_and_hms(y, m, d, 0, 0, 0).unwrap();
+        let period = (at(2026, 9, 7), at(2026, 12, 7));
+        assert_eq!(month_label("2026-09", period), "2026-09 (part)");
+        assert_eq!(month_label("2026-10", period), "2026-10");
+        assert_eq!(month_label("2026-12", period), "2026-12 (part)");
+        let whole = (at(2026, 9, 1), at(2026, 12, 1));
+        assert_eq!(month_label("2026-09", whole), "2026-09");
+        assert_eq!(month_label("2026-11", whole), "2026-11");
     }
 }

@@ -658,7 +658,7 @@ async fn the_reports_page_draws_its_charts_and_offers_the_same_csv() {
         );
     }
     assert!(
-        html.contains("Dana Exec: 15000.50 EUR"),
+        html.contains("Dana Exec: 15,000.50 EUR"),
         "values are printed"
     );
     assert!(html.contains(">Pipeline by host<"));

@@ -179,7 +179,7 @@ async fn the_reports_page_renders_its_charts_and_its_csv_matches_the_json() {
         .await
         .unwrap();
     assert!(
-        pipeline_text.contains("42000.00 EUR") && pipeline_text.contains("spring"),
+        pipeline_text.contains("42,000.00 EUR") && pipeline_text.contains("spring"),
         "{pipeline_text}"
     );
     assert!(browser.fits_width().await);
