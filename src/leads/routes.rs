@@ -160,15 +160,23 @@ pub async fn list_leads(
     let query = filter.parse().map_err(AppError::Validation)?;
     let limit = page.limit()?;
     let cursor = page.cursor.clone();
-    let leads = state
+    let (leads, crm) = state
         .db
-        .run(move |conn| repo::list(conn, &query, cursor.as_deref(), limit + 1))
+        .run(move |conn| {
+            let leads = repo::list(conn, &query, cursor.as_deref(), limit + 1)?;
+            let ids: Vec<String> = leads.iter().map(|lead| lead.id.clone()).collect();
+            let crm = crate::crm::status::of_records(conn, "person", &ids)?;
+            Ok((leads, crm))
+        })
         .await?;
     Ok(HttpResponse::Ok().json(Page::from_overfetch(
         leads,
         limit,
         repo::encode_cursor,
-        |lead| LeadView::from(lead),
+        |lead| LeadView {
+            crm: crm.get(&lead.id).cloned(),
+            ..LeadView::from(lead)
+        },
     )))
 }
 
