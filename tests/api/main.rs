@@ -4,8 +4,11 @@ mod approvals;
 mod booking;
 mod booking_limits;
 mod calendars;
+mod crm;
 mod emails;
 mod events;
+#[path = "../support/fake_crm.rs"]
+mod fake_crm;
 #[path = "../support/fake_providers.rs"]
 #[allow(dead_code)]
 mod fake_providers;
