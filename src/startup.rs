@@ -210,6 +210,7 @@ fn http_server(
                     .configure(crate::reports::routes::configure_admin)
                     .configure(crate::calendars::routes::configure_admin)
                     .configure(crate::webhooks::pages::configure_admin)
+                    .configure(crate::crm::pages::configure_admin)
                     .service(fallback::unrouted()),
             )
             .route(

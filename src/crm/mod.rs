@@ -7,6 +7,7 @@ pub mod hubspot;
 pub mod metrics;
 pub mod model;
 pub mod owners;
+pub mod pages;
 pub mod provider;
 pub mod push;
 pub mod repo;

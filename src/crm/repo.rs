@@ -515,3 +515,22 @@ pub fn last_pull_times(
         .first(conn)
         .optional()?)
 }
+
+/// The rows of `provider` whose last push failed (parked or waiting for a retry), most
+/// recently changed first.
+pub fn failing(
+    conn: &mut DbConnection,
+    provider: &str,
+    limit: i64,
+) -> Result<Vec<SyncRow>, StoreError> {
+    Ok(crm_records::table
+        .filter(crm_records::provider.eq(provider))
+        .filter(
+            crm_records::status
+                .eq_any([SyncStatus::Parked.as_str(), SyncStatus::Retrying.as_str()]),
+        )
+        .order((crm_records::updated_at.desc(), crm_records::id.desc()))
+        .limit(limit)
+        .select(SyncRow::as_select())
+        .load(conn)?)
+}

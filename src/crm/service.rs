@@ -15,8 +15,8 @@ pub struct Overview {
     pub counts: Vec<(SyncStatus, i64)>,
     pub owners_pulled_at: Option<NaiveDateTime>,
     pub owners_last_error: Option<String>,
-    /// The most recently changed parked records, with their errors.
-    pub parked: Vec<SyncRow>,
+    /// The most recently changed records whose last push failed, with their errors.
+    pub failing: Vec<SyncRow>,
 }
 
 impl Overview {
@@ -28,15 +28,15 @@ impl Overview {
     }
 }
 
-pub async fn overview(state: &AppState, parked_shown: i64) -> Result<Overview, CrmError> {
+pub async fn overview(state: &AppState, failing_shown: i64) -> Result<Overview, CrmError> {
     let provider = state.crm.name;
-    let (counts, pull, parked) = state
+    let (counts, pull, failing) = state
         .db
         .run(move |conn| {
             Ok((
                 repo::counts(conn, provider)?,
                 repo::last_pull(conn, provider)?,
-                repo::list(conn, provider, Some(SyncStatus::Parked), None, parked_shown)?,
+                repo::failing(conn, provider, failing_shown)?,
             ))
         })
         .await?;
@@ -57,7 +57,7 @@ pub async fn overview(state: &AppState, parked_shown: i64) -> Result<Overview, C
         counts,
         owners_pulled_at,
         owners_last_error,
-        parked,
+        failing,
     })
 }
 

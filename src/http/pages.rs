@@ -61,6 +61,11 @@ const SECTIONS: &[NavItem] = &[
         href: "/admin/webhooks",
         permission: Permission::ManageWebhooks,
     },
+    NavItem {
+        label: "CRM",
+        href: "/admin/crm",
+        permission: Permission::ManageCrm,
+    },
 ];
 
 /// What the logged-in layout needs: who is signed in, the CSRF token, the navigation.

@@ -411,7 +411,7 @@ async fn lead_page_response(
     error: Option<String>,
 ) -> Result<HttpResponse, PageError> {
     let lead_id = lead.id.clone();
-    let (requests, types, meetings) = state
+    let (requests, types, meetings, crm) = state
         .db
         .run(move |conn| {
             use crate::db::schema::meetings;
@@ -429,7 +429,13 @@ async fn lead_page_response(
                 .filter(meetings::meeting_request_id.eq_any(&request_ids))
                 .select((meetings::meeting_request_id, meetings::id))
                 .load(conn)?;
-            Ok((requests, crate::scheduling::repo::list(conn)?, meetings))
+            let crm = crate::crm::status::of_record(conn, "person", &lead_id)?;
+            Ok((
+                requests,
+                crate::scheduling::repo::list(conn)?,
+                meetings,
+                crm,
+            ))
         })
         .await?;
     let type_name = |id: &str| {
@@ -472,7 +478,10 @@ async fn lead_page_response(
             .map(|t| (t.id.clone(), t.name.clone()))
             .collect(),
         can_request: session.principal.role.allows(Permission::RequestMeetings),
-        lead: LeadView::from(&lead),
+        lead: LeadView {
+            crm,
+            ..LeadView::from(&lead)
+        },
         notice,
         error,
     };

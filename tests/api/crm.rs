@@ -867,3 +867,77 @@ async fn no_token_or_secret_appears_in_answers_or_logs() {
         );
     }
 }
+
+#[tokio::test]
+async fn admins_see_failed_pushes_and_retry_them_from_the_crm_page() {
+    let fake = FakeCrm::start();
+    let app = app_on(Crm::Hubspot, &fake).await;
+    fake.fail(
+        "/hubspot/crm/v3/objects/contacts/batch/upsert",
+        400,
+        1,
+        false,
+    )
+    .await;
+    let lead = app.create_lead("pat@bigco.com", true).await;
+    app.run_pending_jobs().await;
+    app.create_user_with_password("admin@example.com", "admin");
+    crate::admin_ui::sign_in(&app, "admin@example.com", crate::helpers::TEST_PASSWORD).await;
+
+    let page = app.client.get(app.url("/admin/crm")).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("href=\"/admin/crm\""), "a navigation link");
+    assert!(html.contains("HubSpot"));
+    assert!(html.contains("VALIDATION_ERROR"), "the last error is shown");
+    assert!(!html.contains(HUBSPOT_TOKEN));
+    let lead_id = lead["id"].as_str().unwrap();
+    assert!(html.contains(&format!("href=\"/admin/leads/{lead_id}\"")));
+    let lead_page = app
+        .client
+        .get(app.url(&format!("/admin/leads/{lead_id}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        lead_page.contains("badge-status-parked"),
+        "the lead shows its CRM state"
+    );
+
+    let record = get(&app, "/api/v1/crm/records?status=parked").await["items"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let csrf = crate::helpers::csrf_token_in(&html);
+    let without_csrf = app
+        .client
+        .post(app.url(&format!("/admin/crm/records/{record}/retry")))
+        .form(&[("csrf_token", "forged")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(without_csrf.status(), 403);
+    let retried = app
+        .client
+        .post(app.url(&format!("/admin/crm/records/{record}/retry")))
+        .form(&[("csrf_token", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(retried.status(), 303);
+    sync(&app).await;
+    let page = app
+        .client
+        .get(app.url("/admin/crm"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("No failed pushes."));
+    assert_eq!(hubspot(&fake.state().await, "contacts").len(), 1);
+}

@@ -56,6 +56,7 @@ async fn every_admin_page_fits_a_phone_and_passes_axe_with_the_demo_data() {
         ("users", "/admin/users".to_owned()),
         ("user", format!("/admin/users/{user}")),
         ("webhooks", "/admin/webhooks".to_owned()),
+        ("crm", "/admin/crm".to_owned()),
     ];
 
     let browser = Browser::start(390, 844).await;
