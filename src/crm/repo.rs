@@ -463,11 +463,14 @@ pub fn note_pull(
     Ok(())
 }
 
-/// The last pull of `provider`: when it last worked, and the error of the last failed one.
-pub fn last_pull(
-    conn: &mut DbConnection,
-    provider: &str,
-) -> Result<Option<(Option<NaiveDateTime>, Option<String>)>, StoreError> {
+/// The last pull of owners: when one last worked, and the error of the last that failed.
+#[derive(Debug, Default, Queryable)]
+pub struct OwnerPull {
+    pub pulled_at: Option<NaiveDateTime>,
+    pub last_error: Option<String>,
+}
+
+pub fn last_pull(conn: &mut DbConnection, provider: &str) -> Result<Option<OwnerPull>, StoreError> {
     Ok(crm_owner_pulls::table
         .find(provider)
         .select((crm_owner_pulls::pulled_at, crm_owner_pulls::last_error))

@@ -51,12 +51,12 @@ pub async fn overview(state: &AppState, failing_shown: i64) -> Result<Overview, 
             (status, count)
         })
         .collect();
-    let (owners_pulled_at, owners_last_error) = pull.unwrap_or_default();
+    let pull = pull.unwrap_or_default();
     Ok(Overview {
         provider,
         counts,
-        owners_pulled_at,
-        owners_last_error,
+        owners_pulled_at: pull.pulled_at,
+        owners_last_error: pull.last_error,
         failing,
     })
 }
