@@ -166,12 +166,24 @@ impl Hubspot {
 }
 
 impl CrmProvider for Hubspot {
+    /// The contact the last push made is updated by its id, so a changed email moves with it;
+    /// until then contacts are upserted by email.
     async fn push_person(
         &self,
         person: &PersonFacts,
-        _known: Option<&PersonRef>,
+        known: Option<&PersonRef>,
     ) -> Result<PersonRef, CallError> {
-        let body = json!({ "inputs": [contact_input(person)] });
+        let input = contact_input(person);
+        if let Some(known) = known {
+            self.call(
+                Method::PATCH,
+                &format!("/crm/v3/objects/contacts/{}", known.id),
+                Some(&json!({ "properties": input["properties"] })),
+            )
+            .await?;
+            return Ok(known.clone());
+        }
+        let body = json!({ "inputs": [input] });
         let upserted: BatchResult = self
             .call(
                 Method::POST,

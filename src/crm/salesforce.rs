@@ -199,12 +199,20 @@ impl CrmProvider for Salesforce {
             object_type: Some(object),
         }) = known
         {
-            self.update(object, id, &person_fields(person, object))
-                .await?;
-            return Ok(PersonRef {
-                id: id.clone(),
-                object_type: Some(object.clone()),
-            });
+            match self
+                .update(object, id, &person_fields(person, object))
+                .await
+            {
+                Ok(()) => {
+                    return Ok(PersonRef {
+                        id: id.clone(),
+                        object_type: Some(object.clone()),
+                    })
+                }
+                // Sales converted the Lead: the person is now the Contact it became.
+                Err(error) if is_converted_lead(&error) => {}
+                Err(error) => return Err(error),
+            }
         }
         let email = soql_string(&person.email);
         let contact = self
@@ -529,6 +537,11 @@ pub fn classify(status: StatusCode, body: &str) -> CallError {
     } else {
         CallError::permanent(message)
     }
+}
+
+/// Whether Salesforce refused an update because the Lead was converted.
+fn is_converted_lead(error: &CallError) -> bool {
+    matches!(error, CallError::Permanent { message } if message.contains("(CANNOT_UPDATE_CONVERTED_LEAD)"))
 }
 
 /// A refused token request: wrong client credentials stay wrong; a server error may pass.

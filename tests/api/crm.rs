@@ -941,3 +941,43 @@ async fn admins_see_failed_pushes_and_retry_them_from_the_crm_page() {
     assert!(page.contains("No failed pushes."));
     assert_eq!(hubspot(&fake.state().await, "contacts").len(), 1);
 }
+
+#[tokio::test]
+async fn a_salesforce_lead_converted_by_sales_is_followed_to_its_contact() {
+    let fake = FakeCrm::start();
+    let app = app_on(Crm::Salesforce, &fake).await;
+    let (_, link) = open_type(&app, json!({})).await;
+    book_for(&app, &link, "pat@bigco.com").await;
+    sync(&app).await;
+    let converted = fake
+        .control("convert-lead", json!({"email": "pat@bigco.com"}))
+        .await;
+    let contact_id = converted["contact_id"].clone();
+
+    let cooler = app
+        .post_json(
+            "/api/v1/leads",
+            &app.admin_key,
+            &json!({"email": "pat@bigco.com", "name": "Pat Prospect", "title": "CFO", "bant": {}}),
+        )
+        .await;
+    assert!(cooler.status().is_success());
+    let meeting = only_meeting(&app).await;
+    reschedule_and_cancel(&app, meeting["id"].as_str().unwrap(), &link).await;
+    sync(&app).await;
+
+    let lead = lead_by_email(&app, "pat@bigco.com").await;
+    assert_eq!(lead["crm"]["status"], "synced", "{lead}");
+    assert_eq!(lead["crm"]["external_id"], contact_id);
+    let state = fake.state().await;
+    let contacts = salesforce(&state, "Contact");
+    assert_eq!(contacts.len(), 1);
+    assert_eq!(contacts[0]["Title"], "CFO");
+    assert_eq!(salesforce(&state, "Lead").len(), 1, "no new Lead");
+    let events = salesforce(&state, "Event");
+    assert_eq!(events.len(), 1);
+    assert_eq!(
+        events[0]["WhoId"], contact_id,
+        "the meeting moved to the Contact"
+    );
+}

@@ -47,6 +47,8 @@ Control API under /__fake/, JSON in and out, no auth, never logged or failed:
     POST /__fake/clear-failures {}
     POST /__fake/page-size    {"size"}  records per page of lists, searches and queries
     POST /__fake/expire-sessions {}  Salesforce access tokens issued so far get 401
+    POST /__fake/convert-lead {"email"}  the open Lead with this email is converted: marked
+                              IsConverted and replaced by a new Contact with its fields
     POST /__fake/seed         {"hubspot": {"owners": [{"email"}], "contacts": [{properties}],
                               "companies": [{properties}]}, "salesforce": {"users": [{"Email"}],
                               "Lead"|"Contact"|"Account": [{fields, "OwnerEmail"?}]}}
@@ -734,6 +736,16 @@ def control(state, method, name, data):
         state.sf_tokens = {token: False for token in state.sf_tokens}
     elif name == "seed":
         return json_reply(200, seed(state, data))
+    elif name == "convert-lead":
+        lead = next((r for r in state.sf["Lead"].values() if not r.get("IsConverted")
+                     and (r.get("Email") or "").lower() == data["email"].lower()), None)
+        if lead is None:
+            return json_reply(404, {"error": "no open lead with that email"})
+        lead["IsConverted"] = True
+        contact = sf_create(state, "Contact", {k: lead.get(k) for k in
+                                               ("Email", "FirstName", "LastName", "Title",
+                                                "Phone")}, lead.get("OwnerId"))
+        return json_reply(200, {"contact_id": contact["Id"]})
     else:
         return json_reply(404, {"error": "unknown control"})
     return json_reply(200, {})
