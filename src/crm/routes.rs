@@ -130,11 +130,17 @@ pub struct CrmRecordQuery {
     /// Only records in this state.
     #[param(value_type = Option<CrmSyncStatusName>)]
     pub status: Option<String>,
+    /// Items per page (default 50).
+    #[param(value_type = i64, required = false, minimum = 1, maximum = 500)]
+    pub limit: Option<i64>,
+    /// The `next_cursor` of the previous page; blank for the first.
+    #[param(value_type = Option<crate::http::schemas::IdFilter>)]
+    pub cursor: Option<String>,
 }
 
 #[utoipa::path(
     tag = "crm",
-    params(CrmRecordQuery, PageQuery),
+    params(CrmRecordQuery),
     responses(
         (status = 200, description = "Newest first", body = crate::http::Page<CrmRecordView>),
         (status = 403, body = crate::error::Problem),
@@ -147,13 +153,17 @@ pub async fn list_crm_records(
     state: web::Data<AppState>,
     caller: ApiCaller,
     query: ApiQuery<CrmRecordQuery>,
-    page: ApiQuery<PageQuery>,
 ) -> Result<HttpResponse, AppError> {
     caller.0.require(Permission::ManageCrm)?;
-    let (query, page) = (query.take()?, page.take()?);
+    let query = query.take()?;
     let status = service::parse_status(query.status.as_deref())?;
-    let limit = page.limit()?;
-    let found = service::records(&state, status, page.cursor.clone(), limit + 1).await?;
+    let cursor = service::parse_cursor(query.cursor.as_deref())?;
+    let limit = PageQuery {
+        limit: query.limit,
+        cursor: None,
+    }
+    .limit()?;
+    let found = service::records(&state, status, cursor, limit + 1).await?;
     Ok(HttpResponse::Ok().json(Page::from_overfetch(
         found,
         limit,

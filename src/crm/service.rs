@@ -72,6 +72,19 @@ pub fn parse_status(raw: Option<&str>) -> Result<Option<SyncStatus>, CrmError> {
     }
 }
 
+/// A page cursor: the id of the last record of the previous page.
+pub fn parse_cursor(raw: Option<&str>) -> Result<Option<String>, CrmError> {
+    match raw.filter(|raw| !raw.is_empty()) {
+        None => Ok(None),
+        Some(raw) if crate::values::is_id(raw) => Ok(Some(raw.to_owned())),
+        Some(_) => {
+            let mut errors = crate::field_errors::FieldErrors::new();
+            errors.add("cursor", "must be a next_cursor this list gave");
+            Err(CrmError::Invalid(errors))
+        }
+    }
+}
+
 pub async fn records(
     state: &AppState,
     status: Option<SyncStatus>,
