@@ -48,6 +48,30 @@ pub fn mark_changed(
     lead_id: &str,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
+    mark(conn, provider, kind, record_id, lead_id, now, false)
+}
+
+/// Marks `record_id` changed when it has been queued before; a record the CRM was never told
+/// about stays unknown to it.
+pub fn mark_changed_if_known(
+    conn: &mut DbConnection,
+    provider: &str,
+    kind: RecordKind,
+    record_id: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    mark(conn, provider, kind, record_id, "", now, true)
+}
+
+fn mark(
+    conn: &mut DbConnection,
+    provider: &str,
+    kind: RecordKind,
+    record_id: &str,
+    lead_id: &str,
+    now: DateTime<Utc>,
+    only_if_known: bool,
+) -> Result<(), StoreError> {
     let now = now.naive_utc();
     let changed = diesel::update(
         crm_records::table
@@ -63,7 +87,7 @@ pub fn mark_changed(
         crm_records::updated_at.eq(now),
     ))
     .execute(conn)?;
-    if changed == 0 {
+    if changed == 0 && !only_if_known {
         insert(conn, provider, kind, record_id, lead_id, now)?;
     }
     Ok(())

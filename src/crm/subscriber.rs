@@ -77,9 +77,7 @@ impl Subscriber for CrmSync {
         };
         repo::ensure(conn, provider, RecordKind::Person, lead_id, lead_id, now)?;
         match kind {
-            EventType::MeetingScheduled
-            | EventType::MeetingRescheduled
-            | EventType::MeetingCancelled => {
+            EventType::MeetingScheduled | EventType::MeetingRescheduled => {
                 repo::mark_changed(
                     conn,
                     provider,
@@ -88,6 +86,11 @@ impl Subscriber for CrmSync {
                     lead_id,
                     now,
                 )?;
+            }
+            // A held slot that was let go never became a meeting in the CRM: only meetings
+            // it knows are cancelled there.
+            EventType::MeetingCancelled => {
+                repo::mark_changed_if_known(conn, provider, RecordKind::Meeting, &touched.id, now)?;
             }
             EventType::MeetingOutcomeRecorded | EventType::OpportunityStageChanged => {
                 let meeting_id = touched.meeting_id.as_deref().unwrap_or(&touched.id);

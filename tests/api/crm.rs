@@ -981,3 +981,25 @@ async fn a_salesforce_lead_converted_by_sales_is_followed_to_its_contact() {
         "the meeting moved to the Contact"
     );
 }
+
+#[tokio::test]
+async fn a_held_slot_that_is_declined_never_reaches_the_crm() {
+    let fake = FakeCrm::start();
+    let app = app_on(Crm::Hubspot, &fake).await;
+    let (_, link) = open_type(&app, json!({"requires_approval": true})).await;
+    book_for(&app, &link, "pat@bigco.com").await;
+    let requests = get(&app, "/api/v1/meeting-requests").await;
+    let request_id = requests["items"][0]["id"].as_str().unwrap().to_owned();
+    let rejected = app
+        .post_json(
+            &format!("/api/v1/meeting-requests/{request_id}/reject"),
+            &app.admin_key,
+            &json!({"reason": "Outside our market"}),
+        )
+        .await;
+    assert_eq!(rejected.status(), 200);
+    sync(&app).await;
+    let state = fake.state().await;
+    assert_eq!(hubspot(&state, "contacts").len(), 1, "the lead is still a contact");
+    assert!(hubspot(&state, "meetings").is_empty(), "{state}");
+}
