@@ -160,6 +160,10 @@ async fn booking_reschedule_and_cancel_reach(crm: Crm) {
         (overview["parked"].as_i64(), overview["synced"].as_i64()),
         (Some(0), Some(2))
     );
+    assert!(
+        overview["owners_pulled_at"].is_string(),
+        "the worker's round pulls owners on schedule: {overview}"
+    );
 
     let state = fake.state().await;
     let lead = lead_by_email(&app, "pat@bigco.com").await;
@@ -1000,6 +1004,10 @@ async fn a_held_slot_that_is_declined_never_reaches_the_crm() {
     assert_eq!(rejected.status(), 200);
     sync(&app).await;
     let state = fake.state().await;
-    assert_eq!(hubspot(&state, "contacts").len(), 1, "the lead is still a contact");
+    assert_eq!(
+        hubspot(&state, "contacts").len(),
+        1,
+        "the lead is still a contact"
+    );
     assert!(hubspot(&state, "meetings").is_empty(), "{state}");
 }
