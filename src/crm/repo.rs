@@ -143,8 +143,9 @@ fn insert(
 }
 
 /// Claims due rows of `provider`, each by a conditional update so two instances never hold
-/// the same one, counting the claim as an attempt. A row about a person waits until that
-/// person is in the CRM, so a meeting, deal or note is never pushed before its contact.
+/// the same one, counting the claim as an attempt. A meeting, deal or note waits until its
+/// person is in the CRM, and is left out of the query meanwhile, so waiting rows never crowd
+/// out the ones that can go.
 pub fn claim_due(
     conn: &mut DbConnection,
     provider: &str,
@@ -153,34 +154,35 @@ pub fn claim_due(
     lease: Duration,
 ) -> Result<Vec<SyncRow>, StoreError> {
     let now = now.naive_utc();
-    let unlocked = crm_records::locked_until
-        .is_null()
-        .or(crm_records::locked_until.lt(now));
+    let people = diesel::alias!(crm_records as people);
+    let people_in_crm = people
+        .filter(people.field(crm_records::provider).eq(provider))
+        .filter(
+            people
+                .field(crm_records::kind)
+                .eq(RecordKind::Person.as_str()),
+        )
+        .filter(people.field(crm_records::external_id).is_not_null())
+        .select(people.field(crm_records::lead_id));
     let due: Vec<SyncRow> = crm_records::table
         .filter(crm_records::provider.eq(provider))
         .filter(crm_records::next_attempt_at.le(now))
-        .filter(unlocked)
+        .filter(
+            crm_records::locked_until
+                .is_null()
+                .or(crm_records::locked_until.lt(now)),
+        )
+        .filter(
+            crm_records::kind
+                .eq(RecordKind::Person.as_str())
+                .or(crm_records::lead_id.eq_any(people_in_crm)),
+        )
         .order((crm_records::next_attempt_at.asc(), crm_records::id.asc()))
         .limit(BATCH)
         .select(SyncRow::as_select())
         .load(conn)?;
-    let waiting_leads: Vec<&str> = due
-        .iter()
-        .filter(|row| row.kind != RecordKind::Person.as_str())
-        .map(|row| row.lead_id.as_str())
-        .collect();
-    let people_in_crm: Vec<String> = crm_records::table
-        .filter(crm_records::provider.eq(provider))
-        .filter(crm_records::kind.eq(RecordKind::Person.as_str()))
-        .filter(crm_records::lead_id.eq_any(&waiting_leads))
-        .filter(crm_records::external_id.is_not_null())
-        .select(crm_records::lead_id)
-        .load(conn)?;
     let mut claimed = Vec::new();
     for row in due {
-        if row.kind != RecordKind::Person.as_str() && !people_in_crm.contains(&row.lead_id) {
-            continue;
-        }
         let taken = diesel::update(
             crm_records::table.find(&row.id).filter(
                 crm_records::locked_until

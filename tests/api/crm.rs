@@ -1011,3 +1011,44 @@ async fn a_held_slot_that_is_declined_never_reaches_the_crm() {
     );
     assert!(hubspot(&state, "meetings").is_empty(), "{state}");
 }
+
+#[tokio::test]
+async fn records_waiting_for_their_person_never_hold_up_others() {
+    let app = spawn_app().await;
+    let mut conn = app.db.connection().unwrap();
+    let earlier = Utc::now() - chrono::Duration::minutes(5);
+    for n in 0..30 {
+        convene::crm::repo::mark_changed(
+            &mut conn,
+            "hubspot",
+            convene::crm::model::RecordKind::Meeting,
+            &format!("meeting-{n}"),
+            &format!("lead-{n}"),
+            earlier,
+        )
+        .unwrap();
+    }
+    convene::crm::repo::mark_changed(
+        &mut conn,
+        "hubspot",
+        convene::crm::model::RecordKind::Person,
+        "lead-ready",
+        "lead-ready",
+        Utc::now(),
+    )
+    .unwrap();
+    let claimed = convene::crm::repo::claim_due(
+        &mut conn,
+        "hubspot",
+        "instance-a",
+        Utc::now(),
+        chrono::Duration::minutes(2),
+    )
+    .unwrap();
+    let claimed: Vec<&str> = claimed.iter().map(|row| row.record_id.as_str()).collect();
+    assert_eq!(
+        claimed,
+        ["lead-ready"],
+        "the meetings wait for their people"
+    );
+}
