@@ -58,7 +58,20 @@ pub async fn create_lead(
         Intake::Created => HttpResponse::Created(),
         Intake::Updated => HttpResponse::Ok(),
     };
-    Ok(response.json(LeadView::from(&lead)))
+    Ok(response.json(with_crm_status(&state, &lead).await?))
+}
+
+/// The lead as the API shows it, with where its copy in the CRM stands.
+async fn with_crm_status(state: &AppState, lead: &Lead) -> Result<LeadView, AppError> {
+    let lead_id = lead.id.clone();
+    let crm = state
+        .db
+        .run(move |conn| crate::crm::status::of_record(conn, "person", &lead_id))
+        .await?;
+    Ok(LeadView {
+        crm,
+        ..LeadView::from(lead)
+    })
 }
 
 #[utoipa::path(
@@ -265,7 +278,7 @@ pub async fn update_lead(
             }))
         })
         .await??;
-    Ok(HttpResponse::Ok().json(LeadView::from(&lead)))
+    Ok(HttpResponse::Ok().json(with_crm_status(&state, &lead).await?))
 }
 
 pub fn configure_admin(cfg: &mut web::ServiceConfig) {

@@ -153,6 +153,12 @@ async fn cancel(app: &TestApp, meeting_id: &str) {
 async fn booking_reschedule_and_cancel_reach(crm: Crm) {
     let fake = FakeCrm::start();
     let app = app_on(crm, &fake).await;
+    let created = app.create_lead("pat@bigco.com", false).await;
+    assert_eq!(
+        created["crm"]["status"], "pending",
+        "queued with the lead: {created}"
+    );
+    assert_eq!(created["crm"]["external_id"], Value::Null);
     let (_, link) = open_type(&app, json!({})).await;
     book_for(&app, &link, "pat@bigco.com").await;
     let overview = sync(&app).await;
