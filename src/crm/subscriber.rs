@@ -75,7 +75,12 @@ impl Subscriber for CrmSync {
         let Some(lead_id) = touched.lead_id.as_deref() else {
             return Ok(());
         };
-        repo::ensure(conn, provider, RecordKind::Person, lead_id, lead_id, now)?;
+        if kind == EventType::MeetingScheduled {
+            // A booking may have filled in the lead's name, company or title.
+            repo::mark_changed(conn, provider, RecordKind::Person, lead_id, lead_id, now)?;
+        } else {
+            repo::ensure(conn, provider, RecordKind::Person, lead_id, lead_id, now)?;
+        }
         match kind {
             EventType::MeetingScheduled | EventType::MeetingRescheduled => {
                 repo::mark_changed(
