@@ -90,11 +90,17 @@ pub enum Connected {
 impl Connected {
     /// `None` while `crm.provider` is empty.
     pub fn from_settings(settings: &CrmSettings) -> Option<Self> {
+        if settings.provider == CrmProviderName::Off {
+            return None;
+        }
         let client = reqwest::Client::builder()
+            // A CRM answers where it was asked; following a redirect would send the token on.
+            .redirect(reqwest::redirect::Policy::none())
             .timeout(Duration::from_secs(settings.timeout_secs.max(1)))
             .connect_timeout(Duration::from_secs(5))
+            .user_agent(concat!("convene/", env!("CARGO_PKG_VERSION")))
             .build()
-            .ok()?;
+            .expect("an HTTP client with the built-in TLS roots always builds");
         match settings.provider {
             CrmProviderName::Off => None,
             CrmProviderName::Hubspot => {
