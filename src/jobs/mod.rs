@@ -1,8 +1,8 @@
 //! The background work inside `convene serve`: outbox delivery (woken early when a change
 //! queues emails), the workflow's expiries and escalations, follow-ups after meetings, calendar
 //! writes, webhook deliveries (woken early when a test or redelivery is queued), CRM pushes
-//! and owner pulls, and periodic upkeep. The [`Runner`] knows the tasks and their order; the [`Worker`] runs them on its
-//! timers and stops between batches when the server shuts down.
+//! and owner pulls, and periodic upkeep. The [`Runner`] knows the tasks and their order; the
+//! [`Worker`] runs them on its timers and stops between batches when the server shuts down.
 //!
 //! It supervises itself: a task that panics is logged with its name and the loop goes on, so
 //! one bad row can delay only itself, never every other email, reminder and calendar write.
