@@ -36,6 +36,72 @@ pub struct Settings {
     pub calendars: CalendarSettings,
     pub webhooks: WebhookSettings,
     pub sso: SsoSettings,
+    pub crm: CrmSettings,
+}
+
+/// Which CRM Convene keeps in step, if any.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum CrmProviderName {
+    #[serde(rename = "")]
+    Off,
+    #[serde(rename = "hubspot")]
+    Hubspot,
+    #[serde(rename = "salesforce")]
+    Salesforce,
+}
+
+impl CrmProviderName {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Off => "",
+            Self::Hubspot => "hubspot",
+            Self::Salesforce => "salesforce",
+        }
+    }
+}
+
+/// CRM sync: what is pushed where, how often it is retried, and the owners pulled back.
+#[derive(Debug, Clone, Deserialize)]
+pub struct CrmSettings {
+    pub provider: CrmProviderName,
+    /// Attempts per change before it is parked.
+    pub max_attempts: u32,
+    pub retry_base_secs: u64,
+    pub retry_max_secs: u64,
+    /// How long an instance owns the changes it claimed.
+    pub lease_secs: u64,
+    /// How long one call to the CRM may take.
+    pub timeout_secs: u64,
+    pub owner_refresh_minutes: u32,
+    /// Convene opportunity stage → the CRM's stage; missing stages keep the provider default.
+    pub stage_map: std::collections::BTreeMap<String, String>,
+    pub hubspot: HubspotSettings,
+    pub salesforce: SalesforceSettings,
+}
+
+impl CrmSettings {
+    pub fn enabled(&self) -> bool {
+        self.provider != CrmProviderName::Off
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct HubspotSettings {
+    /// A private app's access token.
+    pub token: secrecy::SecretString,
+    pub api_base: String,
+    /// The deal pipeline deals are created in.
+    pub pipeline: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct SalesforceSettings {
+    pub client_id: String,
+    pub client_secret: secrecy::SecretString,
+    pub token_url: String,
+    /// Used when the token answer names no instance.
+    pub instance_url: String,
+    pub api_version: String,
 }
 
 /// Sign-in with the company's OpenID Connect provider; off while `issuer` is empty.
@@ -454,6 +520,7 @@ impl Settings {
                 invalid("public.embed_origins", &format!("`{origin}`: {reason}"))
             })?;
         }
+        self.validate_crm()?;
         if self.worker.poll_ms == 0 {
             return Err(invalid("worker.poll_ms", "must be at least 1"));
         }
@@ -651,6 +718,62 @@ pub fn parse_origin(raw: &str) -> Result<String, String> {
         return Err("must be an origin: scheme, host and port, without a path".into());
     }
     Ok(url.origin().ascii_serialization())
+}
+
+impl Settings {
+    fn validate_crm(&self) -> Result<(), ConfigError> {
+        use secrecy::ExposeSecret;
+        let crm = &self.crm;
+        if crm.max_attempts == 0 {
+            return Err(invalid("crm.max_attempts", "must be at least 1"));
+        }
+        if crm.retry_base_secs == 0 || crm.retry_max_secs < crm.retry_base_secs {
+            return Err(invalid(
+                "crm.retry_base_secs",
+                "must be at least 1 and at most crm.retry_max_secs",
+            ));
+        }
+        // A lease shorter than a few calls could let a second instance push the same change.
+        if crm.lease_secs < 3 * crm.timeout_secs.max(1) {
+            return Err(invalid(
+                "crm.lease_secs",
+                "must be at least three times crm.timeout_secs",
+            ));
+        }
+        let url = |key: &'static str, value: &str| {
+            Url::parse(value)
+                .map(|_| ())
+                .map_err(|e| invalid(key, &format!("not a URL: {e}")))
+        };
+        match crm.provider {
+            CrmProviderName::Off => {}
+            CrmProviderName::Hubspot => {
+                if crm.hubspot.token.expose_secret().trim().is_empty() {
+                    return Err(invalid("crm.hubspot.token", "is needed for HubSpot"));
+                }
+                url("crm.hubspot.api_base", &crm.hubspot.api_base)?;
+            }
+            CrmProviderName::Salesforce => {
+                let salesforce = &crm.salesforce;
+                if salesforce.client_id.trim().is_empty()
+                    || salesforce.client_secret.expose_secret().trim().is_empty()
+                {
+                    return Err(invalid(
+                        "crm.salesforce.client_id",
+                        "client_id and client_secret are needed for Salesforce",
+                    ));
+                }
+                url("crm.salesforce.token_url", &salesforce.token_url)?;
+                if !salesforce.instance_url.is_empty() {
+                    url("crm.salesforce.instance_url", &salesforce.instance_url)?;
+                }
+                if !salesforce.api_version.starts_with('v') {
+                    return Err(invalid("crm.salesforce.api_version", "looks like v60.0"));
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 fn invalid(key: &'static str, reason: &str) -> ConfigError {

@@ -293,6 +293,24 @@ impl From<crate::routing::error::RoutingError> for AppError {
     }
 }
 
+impl From<crate::crm::error::CrmError> for AppError {
+    fn from(error: crate::crm::error::CrmError) -> Self {
+        use crate::crm::error::CrmError as E;
+        match error {
+            E::Off => Self::ConflictOf {
+                kind: "crm-off",
+                title: "No CRM is set up",
+                detail: error.to_string(),
+            },
+            E::NotFound => Self::NotFound(error.to_string()),
+            E::NotRetryable => Self::Conflict(error.to_string()),
+            E::Crm(_) => Self::Upstream(error.to_string()),
+            E::Invalid(errors) => Self::Validation(errors),
+            E::Store(failure) => Self::Store(failure),
+        }
+    }
+}
+
 impl From<LimitReached> for AppError {
     fn from(refusal: LimitReached) -> Self {
         Self::ConflictOf {

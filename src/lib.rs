@@ -5,6 +5,7 @@ pub mod calendars;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod crm;
 pub mod db;
 pub mod demo;
 pub mod error;

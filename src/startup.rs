@@ -44,6 +44,7 @@ pub struct Application {
 impl Application {
     pub async fn build(settings: Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
         let scoring_rules = Arc::new(settings.leads.load_scoring_rules()?);
+        crate::crm::model::check_stage_map(&settings.crm.stage_map).map_err(anyhow::Error::msg)?;
         let db = Database::connect(&settings.database)?;
         let migrator = db.clone();
         let applied = tokio::task::spawn_blocking(move || migrator.migrate()).await??;
@@ -62,6 +63,7 @@ impl Application {
         let registry = prometheus::Registry::new();
         let outbox_metrics = OutboxMetrics::register(&registry)?;
         let webhook_metrics = WebhookMetrics::register(&registry)?;
+        let crm_metrics = crate::crm::metrics::CrmMetrics::register(&registry)?;
         let worker_heartbeat = Arc::new(WorkerHeartbeat::register(&registry, &settings.worker)?);
         let address = settings.server.bind_address()?;
         let listener = TcpListener::bind(address).with_context(|| {
@@ -86,6 +88,7 @@ impl Application {
                     outbox_metrics,
                     worker_heartbeat,
                     webhook_metrics,
+                    crm_metrics,
                 },
             )
             .with_sso(sso),
@@ -195,6 +198,7 @@ fn http_server(
             .configure(crate::auth::sso::routes::configure)
             .configure(crate::routing::routes::configure)
             .configure(crate::routing::routes::configure_public)
+            .configure(crate::crm::routes::configure)
             .service(
                 web::scope("/admin")
                     .configure(crate::auth::routes::configure_admin)
@@ -209,6 +213,7 @@ fn http_server(
                     .configure(crate::calendars::routes::configure_admin)
                     .configure(crate::webhooks::pages::configure_admin)
                     .configure(crate::routing::pages::configure_admin)
+                    .configure(crate::crm::pages::configure_admin)
                     .service(fallback::unrouted()),
             )
             .route(

@@ -13,6 +13,8 @@ use crate::calendars::refresh_locks::RefreshLocks;
 use crate::calendars::Calendars;
 use crate::clock::Clock;
 use crate::config::Settings;
+use crate::crm::metrics::CrmMetrics;
+use crate::crm::Crm;
 use crate::db::Database;
 use crate::events::Publisher;
 use crate::jobs::heartbeat::WorkerHeartbeat;
@@ -44,7 +46,9 @@ pub struct AppState {
     pub calendar_refresh_locks: RefreshLocks,
     /// Webhook delivery: secret sealing, the shared HTTP client, metrics, wake-ups.
     pub webhooks: Arc<Webhooks>,
-    /// Writes events and hands them to emails, calendar writes and webhooks.
+    /// CRM sync: the CRM's client, metrics, wake-ups.
+    pub crm: Arc<Crm>,
+    /// Writes events and hands them to emails, calendar writes, webhooks and CRM sync.
     pub publisher: Publisher,
     /// Sign-in with the company's identity provider, when configured.
     pub sso: Option<Arc<Sso>>,
@@ -55,6 +59,7 @@ pub struct Monitoring {
     pub outbox_metrics: OutboxMetrics,
     pub worker_heartbeat: Arc<WorkerHeartbeat>,
     pub webhook_metrics: WebhookMetrics,
+    pub crm_metrics: CrmMetrics,
 }
 
 impl AppState {
@@ -71,6 +76,7 @@ impl AppState {
             outbox_metrics,
             worker_heartbeat,
             webhook_metrics,
+            crm_metrics,
         } = monitoring;
         let login_throttle = LoginThrottle::new(
             settings.security.login_attempts_per_minute_per_ip,
@@ -81,6 +87,7 @@ impl AppState {
         let slots_cache = Arc::new(SlotsCache::new(settings.public.slots_cache_ms));
         let calendars = Arc::new(Calendars::new(&settings));
         let webhooks = Arc::new(Webhooks::new(&settings.webhooks, webhook_metrics));
+        let crm = Arc::new(Crm::new(&settings.crm, crm_metrics));
         let publisher = event_publisher(&settings, &organizer, &link_key);
         Self {
             db,
@@ -98,6 +105,7 @@ impl AppState {
             calendars,
             calendar_refresh_locks: RefreshLocks::default(),
             webhooks,
+            crm,
             publisher,
             sso: None,
         }
@@ -121,11 +129,12 @@ impl AppState {
         compose_with(&self.settings, &self.organizer, &self.link_key)
     }
 
-    /// Lets the worker know that a change just committed: its emails and webhook deliveries go
-    /// out now rather than at the next poll.
+    /// Lets the worker know that a change just committed: its emails, webhook deliveries and
+    /// CRM pushes go out now rather than at the next poll.
     pub fn changes_committed(&self) {
         self.outbox_wakeup.notify_one();
         self.webhooks.deliveries_queued();
+        self.crm.changes_queued();
     }
 
     pub fn session_idle(&self) -> chrono::Duration {
@@ -137,11 +146,17 @@ impl AppState {
 /// everything that follows a change.
 pub fn event_publisher(settings: &Settings, organizer: &Person, link_key: &LinkKey) -> Publisher {
     let composer = compose_with(settings, organizer, link_key);
-    Publisher::new(vec![
+    let mut subscribers: Vec<Arc<dyn crate::events::Subscriber>> = vec![
         Arc::new(crate::notifications::service::EmailNotices { composer }),
         Arc::new(crate::calendars::writes::CalendarWrites),
         Arc::new(crate::webhooks::subscriber::WebhookDeliveries),
-    ])
+    ];
+    if settings.crm.enabled() {
+        subscribers.push(Arc::new(crate::crm::subscriber::CrmSync {
+            provider: settings.crm.provider.as_str(),
+        }));
+    }
+    Publisher::new(subscribers)
 }
 
 fn compose_with(settings: &Settings, organizer: &Person, link_key: &LinkKey) -> Composer {

@@ -136,6 +136,8 @@ pub enum Permission {
     ManageRouters,
     /// Create, change, test and rotate webhook subscriptions.
     ManageWebhooks,
+    /// See CRM sync, retry parked pushes and pull owners from the CRM.
+    ManageCrm,
 }
 
 #[cfg(test)]

@@ -24,17 +24,23 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(cancel);
 }
 
-/// Fills in each view's calendar events, read in one query.
+/// Fills in each view's calendar events and CRM state, read in one database task.
 async fn with_calendar_events(
     state: &AppState,
     mut views: Vec<MeetingView>,
 ) -> Result<Vec<MeetingView>, AppError> {
     let ids: Vec<String> = views.iter().map(|view| view.id.clone()).collect();
-    let mut events = state
+    let (mut events, mut crm) = state
         .db
-        .run(move |conn| crate::calendars::repo::events_of_meetings(conn, &ids))
+        .run(move |conn| {
+            Ok((
+                crate::calendars::repo::events_of_meetings(conn, &ids)?,
+                crate::crm::status::of_records(conn, "meeting", &ids)?,
+            ))
+        })
         .await?;
     for view in &mut views {
+        view.crm = crm.remove(&view.id);
         view.calendar_events = events
             .remove(&view.id)
             .unwrap_or_default()

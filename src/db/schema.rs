@@ -561,3 +561,45 @@ diesel::table! {
 
 diesel::joinable!(password_links -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(password_links, users);
+
+diesel::table! {
+    crm_records (id) {
+        id -> Text,
+        provider -> Text,
+        kind -> Text,
+        record_id -> Text,
+        lead_id -> Text,
+        external_id -> Nullable<Text>,
+        external_type -> Nullable<Text>,
+        status -> Text,
+        version -> Integer,
+        synced_version -> Integer,
+        attempts -> Integer,
+        next_attempt_at -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        locked_by -> Nullable<Text>,
+        locked_until -> Nullable<Timestamp>,
+        synced_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    crm_owners (provider, kind, match_key) {
+        provider -> Text,
+        kind -> Text,
+        match_key -> Text,
+        owner_email -> Text,
+        refreshed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    crm_owner_pulls (provider) {
+        provider -> Text,
+        pulled_at -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        updated_at -> Timestamp,
+    }
+}

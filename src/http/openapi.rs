@@ -80,6 +80,10 @@ use utoipa::{Modify, OpenApi};
         crate::routing::routes::get_host_weights,
         crate::routing::routes::put_host_weights,
         crate::routing::routes::route_submission,
+        crate::crm::routes::crm_overview,
+        crate::crm::routes::list_crm_records,
+        crate::crm::routes::retry_crm_record,
+        crate::crm::routes::refresh_crm_owners,
     ),
     components(schemas(
         crate::error::Problem,
@@ -89,6 +93,7 @@ use utoipa::{Modify, OpenApi};
         crate::events::routes::EventCursor,
         crate::notifications::routes::EmailStatusName,
         crate::webhooks::model::DeliveryStatusName,
+        crate::crm::routes::CrmSyncStatusName,
         crate::leads::model::LeadStageName,
         crate::leads::model::TemperatureName,
         crate::http::schemas::MeetingStatusName,
@@ -116,6 +121,7 @@ use utoipa::{Modify, OpenApi};
         (name = "leads", description = "Lead intake, CSV import and BANT scoring"),
         (name = "routers", description = "Inbound routers: versioned rules that turn a submission into book, request or disqualify, and their explained decisions"),
         (name = "public routing", description = "Where forms on customers' sites post leads to a router: no API key, rate-limited per client IP"),
+        (name = "crm", description = "HubSpot or Salesforce sync: its state, parked pushes and their retry, owners pulled for routing"),
         (name = "users", description = "People on our side: admins, meeting managers, marketers, hosts"),
         (name = "ops", description = "Health and operations"),
     )

@@ -66,6 +66,11 @@ const SECTIONS: &[NavItem] = &[
         href: "/admin/webhooks",
         permission: Permission::ManageWebhooks,
     },
+    NavItem {
+        label: "CRM",
+        href: "/admin/crm",
+        permission: Permission::ManageCrm,
+    },
 ];
 
 /// One link of the navigation.

@@ -1,8 +1,8 @@
 //! The background work inside `convene serve`: outbox delivery (woken early when a change
 //! queues emails), the workflow's expiries and escalations, follow-ups after meetings, calendar
-//! writes, webhook deliveries (woken early when a test or redelivery is queued) and periodic
-//! upkeep. The [`Runner`] knows the tasks and their order; the [`Worker`] runs them on its
-//! timers and stops between batches when the server shuts down.
+//! writes, webhook deliveries (woken early when a test or redelivery is queued), CRM pushes
+//! and owner pulls, and periodic upkeep. The [`Runner`] knows the tasks and their order; the
+//! [`Worker`] runs them on its timers and stops between batches when the server shuts down.
 //!
 //! It supervises itself: a task that panics is logged with its name and the loop goes on, so
 //! one bad row can delay only itself, never every other email, reminder and calendar write.
@@ -97,6 +97,12 @@ impl Runner {
         )
         .await;
         self.deliver_webhooks(pass).await;
+        self.push_to_crm(pass).await;
+        supervise("CRM owner refresh", refresh_crm_owners(&self.state)).await;
+    }
+
+    async fn push_to_crm(&self, pass: Pass<'_>) {
+        supervise("CRM push", push_to_crm(&self.state, pass)).await;
     }
 
     async fn deliver_webhooks(&self, pass: Pass<'_>) {
@@ -140,6 +146,7 @@ impl Worker {
                     }
                     _ = wakeup.notified() => runner.deliver_emails(Pass::Worker(&shutdown)).await,
                     _ = state.webhooks.queued() => runner.deliver_webhooks(Pass::Worker(&shutdown)).await,
+                    _ = state.crm.queued() => runner.push_to_crm(Pass::Worker(&shutdown)).await,
                 }
             }
             tracing::info!("worker stopped");
@@ -197,6 +204,34 @@ async fn sync_calendars(state: &AppState, worker_id: &str, pass: Pass<'_>) {
                 break;
             }
         }
+    }
+}
+
+/// Pushes due changes to the CRM, batch after batch while full ones keep coming.
+async fn push_to_crm(state: &AppState, pass: Pass<'_>) {
+    while !pass.stopping() {
+        match state.crm.push_due(&state.db, state.clock.as_ref()).await {
+            Ok(handled) if handled >= crate::crm::repo::BATCH as usize => {
+                pass.batch_completed(state);
+                continue;
+            }
+            Ok(_) => break,
+            Err(error) => {
+                tracing::warn!(%error, "CRM push round failed");
+                break;
+            }
+        }
+    }
+}
+
+/// Pulls CRM owners when the last pull is older than `crm.owner_refresh_minutes`.
+async fn refresh_crm_owners(state: &AppState) {
+    if let Err(error) = state
+        .crm
+        .refresh_owners_when_due(&state.db, state.clock.as_ref())
+        .await
+    {
+        tracing::warn!(%error, "CRM owners could not be pulled");
     }
 }
 

@@ -30,9 +30,11 @@ impl LeadDetail {
             None,
             MAX_PAGE_SIZE,
         )?;
+        let mut view = LeadView::from(lead);
+        view.crm = crate::crm::status::of_record(conn, "person", &lead.id)?;
         Ok(Self {
             score_explanation: lead.score_explanation.clone(),
-            lead: LeadView::from(lead),
+            lead: view,
             meeting_requests: requests.iter().map(MeetingRequestView::from).collect(),
         })
     }

@@ -173,6 +173,8 @@ pub struct LeadView {
     pub updated_at: NaiveDateTime,
     /// The user who owns the lead and its company's account; routers may prefer them.
     pub owner_id: Option<String>,
+    /// The lead's person (HubSpot contact, Salesforce Lead or Contact) in the CRM.
+    pub crm: Option<crate::crm::status::CrmStatus>,
 }
 
 impl From<&Lead> for LeadView {
@@ -196,6 +198,7 @@ impl From<&Lead> for LeadView {
             created_at: lead.created_at,
             updated_at: lead.updated_at,
             owner_id: lead.owner_id.clone(),
+            crm: None,
         }
     }
 }

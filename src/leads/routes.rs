@@ -59,7 +59,20 @@ pub async fn create_lead(
         Intake::Created => HttpResponse::Created(),
         Intake::Updated => HttpResponse::Ok(),
     };
-    Ok(response.json(LeadView::from(&lead)))
+    Ok(response.json(with_crm_status(&state, &lead).await?))
+}
+
+/// The lead as the API shows it, with where its copy in the CRM stands.
+async fn with_crm_status(state: &AppState, lead: &Lead) -> Result<LeadView, AppError> {
+    let lead_id = lead.id.clone();
+    let crm = state
+        .db
+        .run(move |conn| crate::crm::status::of_record(conn, "person", &lead_id))
+        .await?;
+    Ok(LeadView {
+        crm,
+        ..LeadView::from(lead)
+    })
 }
 
 #[utoipa::path(
@@ -161,15 +174,23 @@ pub async fn list_leads(
     let query = filter.parse().map_err(AppError::Validation)?;
     let limit = page.limit()?;
     let cursor = page.cursor.clone();
-    let leads = state
+    let (leads, crm) = state
         .db
-        .run(move |conn| repo::list(conn, &query, cursor.as_deref(), limit + 1))
+        .run(move |conn| {
+            let leads = repo::list(conn, &query, cursor.as_deref(), limit + 1)?;
+            let ids: Vec<String> = leads.iter().map(|lead| lead.id.clone()).collect();
+            let crm = crate::crm::status::of_records(conn, "person", &ids)?;
+            Ok((leads, crm))
+        })
         .await?;
     Ok(HttpResponse::Ok().json(Page::from_overfetch(
         leads,
         limit,
         repo::encode_cursor,
-        |lead| LeadView::from(lead),
+        |lead| LeadView {
+            crm: crm.get(&lead.id).cloned(),
+            ..LeadView::from(lead)
+        },
     )))
 }
 
@@ -258,7 +279,7 @@ pub async fn update_lead(
             }))
         })
         .await??;
-    Ok(HttpResponse::Ok().json(LeadView::from(&lead)))
+    Ok(HttpResponse::Ok().json(with_crm_status(&state, &lead).await?))
 }
 
 pub fn configure_admin(cfg: &mut web::ServiceConfig) {
@@ -409,7 +430,7 @@ async fn lead_page_response(
 ) -> Result<HttpResponse, PageError> {
     let links = link_pages::panel(state, session, PanelFor::Lead(lead.id.clone()), links).await?;
     let lead_id = lead.id.clone();
-    let (requests, types, meetings) = state
+    let (requests, types, meetings, crm) = state
         .db
         .run(move |conn| {
             use crate::db::schema::meetings;
@@ -427,7 +448,13 @@ async fn lead_page_response(
                 .filter(meetings::meeting_request_id.eq_any(&request_ids))
                 .select((meetings::meeting_request_id, meetings::id))
                 .load(conn)?;
-            Ok((requests, crate::scheduling::repo::list(conn)?, meetings))
+            let crm = crate::crm::status::of_record(conn, "person", &lead_id)?;
+            Ok((
+                requests,
+                crate::scheduling::repo::list(conn)?,
+                meetings,
+                crm,
+            ))
         })
         .await?;
     let type_name = |id: &str| {
@@ -470,7 +497,10 @@ async fn lead_page_response(
             .map(|t| (t.id.clone(), t.name.clone()))
             .collect(),
         can_request: session.principal.role.allows(Permission::RequestMeetings),
-        lead: LeadView::from(&lead),
+        lead: LeadView {
+            crm,
+            ..LeadView::from(&lead)
+        },
         notice,
         error,
         links,

@@ -33,6 +33,8 @@ pub struct MeetingView {
     pub sequence: i32,
     /// The meeting's events in hosts' connected calendars, once written.
     pub calendar_events: Vec<CalendarEventView>,
+    /// The meeting in the CRM (HubSpot meeting, Salesforce Event).
+    pub crm: Option<crate::crm::status::CrmStatus>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -75,6 +77,7 @@ impl From<&Managed> for MeetingView {
             ics_uid: managed.meeting.ics_uid.clone(),
             sequence: managed.meeting.sequence,
             calendar_events: Vec::new(),
+            crm: None,
         }
     }
 }
@@ -109,6 +112,7 @@ impl MeetingDetail {
                 external_id,
             })
             .collect();
+        meeting.crm = crate::crm::status::of_record(conn, "meeting", &managed.meeting.id)?;
         let recorded = crate::outcomes::repo::find(conn, &managed.meeting.id)?;
         let started =
             managed.start() <= now && RECORDABLE.contains(&managed.meeting.status.as_str());

@@ -214,6 +214,8 @@ pub struct OutcomeView {
     pub recorded_at: Option<NaiveDateTime>,
     pub recorded_by: Option<String>,
     pub opportunity: Option<OpportunityView>,
+    /// The opportunity in the CRM (HubSpot deal, Salesforce Opportunity).
+    pub crm: Option<crate::crm::status::CrmStatus>,
 }
 
 impl OutcomeView {
@@ -225,6 +227,7 @@ impl OutcomeView {
             recorded_at: None,
             recorded_by: None,
             opportunity: None,
+            crm: None,
         }
     }
 }

@@ -223,5 +223,6 @@ pub fn find(conn: &mut DbConnection, meeting_id: &str) -> Result<Option<OutcomeV
         recorded_at: Some(outcome.recorded_at),
         recorded_by: Some(outcome.recorded_by),
         opportunity,
+        crm: crate::crm::status::of_record(conn, "deal", meeting_id)?,
     }))
 }

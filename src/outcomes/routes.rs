@@ -290,6 +290,8 @@ struct MeetingPage {
     status: String,
     hosts: String,
     outcome: Option<OutcomeView>,
+    /// The meeting in the CRM.
+    crm: Option<crate::crm::status::CrmStatus>,
     can_record: bool,
     not_started: bool,
     stages: Vec<(&'static str, bool)>,
@@ -386,6 +388,11 @@ async fn meeting_page_response(
     error: Option<String>,
 ) -> Result<HttpResponse, PageError> {
     let outcome = service::outcome_of(state, &managed).await?;
+    let meeting_id = managed.meeting.id.clone();
+    let crm = state
+        .db
+        .run(move |conn| crate::crm::status::of_record(conn, "meeting", &meeting_id))
+        .await?;
     let form = form.unwrap_or_else(|| form_values(outcome.as_ref()));
     let page = MeetingPage {
         chrome: Chrome::new(session, csrf, "/admin/leads"),
@@ -408,6 +415,7 @@ async fn meeting_page_response(
             .map(|stage| (stage.as_str(), form.stage == stage.as_str()))
             .collect(),
         outcome,
+        crm,
         form,
         notice,
         error,

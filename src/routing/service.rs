@@ -367,6 +367,8 @@ struct RouteContext {
     public_base: String,
     policy: ReadPolicy,
     settings: RouterSettings,
+    /// The CRM whose owners are preferred; empty when none is set up.
+    crm_provider: &'static str,
     now: DateTime<Utc>,
 }
 
@@ -384,6 +386,7 @@ pub async fn route(
         public_base: state.settings.server.public_base().to_owned(),
         policy: state.read_policy(),
         settings: settings_of(state),
+        crm_provider: state.crm.name,
         now: state.clock.now(),
     };
     let decided = state
@@ -662,7 +665,7 @@ fn decide(
             let mut hosts =
                 active_hosts(conn, host_ids.as_ref().unwrap_or(&meeting_type.host_ids))?;
             let owner = if *prefer_owner {
-                owner_of(conn, lead)?.filter(|owner| hosts.contains(owner))
+                owner_of(conn, lead, context.crm_provider)?.filter(|owner| hosts.contains(owner))
             } else {
                 None
             };
@@ -733,12 +736,24 @@ fn active_hosts(conn: &mut DbConnection, ids: &[String]) -> Result<Vec<String>, 
         .collect())
 }
 
-/// The lead's own owner, else the owner of its company's account (by a non-free-mail domain).
-fn owner_of(conn: &mut DbConnection, lead: &Lead) -> Result<Option<String>, StoreError> {
+/// The owner the CRM names for the lead or its company, when that owner is a Convene user;
+/// else the lead's own owner, else the owner of its company's account (by a non-free-mail
+/// domain).
+fn owner_of(
+    conn: &mut DbConnection,
+    lead: &Lead,
+    crm_provider: &str,
+) -> Result<Option<String>, StoreError> {
+    let company_domain = email_domain(&lead.email).filter(|domain| !is_free_mail(domain));
+    let crm_owner =
+        crate::crm::owners::owner_user(conn, crm_provider, &lead.email, company_domain)?;
+    if crm_owner.is_some() {
+        return Ok(crm_owner);
+    }
     if lead.owner_id.is_some() {
         return Ok(lead.owner_id.clone());
     }
-    match email_domain(&lead.email).filter(|domain| !is_free_mail(domain)) {
+    match company_domain {
         Some(domain) => repo::account_owner(conn, domain, Some(&lead.id)),
         None => Ok(None),
     }
@@ -932,9 +947,10 @@ pub async fn replay(
     if to < from {
         return Err(invalid("to", "must not be before from"));
     }
+    let crm_provider = state.crm.name;
     state
         .db
-        .run(move |conn| Ok(replay_on(conn, &router_id, from, to)))
+        .run(move |conn| Ok(replay_on(conn, &router_id, from, to, crm_provider)))
         .await?
 }
 
@@ -943,6 +959,7 @@ fn replay_on(
     router_id: &str,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
+    crm_provider: &str,
 ) -> Result<ReplayReport, RoutingError> {
     let router = repo::find_router(conn, router_id)?
         .ok_or(RoutingError::NotFound("no router with that id"))?;
@@ -974,7 +991,7 @@ fn replay_on(
                     .clone()
                     .unwrap_or_else(|| meeting_type.host_ids.clone());
                 let owner = if *prefer_owner {
-                    owner_of(conn, lead)?.filter(|owner| hosts.contains(owner))
+                    owner_of(conn, lead, crm_provider)?.filter(|owner| hosts.contains(owner))
                 } else {
                     None
                 };

@@ -106,6 +106,8 @@ pub struct TestApp {
     pub db: Database,
     /// Where the file transport writes emails (the default transport in tests).
     pub mail_dir: tempfile::TempDir,
+    /// Where the database is, for another instance to share it.
+    pub database_url: String,
     jobs: Arc<Runner>,
     _database: TestDatabase,
     extra_databases: std::sync::Mutex<Vec<TestDatabase>>,
@@ -138,6 +140,7 @@ pub async fn spawn_app_on(clock: Arc<dyn Clock>, customize: impl FnOnce(&mut Set
     settings.worker.enabled = false;
     settings.worker.poll_ms = 100;
     customize(&mut settings);
+    let database_url = settings.database.url.clone();
     let db = Database::connect(&settings.database).expect("database");
     let app = Application::build(settings, clock)
         .await
@@ -157,6 +160,7 @@ pub async fn spawn_app_on(clock: Arc<dyn Clock>, customize: impl FnOnce(&mut Set
         admin_key,
         db,
         mail_dir,
+        database_url,
         jobs,
         _database: guard,
         extra_databases: Default::default(),
@@ -178,6 +182,25 @@ impl TestApp {
     /// escalations, follow-ups, calendar writes, upkeep) and returns when all of it is done.
     pub async fn run_pending_jobs(&self) {
         self.jobs.run_pending().await;
+    }
+
+    /// A second instance on this app's database, as behind a load balancer: its own server,
+    /// worker runner and settings (changed by `customize`), sharing every row.
+    pub async fn spawn_sibling(&self, customize: impl FnOnce(&mut Settings)) -> Arc<Runner> {
+        let mut settings =
+            Settings::load(Path::new("config"), Some(&self.database_url)).expect("settings");
+        settings.server.bind = "127.0.0.1:0".into();
+        settings.server.workers = 1;
+        settings.database.pool_size = 4;
+        settings.worker.enabled = false;
+        settings.email.file_dir = self.mail_dir.path().to_path_buf();
+        customize(&mut settings);
+        let app = Application::build(settings, Arc::new(SystemClock))
+            .await
+            .expect("second application");
+        let jobs = app.runner();
+        tokio::spawn(app.run_until_stopped());
+        jobs
     }
 
     /// Another empty PostgreSQL database on the test server, dropped with the app.

@@ -5,9 +5,12 @@ mod booking;
 mod booking_limits;
 mod booking_link_pages;
 mod calendars;
+mod crm;
 mod emails;
 mod embeds;
 mod events;
+#[path = "../support/fake_crm.rs"]
+mod fake_crm;
 #[path = "../support/fake_providers.rs"]
 #[allow(dead_code)]
 mod fake_providers;

@@ -82,6 +82,7 @@ async fn every_admin_page_fits_a_phone_and_passes_axe_with_the_demo_data() {
         ),
         ("password", "/admin/password".to_owned()),
         ("password-forgot", "/admin/password/forgot".to_owned()),
+        ("crm", "/admin/crm".to_owned()),
     ];
 
     let browser = Browser::start(390, 844).await;
