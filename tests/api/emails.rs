@@ -628,10 +628,23 @@ async fn reminders_follow_the_configured_offsets_and_a_past_meeting_gets_none() 
     .await;
     let (_, link) = open_type(&app, json!({})).await;
     let offered = first_slot(&app, &link).await;
-    let slot = offered.last().unwrap();
-    let start = DateTime::parse_from_rfc3339(slot["start"].as_str().unwrap())
-        .unwrap()
-        .with_timezone(&Utc);
+    let start_of = |slot: &Value| {
+        DateTime::parse_from_rfc3339(slot["start"].as_str().unwrap())
+            .unwrap()
+            .with_timezone(&Utc)
+    };
+    // A slot a minute either side of an offset would make the test race the clock.
+    let slot = offered
+        .iter()
+        .rev()
+        .find(|slot| {
+            let ahead = (start_of(slot) - Utc::now()).num_minutes();
+            [1440, 60, 15]
+                .iter()
+                .all(|offset| (ahead - offset).abs() > 2)
+        })
+        .unwrap();
+    let start = start_of(slot);
     book_as(
         &app,
         &link,
