@@ -294,3 +294,20 @@ async fn a_method_a_page_does_not_take_is_405_with_allow() {
         .unwrap()
         .starts_with("text/html"));
 }
+
+#[tokio::test]
+async fn a_prospects_error_page_does_not_send_them_to_the_admin_sign_in() {
+    let app = spawn_app().await;
+    for path in ["/book/no-such-link", "/m/no-such-token", "/no/such/page"] {
+        let response = app
+            .client
+            .get(app.url(path))
+            .header("accept", "text/html")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 404, "{path}");
+        let html = response.text().await.unwrap();
+        assert!(!html.contains("/admin"), "{path}: {html}");
+    }
+}
