@@ -109,6 +109,10 @@ async fn every_admin_page_fits_a_phone_and_passes_axe_with_the_demo_data() {
             .await
             .unwrap_or_else(|_| panic!("{path} has no heading"));
         browser.screenshot(&format!("admin-{name}-390")).await;
+        let title = page.title().await.unwrap();
+        if title.contains('<') || title.len() > 120 {
+            problems.push(format!("{path} has a broken title: {title}"));
+        }
         if !browser.fits_width().await {
             problems.push(format!(
                 "{path} scrolls sideways at 390 px: {}",
