@@ -549,6 +549,9 @@ struct ErrorPage<'a> {
     title: &'a str,
     status: u16,
     detail: &'a str,
+    /// Where to go on from here: the admin UI for people working in it, nothing for prospects,
+    /// who must not be sent to a sign-in page that is not theirs.
+    home: Option<&'a str>,
 }
 
 /// The same failures as [`AppError`], shown to a person in a browser as a page.
@@ -594,11 +597,23 @@ impl ResponseError for PageError {
 
     fn error_response(&self) -> HttpResponse {
         self.0.log_if_server_side();
+        self.page(None)
+    }
+}
+
+impl PageError {
+    /// The same error page for someone working in the admin UI, with the way back to it.
+    pub fn admin_page(&self) -> HttpResponse {
+        self.page(Some("/admin"))
+    }
+
+    fn page(&self, home: Option<&str>) -> HttpResponse {
         let problem = self.0.problem();
         let page = ErrorPage {
             title: &problem.title,
             status: problem.status,
             detail: &problem.detail,
+            home,
         };
         let mut response = match page.render() {
             Ok(html) => HttpResponse::build(self.status_code())

@@ -19,8 +19,8 @@ use crate::config::Settings;
 use crate::db::Database;
 use crate::error::{json_error, path_error, query_error};
 use crate::http::middleware::{
-    csrf_cookie, deny_framing, no_store_private, public_rate_limit, refuse_nul_in_address,
-    request_id_header, security_headers, RouteOnlySpan,
+    admin_error_pages, csrf_cookie, deny_framing, no_store_private, public_rate_limit,
+    refuse_nul_in_address, request_id_header, security_headers, RouteOnlySpan,
 };
 use crate::http::{assets, fallback, health, openapi};
 use crate::jobs::heartbeat::WorkerHeartbeat;
@@ -164,6 +164,7 @@ fn http_server(
             .app_data(web::QueryConfig::default().error_handler(query_error))
             .app_data(web::PathConfig::default().error_handler(path_error))
             .app_data(web::PayloadConfig::new(max_body))
+            .wrap(from_fn(admin_error_pages))
             .wrap(from_fn(refuse_nul_in_address))
             .wrap(from_fn(fallback::explain_unrouted))
             .wrap(from_fn(public_rate_limit))

@@ -38,6 +38,26 @@ pub async fn deny_framing(
     Ok(response)
 }
 
+/// An error page under `/admin` leads back into the admin UI; everywhere else it does not, so
+/// prospects are never sent to a sign-in page that is not theirs.
+pub async fn admin_error_pages(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<actix_web::body::BoxBody>, Error> {
+    let admin = req.path() == "/admin" || req.path().starts_with("/admin/");
+    let response = next.call(req).await?;
+    let page = response
+        .response()
+        .error()
+        .and_then(|error| error.as_error::<crate::error::PageError>())
+        .filter(|_| admin)
+        .map(crate::error::PageError::admin_page);
+    Ok(match page {
+        Some(page) => response.into_response(page),
+        None => response.map_into_boxed_body(),
+    })
+}
+
 /// Headers every response carries.
 pub fn security_headers(https: bool) -> DefaultHeaders {
     let headers = DefaultHeaders::new()

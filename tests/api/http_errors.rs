@@ -311,3 +311,23 @@ async fn a_prospects_error_page_does_not_send_them_to_the_admin_sign_in() {
         assert!(!html.contains("/admin"), "{path}: {html}");
     }
 }
+
+#[tokio::test]
+async fn an_error_page_in_the_admin_ui_leads_back_into_it() {
+    let app = spawn_app().await;
+    app.create_user_with_password("admin@example.com", "admin");
+    crate::admin_ui::sign_in(&app, "admin@example.com", crate::helpers::TEST_PASSWORD).await;
+    let response = app
+        .client
+        .get(app.url("/admin/leads/no-such-lead"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 404);
+    assert!(response.headers().contains_key("x-request-id"));
+    let html = response.text().await.unwrap();
+    assert!(
+        html.contains("<a href=\"/admin\">Back to Convene</a>"),
+        "{html}"
+    );
+}
