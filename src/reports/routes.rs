@@ -140,9 +140,22 @@ pub async fn funnel_report(
     }
 }
 
+/// The period of the routing report; the other reports' filters do not apply to routings.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RoutingReportQuery {
+    /// First day (YYYY-MM-DD, UTC) or instant (RFC 3339) covered; 90 days before `to` by default.
+    #[param(value_type = Option<crate::http::schemas::DayOrInstant>)]
+    pub from: Option<String>,
+    /// Last day covered (YYYY-MM-DD, inclusive) or an instant (RFC 3339, exclusive); now by
+    /// default.
+    #[param(value_type = Option<crate::http::schemas::DayOrInstant>)]
+    pub to: Option<String>,
+}
+
 #[utoipa::path(
     tag = "reports",
-    params(ReportQuery),
+    params(RoutingReportQuery),
     responses(
         (status = 200, description = "Per router, the decisions made in the period and how many booked; per host, the routed meetings taken (round robin and as the account's owner)", body = crate::routing::model::RoutingOutcomes),
         (status = 403, body = crate::error::Problem),
@@ -154,11 +167,16 @@ pub async fn funnel_report(
 pub async fn routing_report(
     state: web::Data<AppState>,
     caller: ApiCaller,
-    query: ApiQuery<ReportQuery>,
+    query: ApiQuery<RoutingReportQuery>,
 ) -> Result<HttpResponse, AppError> {
     caller.0.require(Permission::ViewReports)?;
     let query = query.take()?;
-    let filter = query
+    let period = ReportQuery {
+        from: query.from,
+        to: query.to,
+        ..ReportQuery::default()
+    };
+    let filter = period
         .filter(state.clock.now())
         .map_err(AppError::Validation)?;
     let outcomes = crate::routing::service::outcomes(&state, filter.from, filter.to).await?;
