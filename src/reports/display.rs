@@ -30,9 +30,24 @@ pub fn grouped(amount: &str) -> String {
     out
 }
 
+/// `part` as a whole percentage of `whole`: `25 %`, or `–` when there is no whole.
+pub fn share_of(part: u32, whole: u32) -> String {
+    if whole == 0 {
+        return "–".to_owned();
+    }
+    format!("{:.0} %", f64::from(part) * 100.0 / f64::from(whole))
+}
+
 #[cfg(test)]
 mod tests {
-    use super::grouped;
+    use super::{grouped, share_of};
+
+    #[test]
+    fn shares_are_whole_percentages_and_nothing_of_nothing_is_a_dash() {
+        assert_eq!(share_of(1, 4), "25 %");
+        assert_eq!(share_of(2, 3), "67 %");
+        assert_eq!(share_of(0, 0), "–");
+    }
 
     #[test]
     fn thousands_are_grouped_and_everything_else_kept() {

@@ -300,10 +300,7 @@ impl ReportsPage {
     }
 
     fn booked_share(booked: &u32, offered: &u32) -> String {
-        if *offered == 0 {
-            return "–".to_owned();
-        }
-        format!("{:.0} %", f64::from(*booked) * 100.0 / f64::from(*offered))
+        crate::reports::display::share_of(*booked, *offered)
     }
 }
 

@@ -221,10 +221,7 @@ impl RouterPage {
     }
 
     fn share(count: &u32, total: &u32) -> String {
-        if *total == 0 {
-            return "–".to_owned();
-        }
-        format!("{:.0} %", f64::from(*count) * 100.0 / f64::from(*total))
+        crate::reports::display::share_of(*count, *total)
     }
 
     fn shown(value: &Value) -> String {
