@@ -2,16 +2,21 @@
 
 use actix_web::http::header::ContentType;
 use actix_web::http::StatusCode;
-use actix_web::{get, patch, post, web, HttpResponse};
+use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
 use askama::Template;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 use crate::audit::Actor;
 use crate::auth::roles::Permission;
+use crate::booking::calendar_links::{CalendarEvent, CalendarLinks};
 use crate::booking::links::{self, BookingLinkView, CreateBookingLink, NewLink, UpdateBookingLink};
 use crate::booking::manage;
-use crate::booking::public::{week_of, zone_names, BookingForm, WeekPicker};
+use crate::booking::month_picker::{MonthPicker, PickerLabels};
+use crate::booking::picker_page::{
+    self, query_pairs, zone_options, Asked, PageLinks, PickerFor, ZoneOption,
+};
+use crate::booking::public::{BookingForm, EnglishLabels};
 use crate::booking::rules::{has_started, PastMeetings};
 use crate::booking::service::{
     self, BookingConfirmation, BookingRequest, OpenLink, SlotsQuery, SlotsView,
@@ -23,7 +28,6 @@ use crate::http::extractors::{ApiCaller, ApiJson, ApiQuery, CsrfProtected, CsrfT
 use crate::http::pages::{render, see_other};
 use crate::http::Page;
 use crate::meetings::Managed;
-use crate::scheduling::availability::window_for_dates;
 use crate::state::AppState;
 use crate::values::is_id;
 use crate::values::TimeZone;
@@ -210,6 +214,7 @@ fn manage_url(state: &AppState, token: &str) -> String {
 #[post("/book/{slug}")]
 pub async fn book(
     state: web::Data<AppState>,
+    request: HttpRequest,
     slug: web::Path<String>,
     csrf: CsrfToken,
     embedded: Embedded,
@@ -235,41 +240,43 @@ pub async fn book(
                 Ok(booked) => Ok(see_other(
                     &embedded.keep(&format!("/m/{}?booked=1", booked.manage_token)),
                 )),
-                Err(error) => {
-                    Ok(
-                        refused_booking(&state, page_link, &csrf, embedded, form, error.into())
-                            .await?,
-                    )
-                }
+                Err(error) => Ok(refused_booking(
+                    &state,
+                    page_link,
+                    &request,
+                    &csrf,
+                    embedded,
+                    form,
+                    error.into(),
+                )
+                .await?),
             }
         }
     }
-}
-
-#[derive(Debug, Deserialize)]
-struct BookingPageQuery {
-    tz: Option<String>,
-    from: Option<String>,
-    name: Option<String>,
-    email: Option<String>,
-    company: Option<String>,
 }
 
 #[derive(Template)]
 #[template(path = "public/book.html")]
 struct BookingPage {
     asset_version: &'static str,
-    slug: String,
     meeting_name: String,
     duration_minutes: i32,
     location: Option<String>,
     hosts: Vec<String>,
     zone: String,
-    zones: Vec<(&'static str, bool)>,
-    picker: WeekPicker,
+    /// No zone was asked for: the page's script may switch to the browser's.
+    zone_guessed: bool,
+    zones: Vec<ZoneOption>,
+    /// The parameters the zone picker's form sends back with the zone.
+    kept: Vec<(String, String)>,
+    zone_action: String,
+    picker: MonthPicker,
     csrf_token: String,
     form: BookingForm,
-    error: Option<String>,
+    /// What went wrong with the chosen time (taken, limits): shown next to the times.
+    slot_error: Option<String>,
+    /// What went wrong with the details: shown above the form.
+    form_error: Option<String>,
     timings: Vec<(&'static str, &'static str, bool)>,
     embedded: bool,
     post_url: String,
@@ -283,10 +290,19 @@ const TIMINGS: [(&str, &str); 5] = [
     ("unknown", "Not sure yet"),
 ];
 
+/// The booking page as one request asks for it.
 struct PageRequest {
     zone: TimeZone,
-    from: Option<NaiveDate>,
+    zone_guessed: bool,
+    query: Vec<(String, String)>,
+    asked: Asked,
     embedded: Embedded,
+}
+
+/// Why a booking page is shown again: the chosen time, or the details.
+enum Refusal {
+    Time(String),
+    Details(String),
 }
 
 async fn booking_page_response(
@@ -295,51 +311,52 @@ async fn booking_page_response(
     page: PageRequest,
     csrf: &CsrfToken,
     form: BookingForm,
-    error: Option<(StatusCode, String)>,
+    refusal: Option<(StatusCode, Refusal)>,
 ) -> Result<HttpResponse, PageError> {
     let zone = page.zone;
     let embedded = page.embedded;
-    let today = state.clock.now().with_timezone(&zone.tz()).date_naive();
-    let (from, to) = week_of(today, page.from);
-    let window = window_for_dates(from, to, zone.tz());
+    let path = format!("/book/{}", open.link.slug);
+    let links = PageLinks::new(path.clone(), zone, &page.query, &[], embedded);
     let hosts = service::host_names(state, &open.meeting_type).await?;
-    let times = service::slot_times(state, open.meeting_type.clone(), window, None)
-        .await?
-        .times;
-    let picker = WeekPicker::new((from, to), today, &times, zone, &form.start, |date| {
-        let query = serde_urlencoded::to_string([
-            ("tz", zone.name().to_owned()),
-            ("from", date.format("%Y-%m-%d").to_string()),
-        ])
-        .unwrap_or_default();
-        embedded.keep(&format!("/book/{}?{query}", open.link.slug))
-    });
-    let (status, error) = match error {
-        Some((status, message)) => (status, Some(message)),
-        None => (StatusCode::OK, None),
+    let picker = picker_page::load(
+        state,
+        PickerFor {
+            meeting_type: &open.meeting_type,
+            zone,
+            asked: &page.asked,
+            moving: None,
+        },
+        &EnglishLabels,
+        &links,
+    )
+    .await?;
+    let (status, slot_error, form_error) = match refusal {
+        Some((status, Refusal::Time(message))) => (status, Some(message), None),
+        Some((status, Refusal::Details(message))) => (status, None, Some(message)),
+        None => (StatusCode::OK, None, None),
     };
     let page = BookingPage {
         asset_version: crate::http::assets::version(),
-        slug: open.link.slug.clone(),
         meeting_name: open.meeting_type.name.clone(),
         duration_minutes: open.meeting_type.duration_minutes,
         location: open.meeting_type.location.clone(),
         hosts,
         zone: zone.name().to_owned(),
-        zones: zone_names()
-            .into_iter()
-            .map(|name| (name, name == zone.name()))
-            .collect(),
+        zone_guessed: page.zone_guessed,
+        zones: zone_options(zone, state.clock.now(), &EnglishLabels),
+        kept: links.kept().to_vec(),
+        zone_action: path.clone(),
         picker,
         csrf_token: csrf.0.clone(),
         timings: TIMINGS
             .iter()
             .map(|&(value, label)| (value, label, value == form.timing))
             .collect(),
-        post_url: embedded.keep(&format!("/book/{}", open.link.slug)),
+        post_url: links.with_kept(&path),
         embedded: embedded.0,
         form,
-        error,
+        slot_error,
+        form_error,
     };
     let mut response = render(&page)?;
     *response.status_mut() = status;
@@ -355,7 +372,9 @@ async fn booking_page_response(
     params(
         ("slug" = String, Path, description = "Booking link slug"),
         ("tz" = Option<String>, Query, description = "IANA zone to show times in; UTC when absent or unknown"),
-        ("from" = Option<String>, Query, description = "A day (YYYY-MM-DD) of the week to show; this week when absent or not a day"),
+        ("month" = Option<String>, Query, description = "The month (YYYY-MM) to show; the first with free times when absent"),
+        ("day" = Option<String>, Query, description = "The day (YYYY-MM-DD) whose times to show; the month's first day with times when absent"),
+        ("start" = Option<String>, Query, description = "A chosen start (RFC 3339): the form is shown with it"),
         ("name" = Option<String>, Query, description = "Fills in the form's name"),
         ("email" = Option<String>, Query, description = "Fills in the form's email"),
         ("company" = Option<String>, Query, description = "Fills in the form's company"),
@@ -369,33 +388,36 @@ async fn booking_page_response(
 #[get("/book/{slug}")]
 pub async fn booking_page(
     state: web::Data<AppState>,
+    request: HttpRequest,
     slug: web::Path<String>,
-    query: web::Query<BookingPageQuery>,
     csrf: CsrfToken,
     embedded: Embedded,
 ) -> Result<HttpResponse, PageError> {
     let open = service::open_link(&state, slug.into_inner()).await?;
-    let zone = query
-        .tz
-        .as_deref()
-        .and_then(|tz| TimeZone::parse(tz).ok())
-        .unwrap_or_else(utc);
-    let from = query
-        .from
-        .as_deref()
-        .and_then(|from| NaiveDate::parse_from_str(from, "%Y-%m-%d").ok());
+    let query = query_pairs(request.query_string());
+    let asked_zone = query
+        .iter()
+        .find(|(key, _)| key == "tz")
+        .and_then(|(_, tz)| TimeZone::parse(tz.trim()).ok());
+    let zone = asked_zone.unwrap_or_else(utc);
     // Prefilled values are shown only when they would pass as typed in.
-    let prefill = |raw: &Option<String>| {
-        crate::values::optional_text(raw.as_deref(), 200)
+    let prefill = |key: &str| {
+        let raw = query
+            .iter()
+            .find(|(name, _)| name == key)
+            .map(|(_, value)| value.as_str());
+        crate::values::optional_text(raw, 200)
             .ok()
             .flatten()
             .unwrap_or_default()
     };
+    let asked = Asked::from_query(&query);
     let form = BookingForm {
         timezone: zone.name().to_owned(),
-        name: prefill(&query.name),
-        email: prefill(&query.email),
-        company: prefill(&query.company),
+        name: prefill("name"),
+        email: prefill("email"),
+        company: prefill("company"),
+        start: asked.start.clone(),
         ..BookingForm::default()
     };
     booking_page_response(
@@ -403,7 +425,9 @@ pub async fn booking_page(
         open,
         PageRequest {
             zone,
-            from,
+            zone_guessed: asked_zone.is_none(),
+            query,
+            asked,
             embedded,
         },
         &csrf,
@@ -417,39 +441,49 @@ fn utc() -> TimeZone {
     TimeZone::parse("UTC").unwrap_or_else(|_| unreachable!("UTC is an IANA zone"))
 }
 
-/// A refused form booking, shown again on the page with what the person typed.
+/// A refused form booking, shown again on the page with what the person typed, the zone and
+/// the day they chose, and why next to the times or above the form.
 async fn refused_booking(
     state: &AppState,
     open: OpenLink,
+    request: &HttpRequest,
     csrf: &CsrfToken,
     embedded: Embedded,
     form: BookingForm,
     error: AppError,
 ) -> Result<HttpResponse, PageError> {
-    let message = match &error {
-        AppError::Validation(fields) => fields.for_people(),
-        AppError::Conflict(_)
-        | AppError::ConflictOf { .. }
-        | AppError::Forbidden(_)
-        | AppError::Gone(_) => error.to_string(),
+    let refusal = match &error {
+        AppError::Validation(fields) if fields.fields().any(|(field, _)| field == "start") => {
+            Refusal::Time(fields.for_people())
+        }
+        AppError::Validation(fields) => Refusal::Details(fields.for_people()),
+        AppError::Conflict(_) | AppError::ConflictOf { .. } => Refusal::Time(format!(
+            "{} Your details are kept: pick another time below.",
+            error
+        )),
+        AppError::Forbidden(_) | AppError::Gone(_) => Refusal::Details(error.to_string()),
         _ => return Err(PageError(error)),
     };
     let status = actix_web::ResponseError::status_code(&error);
     let zone = TimeZone::parse(&form.timezone).unwrap_or_else(|_| utc());
-    let from = DateTime::parse_from_rfc3339(&form.start)
-        .ok()
-        .map(|at| at.with_timezone(&zone.tz()).date_naive());
+    let mut asked = Asked {
+        start: form.start.clone(),
+        ..Asked::default()
+    };
+    asked.day = asked.day_in(zone);
     booking_page_response(
         state,
         open,
         PageRequest {
             zone,
-            from,
+            zone_guessed: false,
+            query: query_pairs(request.query_string()),
+            asked,
             embedded,
         },
         csrf,
         form,
-        Some((status, message)),
+        Some((status, refusal)),
     )
     .await
 }
@@ -466,29 +500,47 @@ struct ManageQuery {
     booked: Option<String>,
     rescheduled: Option<String>,
     cancelled: Option<String>,
-    from: Option<String>,
+    reschedule: Option<String>,
+    cancel: Option<String>,
 }
 
 #[derive(Template)]
 #[template(path = "public/manage.html")]
 struct ManagePage {
     asset_version: &'static str,
-    token: String,
     meeting_name: String,
-    status: String,
+    /// What happened, in words that match the status: "You're booked", "Your request is in".
+    headline: String,
+    /// What happens next.
+    next_steps: Option<String>,
+    status: &'static str,
     when: String,
     zone: String,
     hosts: Vec<String>,
     location: Option<String>,
+    /// The location, when it is a meeting address to join.
+    video_url: Option<String>,
+    /// Add-to-calendar links, for a scheduled meeting only.
+    calendar: Option<CalendarLinks>,
     notice: Option<String>,
     error: Option<String>,
+    /// Why the new time was refused, shown next to the times.
+    slot_error: Option<String>,
     can_reschedule: bool,
     can_cancel: bool,
     /// A live meeting has started: it stays as it is, and the page says so.
     started: bool,
-    picker: WeekPicker,
+    /// The reschedule picker, when the prospect asked for it.
+    picker: Option<MonthPicker>,
+    /// The cancel form, when the prospect asked for it.
+    cancelling: bool,
+    book_again: Option<String>,
     csrf_token: String,
     embedded: bool,
+    page_url: String,
+    reschedule_open_url: String,
+    cancel_open_url: String,
+    ics_url: String,
     reschedule_url: String,
     cancel_url: String,
     /// What an embedding page hears when the booking was just made (`convene:booked`).
@@ -509,24 +561,59 @@ impl BookedMessage {
     }
 }
 
-/// What the manage page shows around the meeting: a notice, an error, the week asked for.
+/// What the manage page shows around the meeting.
+#[derive(Default)]
 struct ManageView {
-    from: Option<NaiveDate>,
     notice: Option<String>,
     error: Option<(StatusCode, String)>,
     embedded: Embedded,
     just_booked: bool,
+    just_moved: bool,
+    /// The reschedule picker is open, at this month, day or time.
+    rescheduling: Option<Asked>,
+    cancelling: bool,
+    query: Vec<(String, String)>,
 }
 
-fn describe_time(managed: &Managed) -> String {
+fn describe_time(managed: &Managed, labels: &impl PickerLabels) -> String {
     let zone = managed.zone().tz();
     let start = managed.start().with_timezone(&zone);
     let end = managed.end().with_timezone(&zone);
     format!(
-        "{}–{}",
-        start.format("%A %-d %B %Y, %H:%M"),
-        end.format("%H:%M")
+        "{}, {} – {}",
+        labels.day_long(start.date_naive()),
+        labels.time(start.time()),
+        labels.time(end.time())
     )
+}
+
+/// Where a cancelled meeting's prospect can book again: the link they used while it still
+/// books, else another open link to the same meeting type that is for anyone.
+async fn book_again_url(
+    state: &AppState,
+    managed: &Managed,
+    embedded: Embedded,
+) -> Result<Option<String>, PageError> {
+    let used = managed.meeting.booking_link_id.clone();
+    let type_id = managed.meeting_type.id.clone();
+    let now = state.clock.now();
+    let found = state
+        .db
+        .run(move |conn| {
+            let used = match used {
+                Some(id) => links::find(conn, &id)?,
+                None => None,
+            };
+            Ok((used, links::list(conn, Some(&type_id))?))
+        })
+        .await?;
+    let (used, others) = found;
+    let open = used.filter(|link| link.bookable(now).is_ok()).or_else(|| {
+        others
+            .into_iter()
+            .find(|link| link.lead_id.is_none() && link.bookable(now).is_ok())
+    });
+    Ok(open.map(|link| embedded.keep(&format!("/book/{}", link.slug))))
 }
 
 async fn manage_page_response(
@@ -536,58 +623,131 @@ async fn manage_page_response(
     csrf: &CsrfToken,
     view: ManageView,
 ) -> Result<HttpResponse, PageError> {
-    let ManageView {
-        from,
-        notice,
-        error,
-        embedded,
-        just_booked,
-    } = view;
+    let labels = EnglishLabels;
+    let embedded = view.embedded;
     let zone = managed.zone();
     let now = state.clock.now();
-    let today = now.with_timezone(&zone.tz()).date_naive();
-    let (from, to) = week_of(today, from);
     let started = has_started(managed.start(), now);
-    let can_reschedule = managed.meeting.status == "scheduled" && !started;
-    let times = if can_reschedule {
-        let window = window_for_dates(from, to, zone.tz());
-        service::slot_times(
-            state,
-            managed.meeting_type.clone(),
-            window,
-            Some(managed.meeting.id.clone()),
-        )
-        .await?
-        .times
-        .into_iter()
-        .filter(|(start, _)| *start != managed.start())
-        .collect()
-    } else {
-        Vec::new()
+    let status = managed.meeting.status.as_str();
+    let can_reschedule = status == "scheduled" && !started;
+    let can_cancel = crate::meetings::changeable(&managed.request) && !started;
+    let page_url = format!("/m/{token}");
+    let picker = match view.rescheduling.as_ref().filter(|_| can_reschedule) {
+        Some(asked) => {
+            let links = PageLinks::new(
+                page_url.clone(),
+                zone,
+                &view.query,
+                &[("reschedule", "1")],
+                embedded,
+            );
+            Some(
+                picker_page::load(
+                    state,
+                    PickerFor {
+                        meeting_type: &managed.meeting_type,
+                        zone,
+                        asked,
+                        moving: Some((managed.meeting.id.clone(), managed.start())),
+                    },
+                    &labels,
+                    &links,
+                )
+                .await?,
+            )
+        }
+        None => None,
     };
-    let picker = WeekPicker::new((from, to), today, &times, zone, "", |date| {
-        embedded.keep(&format!("/m/{token}?from={}", date.format("%Y-%m-%d")))
-    });
-    let booked = (embedded.0 && just_booked).then(|| BookedMessage {
+    let booked = (embedded.0 && view.just_booked).then(|| BookedMessage {
         meeting_request_id: managed.request.id.clone(),
         status: managed.request.status.as_str().to_owned(),
         start_utc: managed
             .start()
             .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
     });
-    let (status, error) = match error {
-        Some((status, message)) => (status, Some(message)),
+    let host_names: Vec<String> = managed.hosts.iter().map(|h| h.name.clone()).collect();
+    let confirmer = if host_names.is_empty() {
+        "Our team".to_owned()
+    } else {
+        host_names.join(", ")
+    };
+    let (headline, next_steps, status_label) = match status {
+        "held" => (
+            "Your request is in".to_owned(),
+            Some(format!(
+                "{confirmer} will confirm the time by email, usually within {} hours. The time is held for you until then, and the calendar invitation follows once it is confirmed.",
+                state.settings.workflow.approval_sla_hours
+            )),
+            "Awaiting approval",
+        ),
+        "scheduled" => (
+            if view.just_booked {
+                "You're booked".to_owned()
+            } else if view.just_moved {
+                "Your meeting has been moved".to_owned()
+            } else {
+                managed.meeting_type.name.clone()
+            },
+            Some(format!(
+                "A calendar invitation is on its way to {}.",
+                managed.lead.email
+            )),
+            "Confirmed",
+        ),
+        "cancelled" => (
+            match managed.request.status.as_str() {
+                "rejected" => "This request was declined".to_owned(),
+                "expired" => "This request expired".to_owned(),
+                _ => "This meeting was cancelled".to_owned(),
+            },
+            None,
+            "Cancelled",
+        ),
+        "completed" => (
+            "This meeting has taken place".to_owned(),
+            None,
+            "Completed",
+        ),
+        _ => (managed.meeting_type.name.clone(), None, "Closed"),
+    };
+    let book_again = if status == "cancelled" {
+        book_again_url(state, &managed, embedded).await?
+    } else {
+        None
+    };
+    let location = managed.meeting.location.clone();
+    let video_url = location
+        .as_deref()
+        .filter(|location| is_web_address(location))
+        .map(str::to_owned);
+    let calendar = (status == "scheduled").then(|| {
+        CalendarLinks::new(&CalendarEvent {
+            title: &managed.meeting_type.name,
+            start: managed.start(),
+            end: managed.end(),
+            location: location.as_deref(),
+            details: &format!(
+                "Manage this meeting: {}/m/{token}",
+                state.settings.server.public_base()
+            ),
+        })
+    });
+    let (status_code, error) = match view.error {
+        Some((code, message)) => (code, Some(message)),
         None => (StatusCode::OK, None),
+    };
+    let (error, slot_error) = if picker.is_some() {
+        (None, error)
+    } else {
+        (error, None)
     };
     let page = ManagePage {
         asset_version: crate::http::assets::version(),
         meeting_name: managed.meeting_type.name.clone(),
-        status: match managed.meeting.status.as_str() {
-            "held" => "Requested: we will confirm it by email shortly".into(),
-            "scheduled" => "Confirmed".into(),
-            other => other[..1].to_uppercase() + &other[1..],
-        },
-        when: describe_time(&managed),
+        headline,
+        next_steps,
+        status: status_label,
+        when: describe_time(&managed, &labels),
         zone: zone.name().to_owned(),
         hosts: managed
             .hosts
@@ -598,31 +758,46 @@ async fn manage_page_response(
                     .map_or_else(|| h.name.clone(), |t| format!("{}, {t}", h.name))
             })
             .collect(),
-        location: managed.meeting.location.clone(),
-        notice,
+        location,
+        video_url,
+        calendar,
+        notice: view.notice,
         error,
-        can_cancel: crate::meetings::changeable(&managed.request) && !started,
+        slot_error,
+        can_cancel,
         can_reschedule,
-        started: started && matches!(managed.meeting.status.as_str(), "scheduled" | "held"),
+        started: started && matches!(status, "scheduled" | "held"),
         picker,
+        cancelling: view.cancelling && can_cancel,
+        book_again,
         csrf_token: csrf.0.clone(),
         embedded: embedded.0,
+        reschedule_open_url: embedded.keep(&format!("/m/{token}?reschedule=1#reschedule")),
+        cancel_open_url: embedded.keep(&format!("/m/{token}?cancel=1#cancel")),
+        ics_url: format!("/m/{token}/invite.ics"),
         reschedule_url: embedded.keep(&format!("/m/{token}/reschedule")),
         cancel_url: embedded.keep(&format!("/m/{token}/cancel")),
+        page_url: embedded.keep(&page_url),
         booked,
-        token,
     };
     let mut response = render(&page)?;
-    *response.status_mut() = status;
+    *response.status_mut() = status_code;
     if embedded.0 {
         allow_framing(&mut response, &state.settings.public.embed_origins);
     }
     Ok(response)
 }
 
+/// Whether a meeting's location is an address to open (a video call) rather than a place.
+fn is_web_address(location: &str) -> bool {
+    url::Url::parse(location.trim())
+        .is_ok_and(|url| matches!(url.scheme(), "https" | "http") && url.host().is_some())
+}
+
 #[get("/m/{token}")]
 async fn manage_page(
     state: web::Data<AppState>,
+    request: HttpRequest,
     token: web::Path<String>,
     query: web::Query<ManageQuery>,
     csrf: CsrfToken,
@@ -630,25 +805,26 @@ async fn manage_page(
 ) -> Result<HttpResponse, PageError> {
     let token = token.into_inner();
     let managed = manage::find(&state, token.clone()).await?;
-    let notice = if query.booked.is_some() {
-        Some("Thank you! Your booking is in.".to_owned())
-    } else if query.rescheduled.is_some() {
-        Some("Your meeting has been moved.".to_owned())
+    let notice = if query.rescheduled.is_some() {
+        Some("Your meeting has been moved. An updated invitation is on its way.".to_owned())
     } else if query.cancelled.is_some() {
-        Some("Your meeting has been cancelled.".to_owned())
+        Some("Your meeting has been cancelled. Your hosts have been told.".to_owned())
     } else {
         None
     };
-    let from = query
-        .from
-        .as_deref()
-        .and_then(|from| NaiveDate::parse_from_str(from, "%Y-%m-%d").ok());
+    let pairs = query_pairs(request.query_string());
     let view = ManageView {
-        from,
         notice,
-        error: None,
         embedded,
         just_booked: query.booked.is_some(),
+        just_moved: query.rescheduled.is_some(),
+        rescheduling: query
+            .reschedule
+            .is_some()
+            .then(|| Asked::from_query(&pairs)),
+        cancelling: query.cancel.is_some(),
+        query: pairs,
+        ..ManageView::default()
     };
     manage_page_response(&state, token, managed, &csrf, view).await
 }
@@ -876,7 +1052,8 @@ pub async fn cancel_meeting(
     }
 }
 
-/// A refused reschedule or cancel from the manage page's forms: the page again, with why.
+/// A refused reschedule or cancel from the manage page's forms: the page again, with why, and
+/// the picker or the cancel form still open.
 async fn refused_change(
     state: &AppState,
     token: String,
@@ -888,11 +1065,10 @@ async fn refused_change(
 ) -> Result<HttpResponse, PageError> {
     let status = actix_web::ResponseError::status_code(error);
     let view = ManageView {
-        from: None,
-        notice: None,
         error: Some((status, message)),
         embedded,
-        just_booked: false,
+        rescheduling: Some(Asked::default()),
+        ..ManageView::default()
     };
     manage_page_response(state, token, managed, csrf, view).await
 }

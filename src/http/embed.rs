@@ -20,8 +20,9 @@ impl Embedded {
         if !self.0 {
             return url.to_owned();
         }
-        let separator = if url.contains('?') { '&' } else { '?' };
-        format!("{url}{separator}embed=1")
+        let (address, fragment) = url.split_at(url.find('#').unwrap_or(url.len()));
+        let separator = if address.contains('?') { '&' } else { '?' };
+        format!("{address}{separator}embed=1{fragment}")
     }
 }
 
@@ -85,6 +86,10 @@ mod tests {
             "/m/abc?booked=1&embed=1"
         );
         assert_eq!(Embedded(false).keep("/m/abc"), "/m/abc");
+        assert_eq!(
+            Embedded(true).keep("/m/abc?cancel=1#cancel"),
+            "/m/abc?cancel=1&embed=1#cancel"
+        );
     }
 
     fn post(headers: &[(&str, &str)], uri: &str) -> HttpRequest {

@@ -22,6 +22,21 @@ pub fn utc_offset(zone: Tz, now: DateTime<Utc>) -> String {
     format!("UTC{sign}{:02}:{:02}", minutes / 60, minutes % 60)
 }
 
+/// The zone's offset from UTC at `now` as people write it: `UTC+1`, `UTC+5:30`, `UTC−3:30`,
+/// `UTC`.
+pub fn short_utc_offset(zone: Tz, now: DateTime<Utc>) -> String {
+    let seconds = now.with_timezone(&zone).offset().fix().local_minus_utc();
+    if seconds == 0 {
+        return "UTC".to_owned();
+    }
+    let sign = if seconds < 0 { '\u{2212}' } else { '+' };
+    let minutes = seconds.abs() / 60;
+    match minutes % 60 {
+        0 => format!("UTC{sign}{}", minutes / 60),
+        rest => format!("UTC{sign}{}:{rest:02}", minutes / 60),
+    }
+}
+
 /// Every canonical zone with its offset at `now`.
 pub fn choices(now: DateTime<Utc>) -> Vec<ZoneChoice> {
     CANONICAL_ZONES
@@ -72,5 +87,15 @@ mod tests {
             "UTC-03:30"
         );
         assert_eq!(utc_offset(chrono_tz::UTC, winter), "UTC+00:00");
+        assert_eq!(short_utc_offset(chrono_tz::Europe::Berlin, winter), "UTC+1");
+        assert_eq!(
+            short_utc_offset(chrono_tz::Asia::Kolkata, winter),
+            "UTC+5:30"
+        );
+        assert_eq!(
+            short_utc_offset(chrono_tz::America::St_Johns, winter),
+            "UTC\u{2212}3:30"
+        );
+        assert_eq!(short_utc_offset(chrono_tz::UTC, summer), "UTC");
     }
 }

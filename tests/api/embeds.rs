@@ -165,7 +165,11 @@ async fn an_embedded_page_books_without_cookies_when_it_posts_from_its_own_origi
             && html.contains("&quot;status&quot;:&quot;scheduled&quot;"),
         "the confirmation tells the embedding page what was booked: {html}"
     );
-    assert!(html.contains("/reschedule?embed=1") && html.contains("/cancel?embed=1"));
+    assert!(
+        html.contains("?reschedule=1&amp;embed=1#reschedule")
+            && html.contains("?cancel=1&amp;embed=1#cancel"),
+        "the confirmation's buttons stay in the frame: {html}"
+    );
 
     let normal_confirmation = client
         .get(app.url(location.trim_end_matches("&embed=1")))

@@ -4,6 +4,7 @@ mod approvals;
 mod booking;
 mod booking_limits;
 mod booking_link_pages;
+mod booking_page;
 mod calendars;
 mod crm;
 mod emails;

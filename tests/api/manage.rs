@@ -43,10 +43,23 @@ async fn the_manage_page_shows_the_meeting_and_a_calendar_file() {
     assert_eq!(page.status(), 200);
     let html = page.text().await.unwrap();
     assert!(
-        html.contains("Your booking is in")
+        html.contains("You&#x27;re booked")
             && html.contains("Confirmed")
             && html.contains("America/New_York"),
         "{html}"
+    );
+    assert!(
+        html.contains(
+            "href=\"https://calendar.google.com/calendar/render?action=TEMPLATE&amp;text="
+        ) && html.contains("href=\"https://outlook.live.com/calendar/0/action/compose?")
+            && html.contains("href=\"https://outlook.office.com/calendar/0/action/compose?")
+            && html.contains("Join video call")
+            && html.contains("href=\"https://video.example.com/room\""),
+        "calendar links and the video link: {html}"
+    );
+    assert!(
+        !html.contains("name=\"start\"") && html.contains("?reschedule=1#reschedule"),
+        "the picker opens only when asked: {html}"
     );
     let ics = app
         .client
