@@ -5,7 +5,7 @@ use std::net::TcpListener;
 use std::sync::Arc;
 
 use actix_web::dev::Server;
-use actix_web::middleware::from_fn;
+use actix_web::middleware::{from_fn, Compress};
 use actix_web::{web, App, HttpResponse, HttpServer};
 use actix_web_prom::PrometheusMetricsBuilder;
 use anyhow::Context;
@@ -173,6 +173,7 @@ fn http_server(
             .wrap(from_fn(no_store_private))
             .wrap(from_fn(deny_framing))
             .wrap(security_headers(https))
+            .wrap(Compress::default())
             .wrap(prometheus.clone())
             .wrap(TracingLogger::<RouteOnlySpan>::new())
             .service(health::healthz)

@@ -437,6 +437,15 @@ pub async fn booking_page(
     .await
 }
 
+/// A message as a sentence of its own: capitalised, without a trailing full stop.
+fn as_sentence(message: &str) -> String {
+    let message = message.trim_end_matches('.');
+    let mut letters = message.chars();
+    letters.next().map_or_else(String::new, |first| {
+        first.to_uppercase().chain(letters).collect()
+    })
+}
+
 fn utc() -> TimeZone {
     TimeZone::parse("UTC").unwrap_or_else(|_| unreachable!("UTC is an IANA zone"))
 }
@@ -457,11 +466,13 @@ async fn refused_booking(
             Refusal::Time(fields.for_people())
         }
         AppError::Validation(fields) => Refusal::Details(fields.for_people()),
-        AppError::Conflict(_) | AppError::ConflictOf { .. } => Refusal::Time(format!(
-            "{} Your details are kept: pick another time below.",
-            error
+        AppError::Conflict(_) => Refusal::Time(format!(
+            "{}. Your details are kept: pick another time below.",
+            as_sentence(&error.to_string())
         )),
-        AppError::Forbidden(_) | AppError::Gone(_) => Refusal::Details(error.to_string()),
+        AppError::ConflictOf { .. } | AppError::Forbidden(_) | AppError::Gone(_) => {
+            Refusal::Details(error.to_string())
+        }
         _ => return Err(PageError(error)),
     };
     let status = actix_web::ResponseError::status_code(&error);

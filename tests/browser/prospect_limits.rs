@@ -65,6 +65,12 @@ async fn a_started_meeting_and_a_booking_over_the_limit_are_explained_on_the_pag
         )))
         .await
         .unwrap();
+        page.find(Locator::Css(".day-times:not([hidden]) a.time"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
         page.find(Locator::Id("name"))
             .await
             .unwrap()
@@ -77,21 +83,12 @@ async fn a_started_meeting_and_a_booking_over_the_limit_are_explained_on_the_pag
             .send_keys("Pat+again@BigCo.com")
             .await
             .unwrap();
-        // Days the picker folds away hold slots too; any offered slot will do here.
-        page.execute(
-            "document.querySelector('input[name=start]').checked = true",
-            vec![],
-        )
-        .await
-        .unwrap();
-        page.find(Locator::Css(
-            "form.booking-form .details button[type=submit]",
-        ))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+        page.find(Locator::Css(".book-button"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
         let refusal = page
             .wait()
             .for_element(Locator::Css("p.alert"))

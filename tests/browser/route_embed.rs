@@ -216,8 +216,13 @@ async fn wait_for_own_submission(site: &CustomerSite) -> String {
 
 /// Books the first time offered on the booking page in the current frame.
 async fn book_first_time(browser: &Browser) {
-    click(browser, "label.slot span").await;
-    click(browser, ".booking-form button[type=submit]").await;
+    click(browser, ".day-times:not([hidden]) a.time").await;
+    book_chosen_time(browser).await;
+}
+
+/// Books the time chosen on the booking page in the current frame.
+async fn book_chosen_time(browser: &Browser) {
+    click(browser, ".book-button").await;
     if browser
         .client
         .wait()
@@ -334,9 +339,10 @@ async fn a_disqualified_submission_gets_its_message_and_an_inline_embed_books_on
         .await
         .unwrap();
     inline.enter_frame().await.unwrap();
+    click(&browser, ".day-times:not([hidden]) a.time").await;
     fill(&browser, "name", "Ivy Inline").await;
     fill(&browser, "email", "ivy@bigco.example").await;
-    book_first_time(&browser).await;
+    book_chosen_time(&browser).await;
     page.enter_parent_frame().await.unwrap();
     let detail: Value = serde_json::from_str(&filled_text(&browser, "#booked").await).unwrap();
     assert_eq!(detail["status"], "scheduled");
