@@ -1,8 +1,8 @@
 //! `/api/v1/booking-links`.
 
-use actix_web::http::header::ContentType;
+use actix_web::http::header::{ContentType, HeaderValue, RETRY_AFTER};
 use actix_web::http::StatusCode;
-use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
+use actix_web::{get, patch, post, web, HttpMessage as _, HttpRequest, HttpResponse};
 use askama::Template;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
@@ -25,6 +25,7 @@ use crate::error::{AppError, PageError};
 use crate::field_errors::FieldErrors;
 use crate::http::embed::{allow_framing, Embedded};
 use crate::http::extractors::{ApiCaller, ApiJson, ApiQuery, CsrfProtected, CsrfToken, JsonOrForm};
+use crate::http::middleware::Throttled;
 use crate::http::pages::{render, see_other};
 use crate::http::Page;
 use crate::meetings::Managed;
@@ -236,6 +237,17 @@ pub async fn book(
                 .await
                 .map_err(PageError::from)?;
             let page_link = open.clone();
+            let throttled = request.extensions().get::<Throttled>().copied();
+            if let Some(Throttled { retry_after_secs }) = throttled {
+                let error = AppError::RateLimited { retry_after_secs };
+                let mut page =
+                    refused_booking(&state, page_link, &request, &csrf, embedded, form, error)
+                        .await?;
+                if let Ok(value) = HeaderValue::from_str(&retry_after_secs.to_string()) {
+                    page.headers_mut().insert(RETRY_AFTER, value);
+                }
+                return Ok(page);
+            }
             match service::book(&state, open, BookingRequest::from(&form)).await {
                 Ok(booked) => Ok(see_other(
                     &embedded.keep(&format!("/m/{}?booked=1", booked.manage_token)),
@@ -469,6 +481,9 @@ async fn refused_booking(
         AppError::Conflict(_) => Refusal::Time(format!(
             "{}. Your details are kept: pick another time below.",
             as_sentence(&error.to_string())
+        )),
+        AppError::RateLimited { retry_after_secs } => Refusal::Time(format!(
+            "Too many booking attempts from your network just now. Wait {retry_after_secs} s, then book again: your details are kept."
         )),
         AppError::ConflictOf { .. } | AppError::Forbidden(_) | AppError::Gone(_) => {
             Refusal::Details(error.to_string())

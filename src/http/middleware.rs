@@ -230,6 +230,25 @@ pub fn is_rate_limited(path: &str) -> bool {
         .any(|prefix| path.starts_with(prefix))
 }
 
+/// A booking form posted over the client's limit: the booking page refuses it itself, so the
+/// prospect gets the page back with everything they typed rather than a bare error.
+#[derive(Debug, Clone, Copy)]
+pub struct Throttled {
+    pub retry_after_secs: u64,
+}
+
+fn is_booking_form_post(req: &ServiceRequest) -> bool {
+    let slug = req.path().strip_prefix("/book/").unwrap_or_default();
+    req.method() == actix_web::http::Method::POST
+        && !slug.is_empty()
+        && !slug.contains('/')
+        && req
+            .headers()
+            .get(actix_web::http::header::CONTENT_TYPE)
+            .and_then(|value| value.to_str().ok())
+            .is_some_and(|value| value.starts_with("application/x-www-form-urlencoded"))
+}
+
 /// Limits each client IP on the public pages, which anyone on the internet can reach.
 pub async fn public_rate_limit(
     req: ServiceRequest,
@@ -240,8 +259,15 @@ pub async fn public_rate_limit(
             .app_data::<web::Data<AppState>>()
             .map(|state| state.public_throttle.check(&client_ip(req.request())));
         if let Some(Err(wait)) = limited {
-            let error = AppError::RateLimited {
+            let throttled = Throttled {
                 retry_after_secs: wait.as_secs().max(1),
+            };
+            if is_booking_form_post(&req) {
+                req.extensions_mut().insert(throttled);
+                return Ok(next.call(req).await?.map_into_left_body());
+            }
+            let error = AppError::RateLimited {
+                retry_after_secs: throttled.retry_after_secs,
             };
             let response = actix_web::ResponseError::error_response(&error);
             return Ok(req.into_response(response).map_into_right_body());

@@ -279,3 +279,54 @@ async fn a_cancelled_meeting_offers_to_book_again_and_no_calendar_file() {
         "{html}"
     );
 }
+
+#[tokio::test]
+async fn a_booking_over_the_rate_limit_gets_the_page_back_with_everything_typed() {
+    let app = crate::helpers::spawn_app_with(|settings| {
+        settings.public.requests_per_minute = 1;
+        settings.public.burst = 2;
+    })
+    .await;
+    let (_, link) = open_type(&app, json!({})).await;
+    let day = day_after_tomorrow();
+    let start = app.free_starts(slug(&link), &day, ZONE).await[2].clone();
+    let (_, html) = page(&app, &format!("/book/{}?tz={ZONE}", slug(&link))).await;
+    let csrf = csrf_token_in(&html);
+    let body = serde_urlencoded::to_string([
+        ("csrf_token", csrf.as_str()),
+        ("start", start.as_str()),
+        ("timezone", ZONE),
+        ("name", "Kim Sokha"),
+        ("email", "sokha@bigco.kh"),
+        ("notes", "ជំរាបសួរ"),
+    ])
+    .unwrap();
+    let limited = app
+        .client
+        .post(app.url(&format!("/book/{}", slug(&link))))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(limited.status(), 429);
+    assert!(limited.headers().contains_key("retry-after"));
+    assert!(limited.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
+    let html = limited.text().await.unwrap();
+    assert!(
+        html.contains("id=\"slot-error\"") && html.contains("Too many booking attempts"),
+        "{html}"
+    );
+    assert!(html.contains("value=\"Kim Sokha\"") && html.contains("ជំរាបសួរ</textarea>"));
+    assert!(html.contains("selected>Asia/Tokyo — "));
+    let leads: Value = app
+        .get_json("/api/v1/leads", &app.admin_key)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(leads["items"].as_array().unwrap().len(), 0, "nothing was booked");
+}
