@@ -10,7 +10,7 @@
 #   sudo scripts/fresh-machine-check.sh [--tests] [ROOT]    (ROOT default: /tmp/convene-fresh)
 #
 # Needs root (debootstrap, chroot, mounts) and Debian's package mirror; crates come from
-# crates.io. The first build takes 10–20 minutes on two cores.
+# crates.io. The first build takes 10–20 minutes on two idle cores, longer on a busy machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -71,7 +71,8 @@ step "README, first command: cargo run --release -- serve"
 in_root "CONVENE__SERVER__BIND=127.0.0.1:$port cargo run --release -- serve" \
   >"$root/serve.log" 2>&1 &
 server_pid=$!
-for _ in $(seq 1 2400); do
+# The first build can take long on a small or busy machine: wait up to three hours for it.
+for _ in $(seq 1 10800); do
   if curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1; then break; fi
   if ! kill -0 "$server_pid" 2>/dev/null; then
     tail -n 40 "$root/serve.log" >&2
