@@ -328,5 +328,9 @@ async fn a_booking_over_the_rate_limit_gets_the_page_back_with_everything_typed(
         .json()
         .await
         .unwrap();
-    assert_eq!(leads["items"].as_array().unwrap().len(), 0, "nothing was booked");
+    assert_eq!(
+        leads["items"].as_array().unwrap().len(),
+        0,
+        "nothing was booked"
+    );
 }

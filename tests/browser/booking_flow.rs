@@ -401,3 +401,31 @@ async fn a_taken_time_keeps_the_zone_the_details_and_the_day_on_a_phone() {
     assert_eq!(starts.len(), 2, "both bookings stand: {booked}");
     browser.close().await;
 }
+
+#[tokio::test]
+async fn at_320_px_nothing_scrolls_sideways_and_every_target_is_44_px() {
+    let app = spawn_app().await;
+    let slug = open_link(&app).await;
+    let browser = Browser::start(320, 700).await;
+    let page = &browser.client;
+    page.goto(&app.url(&format!("/book/{slug}?tz=Pacific%2FChatham")))
+        .await
+        .unwrap();
+    click(page, FIRST_TIME).await;
+    assert!(
+        browser.fits_width().await,
+        "{:?}",
+        browser.overflowing_elements().await
+    );
+    let small = script(
+        page,
+        "return [...document.querySelectorAll('a.day, a.time, a.month-step, .book-button, #tz, #tz-search, #name, #email')]
+           .filter(e => e.offsetParent !== null)
+           .map(e => [e.className || e.id, Math.round(e.getBoundingClientRect().height), Math.round(e.getBoundingClientRect().width)])
+           .filter(([, h, w]) => h < 44 || w < 44)",
+    )
+    .await;
+    assert_eq!(small, json!([]), "targets under 44 px");
+    browser.screenshot("booking-form-320").await;
+    browser.close().await;
+}
