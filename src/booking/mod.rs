@@ -7,6 +7,7 @@ pub mod links;
 pub mod manage;
 pub mod meetings_api;
 pub mod meetings_page;
+pub mod prefill;
 pub mod public;
 pub mod routes;
 pub mod rules;

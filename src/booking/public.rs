@@ -4,6 +4,7 @@
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::Deserialize;
 
+use crate::booking::prefill::Prefill;
 use crate::booking::service::{BookingRequest, SlotView};
 use crate::http::extractors::CsrfProtected;
 use crate::leads::model::BantInput;
@@ -112,6 +113,8 @@ pub struct BookingForm {
     pub timing: String,
     #[serde(default)]
     pub notes: String,
+    #[serde(flatten)]
+    pub prefill: Prefill,
 }
 
 impl CsrfProtected for BookingForm {
@@ -136,6 +139,7 @@ impl From<&BookingForm> for BookingRequest {
                 timing,
             }),
             notes: Some(form.notes.clone()),
+            ..BookingRequest::from(&form.prefill)
         }
     }
 }

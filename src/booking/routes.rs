@@ -1,8 +1,9 @@
 //! `/api/v1/booking-links`.
 
 use actix_web::http::header::ContentType;
+use actix_web::http::header::REFERER;
 use actix_web::http::StatusCode;
-use actix_web::{get, patch, post, web, HttpResponse};
+use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
 use askama::Template;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Deserialize;
@@ -11,6 +12,7 @@ use crate::audit::Actor;
 use crate::auth::roles::Permission;
 use crate::booking::links::{self, BookingLinkView, CreateBookingLink, NewLink, UpdateBookingLink};
 use crate::booking::manage;
+use crate::booking::prefill::{PageVisit, Prefill};
 use crate::booking::public::{week_of, zone_names, BookingForm, WeekPicker};
 use crate::booking::rules::{has_started, PastMeetings};
 use crate::booking::service::{
@@ -359,6 +361,15 @@ async fn booking_page_response(
         ("name" = Option<String>, Query, description = "Fills in the form's name"),
         ("email" = Option<String>, Query, description = "Fills in the form's email"),
         ("company" = Option<String>, Query, description = "Fills in the form's company"),
+        ("phone" = Option<String>, Query, description = "Fills in the form's phone"),
+        ("title" = Option<String>, Query, description = "Fills in the form's job title"),
+        ("utm_source" = Option<String>, Query, description = "Recorded as the booking's touch; also the lead's source when it has none. Any `a_<name>` parameter becomes the lead attribute `<name>`"),
+        ("utm_medium" = Option<String>, Query, description = "Recorded as the booking's touch"),
+        ("utm_campaign" = Option<String>, Query, description = "Recorded as the booking's touch; also the lead's campaign when it has none"),
+        ("utm_term" = Option<String>, Query, description = "Recorded as the booking's touch"),
+        ("utm_content" = Option<String>, Query, description = "Recorded as the booking's touch"),
+        ("referrer" = Option<String>, Query, description = "With `embed=1` only: the page that sent the visitor to the embedding page (`embed.js` passes it)"),
+        ("landing_page" = Option<String>, Query, description = "With `embed=1` only: the embedding page's address (`embed.js` passes it)"),
     ),
     responses(
         (status = 200, description = "The page", content_type = "text/html", body = String),
@@ -368,6 +379,7 @@ async fn booking_page_response(
 )]
 #[get("/book/{slug}")]
 pub async fn booking_page(
+    req: HttpRequest,
     state: web::Data<AppState>,
     slug: web::Path<String>,
     query: web::Query<BookingPageQuery>,
@@ -396,6 +408,13 @@ pub async fn booking_page(
         name: prefill(&query.name),
         email: prefill(&query.email),
         company: prefill(&query.company),
+        prefill: Prefill::of_page(&PageVisit {
+            query: req.query_string(),
+            path: req.path(),
+            referer: req.headers().get(REFERER).and_then(|r| r.to_str().ok()),
+            public_base: state.settings.server.public_base(),
+            embedded: embedded.0,
+        }),
         ..BookingForm::default()
     };
     booking_page_response(
