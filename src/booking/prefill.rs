@@ -93,12 +93,12 @@ impl Prefill {
     fn add_attribute(&mut self, name: &str, raw: &str) {
         let name_ok = (1..=MAX_ATTRIBUTE_NAME_CHARS).contains(&name.len())
             && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-        let Ok(Some(value)) = optional_text(Some(raw), MAX_FIELD_CHARS) else {
-            return;
-        };
         if !name_ok {
             return;
         }
+        let Ok(Some(value)) = optional_text(Some(raw), MAX_FIELD_CHARS) else {
+            return;
+        };
         let mut attributes = self.attributes.clone();
         attributes.retain(|(kept, _)| kept != name);
         attributes.push((name.to_owned(), value));

@@ -351,7 +351,9 @@ async fn booking_page_response(
     Ok(response)
 }
 
-/// The booking page people open from a link (HTML; not an API for integrations).
+/// The booking page people open from a link (HTML; not an API for integrations). Besides the
+/// parameters below, any `a_<name>` prefills the lead attribute `<name>`; values that would not
+/// pass as typed in are left out.
 #[utoipa::path(
     tag = "public booking",
     params(
@@ -363,7 +365,7 @@ async fn booking_page_response(
         ("company" = Option<String>, Query, description = "Fills in the form's company"),
         ("phone" = Option<String>, Query, description = "Fills in the form's phone"),
         ("title" = Option<String>, Query, description = "Fills in the form's job title"),
-        ("utm_source" = Option<String>, Query, description = "Recorded as the booking's touch; also the lead's source when it has none. Any `a_<name>` parameter becomes the lead attribute `<name>`"),
+        ("utm_source" = Option<String>, Query, description = "Recorded as the booking's touch; also the lead's source when it has none"),
         ("utm_medium" = Option<String>, Query, description = "Recorded as the booking's touch"),
         ("utm_campaign" = Option<String>, Query, description = "Recorded as the booking's touch; also the lead's campaign when it has none"),
         ("utm_term" = Option<String>, Query, description = "Recorded as the booking's touch"),

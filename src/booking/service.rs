@@ -575,7 +575,7 @@ fn book_on(
             ),
         };
         let submitted = transition(RequestStatus::Requested, &submit)?;
-        let booked_by = input.touch.clone().map(|touch| TouchAt { touch, at: now });
+        let booked_by = input.touch.clone().map(|touch| TouchAt::new(touch, now));
         let request = requests_repo::insert(
             conn,
             &NewRequest {

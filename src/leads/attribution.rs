@@ -2,7 +2,7 @@
 //! landed on), kept on the lead as its first and last touch and on a meeting request as the
 //! touch that booked it.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::field_errors::FieldErrors;
@@ -169,6 +169,14 @@ pub struct TouchAt {
 }
 
 impl TouchAt {
+    /// `touch` as recorded at `at`, to the second like the API's other times.
+    pub fn new(touch: Touch, at: DateTime<Utc>) -> Self {
+        Self {
+            touch,
+            at: at.trunc_subsecs(0),
+        }
+    }
+
     /// The touch as its column holds it: JSON text, or NULL for none. Serialising these plain
     /// texts and a time cannot fail.
     pub fn stored(touch: Option<&TouchAt>) -> Option<String> {
@@ -192,10 +200,7 @@ impl Attribution {
         if touch.is_empty() {
             return;
         }
-        let touched = TouchAt {
-            touch: touch.clone(),
-            at,
-        };
+        let touched = TouchAt::new(touch.clone(), at);
         if self.first_touch.is_none() {
             self.first_touch = Some(touched.clone());
         }
