@@ -14,7 +14,7 @@ use crate::calendars::readings::ReadPolicy;
 use crate::db::{write_transaction, DbConnection, StoreError};
 use crate::events::{EventType, Publisher};
 use crate::field_errors::FieldErrors;
-use crate::leads::attribution::{Touch, TouchField};
+use crate::leads::attribution::{Touch, TouchAt, TouchField};
 use crate::leads::error::LeadStoreError;
 use crate::leads::model::{Lead, LeadIntake};
 use crate::leads::repo::{self as leads_repo, LeadChange};
@@ -493,7 +493,8 @@ fn route_for_real(
             booking_link_id = Some(link.id);
         }
         DecisionKind::Request => {
-            let request_id = request_meeting(conn, &lead, &decided, actor, context)?;
+            let touch = intake.touch.as_ref();
+            let request_id = request_meeting(conn, &lead, &decided, touch, actor, context)?;
             decided.answer.meeting_request_id = Some(request_id);
         }
         DecisionKind::Disqualified => {}
@@ -581,11 +582,13 @@ pub fn stored_candidate(candidate: &Candidate, chosen: bool) -> StoredCandidate 
     }
 }
 
-/// A meeting request of the rule's meeting type, for the managers to approve.
+/// A meeting request of the rule's meeting type, for the managers to approve, attributed to
+/// the submission's touch.
 fn request_meeting(
     conn: &mut DbConnection,
     lead: &Lead,
     decided: &Decided,
+    touch: Option<&Touch>,
     actor: &Actor,
     context: &RouteContext,
 ) -> Result<String, RoutingError> {
@@ -603,6 +606,7 @@ fn request_meeting(
     };
     let submitted_status = transition(RequestStatus::Requested, &submit)?;
     let host_ids = decided.answer.host_ids.clone().unwrap_or_default();
+    let attribution = touch.map(|touch| TouchAt::new(touch.clone(), context.now));
     let request = requests_repo::insert(
         conn,
         &NewRequest {
@@ -612,7 +616,7 @@ fn request_meeting(
             notes: None,
             submitted_status,
             submit,
-            attribution: None,
+            attribution: attribution.as_ref(),
         },
         actor,
         context.now,

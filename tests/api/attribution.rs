@@ -378,10 +378,11 @@ async fn json_bookings_take_an_attribution_and_refuse_a_bad_one_by_name() {
 }
 
 #[tokio::test]
-async fn a_routed_forms_utms_and_page_are_the_leads_touch() {
+async fn a_routed_forms_utms_and_page_are_the_touch_of_its_lead_and_request() {
     let app = spawn_app().await;
+    let (meeting_type, _) = open_type(&app, json!({"requires_approval": true})).await;
     let router = json!({"slug": "web-form", "name": "Web form", "rules": [],
-                        "fallback": {"disqualify": {"message": "Thanks"}}});
+                        "fallback": {"request": {"meeting_type_id": meeting_type["id"]}}});
     let created = app
         .post_json("/api/v1/routers", &app.admin_key, &router)
         .await;
@@ -400,6 +401,17 @@ async fn a_routed_forms_utms_and_page_are_the_leads_touch() {
         .await
         .unwrap();
     assert_eq!(answer.status(), 200);
+    let answer: Value = answer.json().await.unwrap();
+    let request_id = answer["meeting_request_id"].as_str().expect("a request");
+    let request: Value = app
+        .get_json(
+            &format!("/api/v1/meeting-requests/{request_id}"),
+            &app.admin_key,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
     let lead = lead_by_email(&app, "form@bigco.com").await;
     let touch = &lead["attribution"]["last_touch"];
     assert_eq!(touch["utm_source"], "g2");
@@ -409,6 +421,7 @@ async fn a_routed_forms_utms_and_page_are_the_leads_touch() {
         "https://www.customer.example/demo?utm_source=g2"
     );
     assert_eq!(lead["attribution"]["first_touch"], *touch);
+    assert_eq!(request["attribution"], *touch);
     assert_eq!(
         (lead["campaign"].as_str(), lead["source"].as_str()),
         (Some("reviews"), Some("g2"))
