@@ -522,6 +522,7 @@ fn meeting(
             notes: None,
             submitted_status: submitted,
             submit,
+            attribution: None,
         },
         &actor,
         requested_at,

@@ -191,6 +191,24 @@ pub fn one_line(text: &str) -> String {
     flat.trim().to_owned()
 }
 
+/// The longest web address kept (a referrer, a landing page).
+pub const MAX_URL_CHARS: usize = 2000;
+
+/// An absolute `http(s)` address on one line, without white space; `None` when blank.
+pub fn page_url(raw: &str) -> Result<Option<String>, String> {
+    let Some(url) = optional_text(Some(raw), MAX_URL_CHARS)? else {
+        return Ok(None);
+    };
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .ok_or("must be an http:// or https:// address")?;
+    if rest.is_empty() || rest.chars().any(|c| c.is_whitespace() || c == '\u{FEFF}') {
+        return Err("must be an address without spaces".into());
+    }
+    Ok(Some(url))
+}
+
 /// Writes a stored UTC instant as RFC 3339 with a `Z`.
 pub fn serialize_utc<S: serde::Serializer>(
     at: &chrono::NaiveDateTime,
@@ -342,6 +360,21 @@ mod tests {
         assert_eq!(one_line("Eve\r\nBcc: x@y.z"), "Eve Bcc: x@y.z");
         assert_eq!(one_line("a\u{0}b\u{202E}c\td "), "abc d");
         assert_eq!(one_line("\n\n"), "");
+    }
+
+    #[test]
+    fn addresses_are_http_up_to_two_thousand_characters() {
+        let long = format!("https://a.example/{}", "p".repeat(2000));
+        assert!(page_url(&long).is_err());
+        assert!(page_url("ftp://a.example/").is_err());
+        assert!(page_url("https://").is_err());
+        assert_eq!(page_url("  ").unwrap(), None);
+        assert_eq!(
+            page_url("http://a.example/p?utm_source=x")
+                .unwrap()
+                .as_deref(),
+            Some("http://a.example/p?utm_source=x")
+        );
     }
 
     proptest::proptest! {

@@ -2,7 +2,8 @@
 //   <div data-convene-link="SLUG"></div>              the booking page inline, sized to fit
 //   <button data-convene-popup="SLUG">Book</button>   the booking page in a dialog
 //   <form data-convene-router="SLUG">…</form>         routes the submission, then offers times
-// The page's own URL parameters (prefill and UTMs) are passed on. When a booking is made,
+// The page's own URL parameters (prefill and UTMs) are passed on, with the page's address
+// and referrer for attribution. When a booking is made,
 // window receives `convene:booked` with detail {meeting_request_id, status, start_utc}; a
 // routed form's decision arrives as `convene:routed` with the routing's answer.
 (function () {
@@ -22,6 +23,14 @@
         target.searchParams.set(key, value);
       }
     });
+    // Inside the frame the booking page's referrer is this page, so the visit's own referrer
+    // and this page's address travel as parameters (Convene reads them only with embed=1).
+    if (document.referrer && !target.searchParams.has("referrer")) {
+      target.searchParams.set("referrer", document.referrer);
+    }
+    if (!target.searchParams.has("landing_page")) {
+      target.searchParams.set("landing_page", window.location.href);
+    }
     if (!target.searchParams.has("tz") && window.Intl) {
       var zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
       if (zone) {

@@ -10,6 +10,7 @@ pub mod meetings_api;
 pub mod meetings_page;
 pub mod month_picker;
 pub mod picker_page;
+pub mod prefill;
 pub mod public;
 pub mod routes;
 pub mod rules;

@@ -5,6 +5,7 @@ use chrono::{NaiveDate, NaiveTime, Weekday};
 use serde::Deserialize;
 
 use crate::booking::month_picker::PickerLabels;
+use crate::booking::prefill::Prefill;
 use crate::booking::service::BookingRequest;
 use crate::http::extractors::CsrfProtected;
 use crate::leads::model::BantInput;
@@ -52,6 +53,8 @@ pub struct BookingForm {
     pub timing: String,
     #[serde(default)]
     pub notes: String,
+    #[serde(flatten)]
+    pub prefill: Prefill,
 }
 
 impl CsrfProtected for BookingForm {
@@ -76,6 +79,7 @@ impl From<&BookingForm> for BookingRequest {
                 timing,
             }),
             notes: Some(form.notes.clone()),
+            ..BookingRequest::from(&form.prefill)
         }
     }
 }

@@ -1,6 +1,6 @@
 //! `/api/v1/booking-links`.
 
-use actix_web::http::header::{ContentType, HeaderValue, RETRY_AFTER};
+use actix_web::http::header::{ContentType, HeaderValue, REFERER, RETRY_AFTER};
 use actix_web::http::StatusCode;
 use actix_web::{get, patch, post, web, HttpMessage as _, HttpRequest, HttpResponse};
 use askama::Template;
@@ -16,6 +16,7 @@ use crate::booking::month_picker::{MonthPicker, PickerLabels};
 use crate::booking::picker_page::{
     self, query_pairs, zone_options, Asked, PageLinks, PickerFor, ZoneOption,
 };
+use crate::booking::prefill::{PageVisit, Prefill};
 use crate::booking::public::{BookingForm, EnglishLabels};
 use crate::booking::rules::{has_started, PastMeetings};
 use crate::booking::service::{
@@ -378,7 +379,9 @@ async fn booking_page_response(
     Ok(response)
 }
 
-/// The booking page people open from a link (HTML; not an API for integrations).
+/// The booking page people open from a link (HTML; not an API for integrations). Besides the
+/// parameters below, any `a_<name>` prefills the lead attribute `<name>`; values that would not
+/// pass as typed in are left out.
 #[utoipa::path(
     tag = "public booking",
     params(
@@ -390,6 +393,15 @@ async fn booking_page_response(
         ("name" = Option<String>, Query, description = "Fills in the form's name"),
         ("email" = Option<String>, Query, description = "Fills in the form's email"),
         ("company" = Option<String>, Query, description = "Fills in the form's company"),
+        ("phone" = Option<String>, Query, description = "Fills in the form's phone"),
+        ("title" = Option<String>, Query, description = "Fills in the form's job title"),
+        ("utm_source" = Option<String>, Query, description = "Recorded as the booking's touch; also the lead's source when it has none"),
+        ("utm_medium" = Option<String>, Query, description = "Recorded as the booking's touch"),
+        ("utm_campaign" = Option<String>, Query, description = "Recorded as the booking's touch; also the lead's campaign when it has none"),
+        ("utm_term" = Option<String>, Query, description = "Recorded as the booking's touch"),
+        ("utm_content" = Option<String>, Query, description = "Recorded as the booking's touch"),
+        ("referrer" = Option<String>, Query, description = "With `embed=1` only: the page that sent the visitor to the embedding page (`embed.js` passes it)"),
+        ("landing_page" = Option<String>, Query, description = "With `embed=1` only: the embedding page's address (`embed.js` passes it)"),
     ),
     responses(
         (status = 200, description = "The page", content_type = "text/html", body = String),
@@ -430,6 +442,13 @@ pub async fn booking_page(
         email: prefill("email"),
         company: prefill("company"),
         start: asked.start.clone(),
+        prefill: Prefill::of_page(&PageVisit {
+            query: request.query_string(),
+            path: request.path(),
+            referer: request.headers().get(REFERER).and_then(|r| r.to_str().ok()),
+            public_base: state.settings.server.public_base(),
+            embedded: embedded.0,
+        }),
         ..BookingForm::default()
     };
     booking_page_response(

@@ -18,6 +18,7 @@ use crate::db::StoreError;
 use crate::db::{write_transaction, DbConnection};
 use crate::events::{EventType, Publisher};
 use crate::field_errors::FieldErrors;
+use crate::leads::attribution::{Touch, TouchAt};
 use crate::leads::model::{BantInput, LeadInput, LeadIntake};
 use crate::leads::repo as leads_repo;
 use crate::leads::scoring::ScoringRules;
@@ -284,6 +285,20 @@ pub struct BookingRequest {
     pub bant: Option<BantInput>,
     #[schema(value_type = Option<crate::http::schemas::Note>)]
     pub notes: Option<String>,
+    /// Digits, spaces and `+ - ( ) . x`.
+    #[schema(value_type = Option<String>, max_length = 40, pattern = r"^[0-9 +\-().x]*$")]
+    pub phone: Option<String>,
+    /// The prospect's job title.
+    #[schema(value_type = Option<crate::http::schemas::ShortText>)]
+    pub title: Option<String>,
+    /// Lead attributes to merge, as `POST /api/v1/leads` takes them: any JSON object, up to
+    /// 8192 bytes.
+    #[schema(value_type = Option<Object>)]
+    pub attributes: Option<serde_json::Map<String, serde_json::Value>>,
+    /// Where the prospect came from: it becomes the lead's last touch (and first, if it has
+    /// none) and the meeting request's attribution. A lead without a campaign or source takes
+    /// `utm_campaign` and `utm_source`.
+    pub attribution: Option<Touch>,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -307,6 +322,7 @@ struct BookingInput {
     zone: TimeZone,
     lead: LeadInput,
     notes: Option<String>,
+    touch: Option<Touch>,
 }
 
 fn parse_booking(body: &BookingRequest) -> Result<BookingInput, FieldErrors> {
@@ -327,13 +343,33 @@ fn parse_booking(body: &BookingRequest) -> Result<BookingInput, FieldErrors> {
         .map_err(|m| errors.add("notes", m))
         .ok()
         .flatten();
+    let touch = match body.attribution.as_ref().map(Touch::parse).transpose() {
+        Ok(touch) => touch.filter(|touch| !touch.is_empty()),
+        Err(touch_errors) => {
+            for (field, messages) in touch_errors.fields() {
+                for message in messages {
+                    errors.add(field, message.clone());
+                }
+            }
+            None
+        }
+    };
+    // A booking names its source only when the visit has none of its own: a lead without a
+    // source then takes `utm_source` instead.
+    let source = touch
+        .as_ref()
+        .is_none_or(|touch| touch.utm_source.is_none())
+        .then(|| "booking_link".to_owned());
     let lead = LeadInput {
         email: body.email.clone(),
         name: body.name.clone(),
         company: body.company.clone(),
+        phone: body.phone.clone(),
+        title: body.title.clone(),
+        attributes: body.attributes.clone(),
         timezone: Some(body.timezone.clone()),
         bant: body.bant.clone(),
-        source: Some("booking_link".into()),
+        source,
         ..LeadInput::default()
     };
     if let Err(lead_errors) = lead.parse() {
@@ -351,6 +387,7 @@ fn parse_booking(body: &BookingRequest) -> Result<BookingInput, FieldErrors> {
             zone,
             lead,
             notes,
+            touch,
         }),
         _ => Err(errors),
     }
@@ -377,7 +414,10 @@ struct ParsedBooking {
 
 fn parse_submission(body: &BookingRequest) -> Result<ParsedBooking, FieldErrors> {
     let input = parse_booking(body)?;
-    let intake = input.lead.parse()?;
+    let intake = LeadIntake {
+        touch: input.touch.clone(),
+        ..input.lead.parse()?
+    };
     Ok(ParsedBooking { input, intake })
 }
 
@@ -535,6 +575,7 @@ fn book_on(
             ),
         };
         let submitted = transition(RequestStatus::Requested, &submit)?;
+        let booked_by = input.touch.clone().map(|touch| TouchAt::new(touch, now));
         let request = requests_repo::insert(
             conn,
             &NewRequest {
@@ -544,6 +585,7 @@ fn book_on(
                 notes: input.notes.as_deref(),
                 submitted_status: submitted,
                 submit,
+                attribution: booked_by.as_ref(),
             },
             &actor,
             now,

@@ -78,6 +78,8 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         owner_id -> Nullable<Text>,
+        first_touch -> Nullable<Text>,
+        last_touch -> Nullable<Text>,
     }
 }
 
@@ -128,6 +130,7 @@ diesel::table! {
         lead_source -> Nullable<Text>,
         approved_at -> Nullable<Timestamp>,
         approved_from_pending -> Bool,
+        attribution -> Nullable<Text>,
     }
 }
 

@@ -73,6 +73,14 @@ value_schema!(
     LongNote => text(4000, LINES, "Up to 4000 characters; line breaks and tabs, but no other control or bidirectional control characters; blank means none")
 );
 value_schema!(
+    /// A web page's address, as a referrer or landing page (see `crate::values::page_url`).
+    PageUrl => text(
+        crate::values::MAX_URL_CHARS,
+        r"^\s*(https?://[^\s\uFEFF\x00-\x1F\x7F-\x9F\u2028\u2029\u202A-\u202E\u2066-\u2069]+)?\s*$",
+        "An http:// or https:// address up to 2000 characters, without white space or control characters; blank means none",
+    )
+);
+value_schema!(
     /// An email address.
     EmailAddress => ObjectBuilder::new()
         .schema_type(Type::String)

@@ -1,5 +1,6 @@
 //! Leads: intake, qualification (BANT scoring) and stages.
 
+pub mod attribution;
 pub mod detail;
 pub mod error;
 pub mod import;

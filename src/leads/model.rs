@@ -8,6 +8,7 @@ use serde_json::{Map, Value};
 use crate::db::schema::leads;
 use crate::db::StoreError;
 use crate::field_errors::FieldErrors;
+use crate::leads::attribution::{Attribution, Touch, TouchAt};
 use crate::leads::scoring::{Bant, ScoreContribution, Stage, Temperature, Timing};
 use crate::values::{optional_text, required_text, Email, TimeZone};
 
@@ -42,6 +43,9 @@ pub struct LeadRow {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub owner_id: Option<String>,
+    /// JSON of the [`TouchAt`]s.
+    pub first_touch: Option<String>,
+    pub last_touch: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -65,6 +69,7 @@ pub struct Lead {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub owner_id: Option<String>,
+    pub attribution: Attribution,
 }
 
 impl TryFrom<LeadRow> for Lead {
@@ -72,6 +77,17 @@ impl TryFrom<LeadRow> for Lead {
 
     fn try_from(row: LeadRow) -> Result<Self, Self::Error> {
         let corrupt = |what: String| StoreError::Corrupt(format!("lead {}: {what}", row.id));
+        let touch = |stored: &Option<String>| {
+            stored
+                .as_deref()
+                .map(serde_json::from_str)
+                .transpose()
+                .map_err(|e| corrupt(e.to_string()))
+        };
+        let attribution = Attribution {
+            first_touch: touch(&row.first_touch)?,
+            last_touch: touch(&row.last_touch)?,
+        };
         Ok(Self {
             bant: Bant {
                 budget: row.bant_budget,
@@ -108,6 +124,7 @@ impl TryFrom<LeadRow> for Lead {
             created_at: row.created_at,
             updated_at: row.updated_at,
             owner_id: row.owner_id,
+            attribution,
         })
     }
 }
@@ -138,6 +155,8 @@ impl From<&Lead> for LeadRow {
             created_at: lead.created_at,
             updated_at: lead.updated_at,
             owner_id: lead.owner_id.clone(),
+            first_touch: TouchAt::stored(lead.attribution.first_touch.as_ref()),
+            last_touch: TouchAt::stored(lead.attribution.last_touch.as_ref()),
         }
     }
 }
@@ -175,6 +194,8 @@ pub struct LeadView {
     pub owner_id: Option<String>,
     /// The lead's person (HubSpot contact, Salesforce Lead or Contact) in the CRM.
     pub crm: Option<crate::crm::status::CrmStatus>,
+    /// Where the lead came from; always present, with `null` touches when unknown.
+    pub attribution: Attribution,
 }
 
 impl From<&Lead> for LeadView {
@@ -199,6 +220,7 @@ impl From<&Lead> for LeadView {
             updated_at: lead.updated_at,
             owner_id: lead.owner_id.clone(),
             crm: None,
+            attribution: lead.attribution.clone(),
         }
     }
 }
@@ -256,6 +278,9 @@ pub struct LeadIntake {
     pub timezone: Option<TimeZone>,
     pub bant: Option<Bant>,
     pub attributes: Option<Map<String, Value>>,
+    /// Where this visit came from, when a page or form knows: it becomes the lead's last
+    /// touch (and its first, if it has none).
+    pub touch: Option<Touch>,
 }
 
 impl LeadInput {
@@ -274,17 +299,12 @@ impl LeadInput {
         );
         let company = text("company", self.company.as_deref(), MAX_FIELD_CHARS);
         let title = text("title", self.title.as_deref(), MAX_FIELD_CHARS);
-        let phone = text("phone", self.phone.as_deref(), MAX_PHONE_CHARS);
         let source = text("source", self.source.as_deref(), MAX_FIELD_CHARS);
         let campaign = text("campaign", self.campaign.as_deref(), MAX_FIELD_CHARS);
-        if let Some(phone) = &phone {
-            if !phone
-                .chars()
-                .all(|c| c.is_ascii_digit() || " +-().x".contains(c))
-            {
-                errors.add("phone", "may contain only digits, spaces and + - ( ) . x");
-            }
-        }
+        let phone = parse_phone(self.phone.as_deref())
+            .map_err(|m| errors.add("phone", m))
+            .ok()
+            .flatten();
         let email = Email::parse(&self.email)
             .map_err(|m| errors.add("email", m))
             .ok();
@@ -333,10 +353,25 @@ impl LeadInput {
                 timezone,
                 bant,
                 attributes: self.attributes.clone(),
+                touch: None,
             }),
             _ => Err(errors),
         }
     }
+}
+
+/// A phone number as a lead keeps it: up to 40 digits, spaces and `+ - ( ) . x`; `None` when
+/// absent or blank.
+pub fn parse_phone(raw: Option<&str>) -> Result<Option<String>, String> {
+    let phone = optional_text(raw, MAX_PHONE_CHARS)?;
+    if phone.as_deref().is_some_and(|phone| {
+        !phone
+            .chars()
+            .all(|c| c.is_ascii_digit() || " +-().x".contains(c))
+    }) {
+        return Err("may contain only digits, spaces and + - ( ) . x".into());
+    }
+    Ok(phone)
 }
 
 /// Filters of the leads list.

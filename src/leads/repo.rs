@@ -8,6 +8,7 @@ use crate::audit::{self, Actor, AuditEntry};
 use crate::db::schema::leads;
 use crate::db::{DbConnection, StoreError};
 use crate::events::{EventType, Publisher};
+use crate::leads::attribution::{fill_groups, Attribution};
 use crate::leads::error::LeadStoreError;
 use crate::leads::model::{Lead, LeadIntake, LeadQuery, LeadRow};
 use crate::leads::scoring::{self, advance_stage, LeadFacts, ScoringRules};
@@ -248,8 +249,9 @@ fn save(
     Ok((lead, outcome))
 }
 
-/// The lead after intake: sent fields replace stored ones, attributes merge key by key, and the
-/// score is recomputed. The stage only moves forward.
+/// The lead after intake: sent fields replace stored ones, attributes merge key by key, a touch
+/// is recorded (and lends its campaign and source to a lead without), and the score is
+/// recomputed. The stage only moves forward.
 fn merge(
     existing: Option<Lead>,
     intake: &LeadIntake,
@@ -276,6 +278,7 @@ fn merge(
         created_at: now.naive_utc(),
         updated_at: now.naive_utc(),
         owner_id: None,
+        attribution: Attribution::default(),
     });
     lead.email = intake.email.as_str().to_owned();
     lead.name = intake.name.clone();
@@ -298,6 +301,10 @@ fn merge(
     }
     if let Some(attributes) = &intake.attributes {
         lead.attributes.extend(attributes.clone());
+    }
+    if let Some(touch) = &intake.touch {
+        lead.attribution.record(touch, now);
+        fill_groups(&mut lead.campaign, &mut lead.source, touch);
     }
     let score = scoring::score(
         rules,

@@ -394,6 +394,11 @@ pub async fn route_submission(
     };
     let mut submission = service::parse_submission(request)?;
     submission.dry_run = false;
+    submission.posted_from(
+        req.headers()
+            .get(header::REFERER)
+            .and_then(|page| page.to_str().ok()),
+    );
     let decided = service::route(
         &state,
         RouterAddress::Slug(slug.into_inner()),

@@ -14,6 +14,7 @@ use crate::calendars::readings::ReadPolicy;
 use crate::db::{write_transaction, DbConnection, StoreError};
 use crate::events::{EventType, Publisher};
 use crate::field_errors::FieldErrors;
+use crate::leads::attribution::{Touch, TouchAt, TouchField};
 use crate::leads::error::LeadStoreError;
 use crate::leads::model::{Lead, LeadIntake};
 use crate::leads::repo::{self as leads_repo, LeadChange};
@@ -299,8 +300,18 @@ pub struct Submission {
     pub dry_run: bool,
 }
 
+impl Submission {
+    /// Records the page the form was on (its post's `Referer`) as the touch's landing page.
+    pub fn posted_from(&mut self, page: Option<&str>) {
+        let Some(page) = page else { return };
+        let mut touch = self.intake.touch.take().unwrap_or_default();
+        touch.set_if_valid(TouchField::LandingPage, page);
+        self.intake.touch = (!touch.is_empty()).then_some(touch);
+    }
+}
+
 /// Checks a submission's fields with the same text safety as every lead intake; the page's
-/// UTMs become the lead's attributes of the same names.
+/// UTMs become the lead's attributes of the same names, and its touch.
 pub fn parse_submission(body: RouteRequest) -> Result<Submission, RoutingError> {
     if body
         .convene_trap
@@ -311,16 +322,19 @@ pub fn parse_submission(body: RouteRequest) -> Result<Submission, RoutingError> 
     }
     let mut lead = body.lead;
     let mut errors = FieldErrors::new();
+    let mut touch = Touch::default();
     let utms = [
-        ("utm_source", body.utm_source),
-        ("utm_medium", body.utm_medium),
-        ("utm_campaign", body.utm_campaign),
-        ("utm_term", body.utm_term),
-        ("utm_content", body.utm_content),
+        (TouchField::UtmSource, body.utm_source),
+        (TouchField::UtmMedium, body.utm_medium),
+        (TouchField::UtmCampaign, body.utm_campaign),
+        (TouchField::UtmTerm, body.utm_term),
+        (TouchField::UtmContent, body.utm_content),
     ];
-    for (name, value) in utms {
+    for (field, value) in utms {
+        let name = field.name();
         match crate::values::optional_text(value.as_deref(), 200) {
             Ok(Some(text)) => {
+                touch.set_if_valid(field, &text);
                 lead.attributes
                     .get_or_insert_with(Default::default)
                     .insert(name.to_owned(), Value::String(text));
@@ -332,7 +346,10 @@ pub fn parse_submission(body: RouteRequest) -> Result<Submission, RoutingError> 
     let intake = lead.parse();
     match intake {
         Ok(intake) if errors.is_empty() => Ok(Submission {
-            intake,
+            intake: LeadIntake {
+                touch: (!touch.is_empty()).then_some(touch),
+                ..intake
+            },
             dry_run: body.dry_run == Some(true),
         }),
         Ok(_) => Err(invalid_fields(&errors)),
@@ -476,7 +493,8 @@ fn route_for_real(
             booking_link_id = Some(link.id);
         }
         DecisionKind::Request => {
-            let request_id = request_meeting(conn, &lead, &decided, actor, context)?;
+            let touch = intake.touch.as_ref();
+            let request_id = request_meeting(conn, &lead, &decided, touch, actor, context)?;
             decided.answer.meeting_request_id = Some(request_id);
         }
         DecisionKind::Disqualified => {}
@@ -564,11 +582,13 @@ pub fn stored_candidate(candidate: &Candidate, chosen: bool) -> StoredCandidate 
     }
 }
 
-/// A meeting request of the rule's meeting type, for the managers to approve.
+/// A meeting request of the rule's meeting type, for the managers to approve, attributed to
+/// the submission's touch.
 fn request_meeting(
     conn: &mut DbConnection,
     lead: &Lead,
     decided: &Decided,
+    touch: Option<&Touch>,
     actor: &Actor,
     context: &RouteContext,
 ) -> Result<String, RoutingError> {
@@ -586,6 +606,7 @@ fn request_meeting(
     };
     let submitted_status = transition(RequestStatus::Requested, &submit)?;
     let host_ids = decided.answer.host_ids.clone().unwrap_or_default();
+    let attribution = touch.map(|touch| TouchAt::new(touch.clone(), context.now));
     let request = requests_repo::insert(
         conn,
         &NewRequest {
@@ -595,6 +616,7 @@ fn request_meeting(
             notes: None,
             submitted_status,
             submit,
+            attribution: attribution.as_ref(),
         },
         actor,
         context.now,

@@ -7,6 +7,7 @@ use diesel::prelude::*;
 use crate::audit::{self, Actor, AuditEntry};
 use crate::db::schema::{leads, meeting_request_hosts, meeting_requests, meetings};
 use crate::db::{DbConnection, StoreError};
+use crate::leads::attribution::TouchAt;
 use crate::values::new_id;
 use crate::workflow::requests::MeetingRequest;
 use crate::workflow::state::{RequestStatus, WorkflowAction};
@@ -22,6 +23,7 @@ pub(crate) struct MeetingRequestRow {
     created_by: String,
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
+    attribution: Option<String>,
 }
 
 impl MeetingRequestRow {
@@ -32,6 +34,12 @@ impl MeetingRequestRow {
                 .map_err(|e: crate::workflow::state::UnknownRequestStatus| {
                     StoreError::Corrupt(format!("request {}: {e}", self.id))
                 })?;
+        let attribution = self
+            .attribution
+            .as_deref()
+            .map(serde_json::from_str)
+            .transpose()
+            .map_err(|e| StoreError::Corrupt(format!("request {}: {e}", self.id)))?;
         Ok(MeetingRequest {
             id: self.id,
             lead_id: self.lead_id,
@@ -42,6 +50,7 @@ impl MeetingRequestRow {
             host_ids,
             created_at: self.created_at,
             updated_at: self.updated_at,
+            attribution,
         })
     }
 }
@@ -120,6 +129,8 @@ pub struct NewRequest<'a> {
     /// The status after submission: `pending_approval` or `approved`.
     pub submitted_status: RequestStatus,
     pub submit: WorkflowAction,
+    /// The touch that brought the prospect to ask for this meeting, when known.
+    pub attribution: Option<&'a TouchAt>,
 }
 
 /// The campaign and source of a lead, which its requests and their meetings carry for the
@@ -219,6 +230,7 @@ pub fn insert(
             meeting_requests::created_by.eq(actor.label()),
             meeting_requests::created_at.eq(now.naive_utc()),
             meeting_requests::updated_at.eq(now.naive_utc()),
+            meeting_requests::attribution.eq(TouchAt::stored(new.attribution)),
         ))
         .execute(conn)?;
     set_hosts(conn, &id, new.host_ids)?;

@@ -4,6 +4,7 @@ use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 
 use crate::audit::AuditRecord;
+use crate::leads::attribution::TouchAt;
 use crate::workflow::state::RequestStatus;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -17,6 +18,7 @@ pub struct MeetingRequest {
     pub host_ids: Vec<String>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub attribution: Option<TouchAt>,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -35,6 +37,8 @@ pub struct MeetingRequestView {
     #[schema(value_type = String, format = DateTime)]
     #[serde(serialize_with = "crate::values::serialize_utc")]
     pub updated_at: NaiveDateTime,
+    /// The touch (UTMs, referrer, landing page) that booked it; `null` when unknown.
+    pub attribution: Option<TouchAt>,
 }
 
 impl From<&MeetingRequest> for MeetingRequestView {
@@ -49,6 +53,7 @@ impl From<&MeetingRequest> for MeetingRequestView {
             created_by: request.created_by.clone(),
             created_at: request.created_at,
             updated_at: request.updated_at,
+            attribution: request.attribution.clone(),
         }
     }
 }

@@ -1,6 +1,7 @@
 mod admin_pages;
 mod admin_ui;
 mod approvals;
+mod attribution;
 mod booking;
 mod booking_limits;
 mod booking_link_pages;

@@ -45,6 +45,7 @@ fn lead() -> Lead {
         created_at: at,
         updated_at: at,
         owner_id: None,
+        attribution: Default::default(),
     }
 }
 

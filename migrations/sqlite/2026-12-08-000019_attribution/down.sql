@@ -1,0 +1,3 @@
+ALTER TABLE meeting_requests DROP COLUMN attribution;
+ALTER TABLE leads DROP COLUMN last_touch;
+ALTER TABLE leads DROP COLUMN first_touch;
