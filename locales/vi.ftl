@@ -1,0 +1,191 @@
+# Tiếng Việt. Same keys as en.ftl; see docs/languages.md.
+
+## Dates and times
+
+weekday-1 = Thứ Hai
+weekday-2 = Thứ Ba
+weekday-3 = Thứ Tư
+weekday-4 = Thứ Năm
+weekday-5 = Thứ Sáu
+weekday-6 = Thứ Bảy
+weekday-7 = Chủ Nhật
+weekday-short-1 = Th 2
+weekday-short-2 = Th 3
+weekday-short-3 = Th 4
+weekday-short-4 = Th 5
+weekday-short-5 = Th 6
+weekday-short-6 = Th 7
+weekday-short-7 = CN
+month-1 = tháng 1
+month-2 = tháng 2
+month-3 = tháng 3
+month-4 = tháng 4
+month-5 = tháng 5
+month-6 = tháng 6
+month-7 = tháng 7
+month-8 = tháng 8
+month-9 = tháng 9
+month-10 = tháng 10
+month-11 = tháng 11
+month-12 = tháng 12
+month-short-1 = thg 1
+month-short-2 = thg 2
+month-short-3 = thg 3
+month-short-4 = thg 4
+month-short-5 = thg 5
+month-short-6 = thg 6
+month-short-7 = thg 7
+month-short-8 = thg 8
+month-short-9 = thg 9
+month-short-10 = thg 10
+month-short-11 = thg 11
+month-short-12 = thg 12
+date-long = { $weekday }, { $day } { $month }, { $year }
+date-short = { $weekday }, { $day } { $month }
+month-year = { $month } năm { $year }
+clock = 24h
+time-am = { $hour }:{ $minute } SA
+time-pm = { $hour }:{ $minute } CH
+time-24h = { $hour }:{ $minute }
+day-and-time = { $day }, { $time }
+meeting-time = { $date }, { $start }–{ $end } ({ $zone }, UTC{ $offset })
+
+## Emails to the prospect
+
+email-hello = Xin chào { $name },
+email-sent-by = Gửi từ { $brand }.
+email-what = Cuộc họp
+email-when = Thời gian
+email-with = Với
+email-where = Địa điểm
+email-minutes = { $minutes } phút
+email-reschedule-or-cancel = Đổi lịch hoặc hủy
+email-invite-subject = { $meeting } — { $when }
+email-invite-body = Bạn được mời tham dự cuộc họp. Lời mời lịch được đính kèm: hãy chấp nhận để thêm cuộc họp vào lịch của bạn.
+email-update-subject = Đã đổi giờ: { $meeting } — { $when }
+email-update-body = Cuộc họp đã được dời sang thời gian mới. Lời mời đã cập nhật được đính kèm.
+email-update-was = Trước đây
+email-cancel-subject = Đã hủy: { $meeting } — { $when }
+email-cancel-body = Cuộc họp này đã bị hủy; bản cập nhật đính kèm sẽ xóa cuộc họp khỏi lịch của bạn.
+email-cancel-reason = Lý do: { $reason }
+email-reminder-subject = Nhắc lịch: { $meeting } — { $when }
+email-reminder-body = Nhắc lịch: cuộc họp này sẽ bắt đầu sau { $lead }.
+email-confirmation-subject = Đã nhận yêu cầu: { $meeting } — { $when }
+email-confirmation-body = Cảm ơn bạn: chúng tôi đã nhận được yêu cầu và đang giữ khung giờ này cho bạn. Bạn sẽ nhận được lời mời lịch ngay khi cuộc họp được xác nhận.
+email-rejection-subject = Về yêu cầu của bạn: { $meeting }
+email-rejection-body = Cảm ơn bạn đã quan tâm. Rất tiếc, chúng tôi không thể xác nhận cuộc họp này và khung giờ bạn chọn đã được giải phóng.
+email-rejection-requested = Đã yêu cầu: { $meeting }, { $when }
+email-survey-subject = Cuộc họp của bạn thế nào? { $meeting }
+email-survey-body = Cảm ơn bạn đã gặp { $with }. Bạn có thể cho chúng tôi biết cuộc họp diễn ra thế nào không? Ba câu hỏi nhanh, chỉ mất một phút.
+email-survey-answer = Trả lời khảo sát
+email-choose-time-subject = Chọn thời gian cho { $meeting } của bạn
+email-choose-time = Chọn thời gian
+email-routing-follow-up-body = Cảm ơn bạn đã liên hệ. { $meeting } ({ $minutes } phút) của bạn đã sẵn sàng để đặt lịch: hãy chọn thời gian phù hợp với bạn.
+email-booking-link-body = { $sender } mời bạn tham gia { $meeting } ({ $minutes } phút). Hãy chọn thời gian phù hợp với bạn.
+email-link-here = Đường dẫn:
+email-hours = { $hours } giờ
+email-minutes-lead = { $minutes } phút
+ics-prospect-description = { $meeting } với { $with }.
+
+    Đổi lịch hoặc hủy: { $url }
+
+## Survey page
+
+survey-title = Cuộc họp của bạn thế nào?
+survey-intro = { $meeting } vào { $date }. Hai câu hỏi, chưa đến một phút.
+survey-usefulness = Cuộc họp hữu ích đến mức nào?
+survey-rating-1 = 1 – kém
+survey-rating-2 = 2 – tạm được
+survey-rating-3 = 3 – tốt
+survey-rating-4 = 4 – rất tốt
+survey-rating-5 = 5 – xuất sắc
+survey-plans = Kế hoạch của bạn đang ở giai đoạn nào?
+survey-intent-none = Chưa có kế hoạch mua
+survey-intent-low = Có thể, vào một lúc nào đó
+survey-intent-medium = Đang cân nhắc trong năm nay
+survey-intent-high = Sẵn sàng triển khai
+survey-comments = Bạn còn điều gì muốn chia sẻ không? (không bắt buộc)
+survey-send = Gửi câu trả lời
+survey-thanks-title = Cảm ơn bạn
+survey-thanks = Câu trả lời của bạn giúp chúng tôi làm cho mỗi cuộc họp đều xứng đáng với thời gian của bạn.
+survey-not-found-title = Không tìm thấy khảo sát
+survey-not-found = Đường dẫn khảo sát này không hợp lệ. Vui lòng dùng đường dẫn trong email của bạn.
+survey-expired-title = Khảo sát này đã hết hạn
+survey-expired = Khảo sát này đã đóng. Dù sao cũng cảm ơn bạn.
+survey-answered-title = Đã trả lời
+survey-answered = Khảo sát này đã được trả lời. Cảm ơn bạn!
+survey-invalid = Vui lòng chọn mức đánh giá và giai đoạn kế hoạch của bạn.
+
+## Booking page
+
+book-title = Đặt lịch: { $meeting }
+book-duration = { $minutes } phút
+book-with = Với { $hosts }
+book-your-time-zone = Múi giờ của bạn
+book-search-time-zones = Tìm múi giờ
+book-show-times = Xem giờ trống
+book-pick-time = Chọn thời gian
+book-previous-month = Tháng trước
+book-next-month = Tháng sau
+book-select-day = Chọn ngày
+book-times-on = Giờ trống ngày { $day }
+book-no-times-on-day = Không có giờ trống trong ngày này
+book-earlier = ← Trước
+book-later = Sau →
+book-no-times-this-week = Tuần này không còn giờ trống. Hãy thử các tuần sau.
+book-your-details = Thông tin của bạn
+book-name = Họ và tên
+book-work-email = Email công việc
+book-company = Công ty
+book-phone = Điện thoại
+book-job-title = Chức danh
+book-about-plans = Về kế hoạch của bạn
+book-budget = Chúng tôi đã có ngân sách
+book-authority = Tôi là người quyết định hoặc phê duyệt
+book-need = Chúng tôi có vấn đề cần giải quyết
+book-timing = Khi nào bạn dự định mua?
+book-timing-now = Ngay bây giờ
+book-timing-this-quarter = Trong quý này
+book-timing-this-year = Trong năm nay
+book-timing-later = Sau này
+book-timing-unknown = Chưa chắc chắn
+book-prepare = Chúng tôi nên chuẩn bị gì không?
+book-this-time = Đặt giờ này
+book-back = Quay lại
+book-confirm = Xác nhận
+book-booked-title = Bạn đã đặt lịch thành công
+book-awaiting-title = Đang chờ phê duyệt
+book-awaiting = Chúng tôi đã nhận yêu cầu của bạn: { $host } sẽ xác nhận qua email.
+book-add-google = Thêm vào Google Calendar
+book-add-outlook = Outlook.com
+book-add-office365 = Office 365
+book-download-ics = Tải tệp .ics
+book-join-video = Tham gia cuộc gọi video
+book-error-taken = Khung giờ đó vừa có người đặt — vui lòng chọn giờ khác bên dưới.
+book-error-link-used-up = Đường dẫn đặt lịch này đã được dùng hết số lần cho phép.
+book-error-link-unknown = Không có đường dẫn đặt lịch nào tại địa chỉ này.
+book-error-qualified-only = Cuộc họp này chỉ dành cho khách hàng tiềm năng đủ điều kiện.
+book-error-fields = Vui lòng kiểm tra các trường được đánh dấu bên dưới.
+
+## Manage page
+
+manage-status = Trạng thái
+manage-when = Thời gian
+manage-with = Với
+manage-where = Địa điểm
+manage-status-held = Đã gửi yêu cầu: chúng tôi sẽ sớm xác nhận qua email
+manage-status-scheduled = Đã xác nhận
+manage-status-cancelled = Đã hủy
+manage-add-calendar = Thêm vào lịch của tôi (.ics)
+manage-started = Cuộc họp này đã bắt đầu nên không thể dời hoặc hủy tại đây nữa. Nếu cần thay đổi, vui lòng liên hệ với người chủ trì.
+manage-pick-new-time = Chọn thời gian mới
+manage-move = Dời cuộc họp
+manage-reschedule = Đổi lịch
+manage-cancel-reason = Hủy cuộc họp: cho chúng tôi biết lý do (không bắt buộc)
+manage-cancel = Hủy cuộc họp
+manage-cancelled-title = Cuộc họp này đã bị hủy
+manage-book-again = Đặt lịch lại
+manage-notice-booked = Cảm ơn bạn! Lịch hẹn của bạn đã được ghi nhận.
+manage-notice-rescheduled = Cuộc họp của bạn đã được dời.
+manage-notice-cancelled = Cuộc họp của bạn đã được hủy.
+manage-error-pick-time = Vui lòng chọn thời gian mới trước.
