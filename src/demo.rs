@@ -522,6 +522,7 @@ fn meeting(
             notes: None,
             submitted_status: submitted,
             submit,
+            prospect_language: crate::i18n::Language::default(),
         },
         &actor,
         requested_at,

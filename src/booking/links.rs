@@ -240,9 +240,11 @@ pub fn email_to_lead(
                 StoreError::Corrupt(format!("booking link {id} names no meeting type"))
             })?;
         let sending_id = new_id();
+        let language = crate::workflow::repo::last_prospect_language(conn, &lead.id)?;
         let email = composer
             .booking_link(
                 &lead,
+                language,
                 &meeting_type,
                 sender_name,
                 url_for(&link, &composer.public_base, Some(&lead)),

@@ -52,6 +52,8 @@ pub struct BookingForm {
     pub timing: String,
     #[serde(default)]
     pub notes: String,
+    /// The page's language, so the emails that follow speak it too.
+    pub lang: Option<String>,
 }
 
 impl CsrfProtected for BookingForm {
@@ -76,6 +78,7 @@ impl From<&BookingForm> for BookingRequest {
                 timing,
             }),
             notes: Some(form.notes.clone()),
+            lang: form.lang.clone(),
         }
     }
 }

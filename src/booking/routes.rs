@@ -24,7 +24,9 @@ use crate::booking::service::{
 use crate::error::{AppError, PageError};
 use crate::field_errors::FieldErrors;
 use crate::http::embed::{allow_framing, Embedded};
-use crate::http::extractors::{ApiCaller, ApiJson, ApiQuery, CsrfProtected, CsrfToken, JsonOrForm};
+use crate::http::extractors::{
+    ApiCaller, ApiJson, ApiQuery, CsrfProtected, CsrfToken, JsonOrForm, PageLanguage,
+};
 use crate::http::pages::{render, see_other};
 use crate::http::Page;
 use crate::meetings::Managed;
@@ -218,10 +220,12 @@ pub async fn book(
     slug: web::Path<String>,
     csrf: CsrfToken,
     embedded: Embedded,
+    language: PageLanguage,
     submission: JsonOrForm<BookingRequest, BookingForm>,
 ) -> Result<HttpResponse, actix_web::Error> {
     match submission {
-        JsonOrForm::Json(body) => {
+        JsonOrForm::Json(mut body) => {
+            body.settle_language(language.0);
             let booked = service::book_by_slug(&state, slug.into_inner(), body)
                 .await
                 .map_err(AppError::from)?;
@@ -236,7 +240,9 @@ pub async fn book(
                 .await
                 .map_err(PageError::from)?;
             let page_link = open.clone();
-            match service::book(&state, open, BookingRequest::from(&form)).await {
+            let mut body = BookingRequest::from(&form);
+            body.settle_language(language.0);
+            match service::book(&state, open, body).await {
                 Ok(booked) => Ok(see_other(
                     &embedded.keep(&format!("/m/{}?booked=1", booked.manage_token)),
                 )),

@@ -18,6 +18,7 @@ use crate::db::StoreError;
 use crate::db::{write_transaction, DbConnection};
 use crate::events::{EventType, Publisher};
 use crate::field_errors::FieldErrors;
+use crate::i18n::Language;
 use crate::leads::model::{BantInput, LeadInput, LeadIntake};
 use crate::leads::repo as leads_repo;
 use crate::leads::scoring::ScoringRules;
@@ -284,6 +285,23 @@ pub struct BookingRequest {
     pub bant: Option<BantInput>,
     #[schema(value_type = Option<crate::http::schemas::Note>)]
     pub notes: Option<String>,
+    /// The language the prospect's emails are written in (`en`, `vi`, `km`, …); one without a
+    /// catalogue gives way to the browser's `Accept-Language`, then English.
+    #[serde(default)]
+    #[schema(example = "vi")]
+    pub lang: Option<String>,
+}
+
+impl BookingRequest {
+    /// Keeps `lang` if it names a language with a catalogue, else puts `page_language` there.
+    pub fn settle_language(&mut self, page_language: Language) {
+        let language = self
+            .lang
+            .as_deref()
+            .and_then(Language::supported)
+            .unwrap_or(page_language);
+        self.lang = Some(language.code());
+    }
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -307,6 +325,7 @@ struct BookingInput {
     zone: TimeZone,
     lead: LeadInput,
     notes: Option<String>,
+    language: Language,
 }
 
 fn parse_booking(body: &BookingRequest) -> Result<BookingInput, FieldErrors> {
@@ -351,6 +370,11 @@ fn parse_booking(body: &BookingRequest) -> Result<BookingInput, FieldErrors> {
             zone,
             lead,
             notes,
+            language: body
+                .lang
+                .as_deref()
+                .and_then(Language::supported)
+                .unwrap_or_default(),
         }),
         _ => Err(errors),
     }
@@ -544,6 +568,7 @@ fn book_on(
                 notes: input.notes.as_deref(),
                 submitted_status: submitted,
                 submit,
+                prospect_language: input.language,
             },
             &actor,
             now,

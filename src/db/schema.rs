@@ -128,6 +128,7 @@ diesel::table! {
         lead_source -> Nullable<Text>,
         approved_at -> Nullable<Timestamp>,
         approved_from_pending -> Bool,
+        prospect_language -> Text,
     }
 }
 

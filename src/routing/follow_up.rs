@@ -104,7 +104,9 @@ fn remind(
             return Ok(false);
         };
         let url = prefilled_url(&composer.public_base, &link.slug, &lead);
-        let email = composer.routing_follow_up(routing_id, &lead, &meeting_type, url, now)?;
+        let language = crate::workflow::repo::last_prospect_language(conn, &lead.id)?;
+        let email =
+            composer.routing_follow_up(routing_id, &lead, language, &meeting_type, url, now)?;
         Ok(outbox::enqueue(conn, &email, now)?)
     })
 }

@@ -595,6 +595,7 @@ fn request_meeting(
             notes: None,
             submitted_status,
             submit,
+            prospect_language: crate::i18n::Language::default(),
         },
         actor,
         context.now,

@@ -7,6 +7,7 @@ use diesel::prelude::*;
 use crate::audit::{self, Actor, AuditEntry};
 use crate::db::schema::{leads, meeting_request_hosts, meeting_requests, meetings};
 use crate::db::{DbConnection, StoreError};
+use crate::i18n::Language;
 use crate::values::new_id;
 use crate::workflow::requests::MeetingRequest;
 use crate::workflow::state::{RequestStatus, WorkflowAction};
@@ -22,6 +23,7 @@ pub(crate) struct MeetingRequestRow {
     created_by: String,
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
+    prospect_language: String,
 }
 
 impl MeetingRequestRow {
@@ -42,6 +44,8 @@ impl MeetingRequestRow {
             host_ids,
             created_at: self.created_at,
             updated_at: self.updated_at,
+            // A language whose catalogue was since removed reads as English.
+            prospect_language: Language::supported(&self.prospect_language).unwrap_or_default(),
         })
     }
 }
@@ -120,6 +124,7 @@ pub struct NewRequest<'a> {
     /// The status after submission: `pending_approval` or `approved`.
     pub submitted_status: RequestStatus,
     pub submit: WorkflowAction,
+    pub prospect_language: Language,
 }
 
 /// The campaign and source of a lead, which its requests and their meetings carry for the
@@ -197,6 +202,27 @@ pub fn follow_lead(
     Ok(())
 }
 
+/// The language `lead_id` last booked in, for emails that precede any new booking (a booking
+/// link, a routing reminder); English for a lead who never booked.
+pub fn last_prospect_language(
+    conn: &mut DbConnection,
+    lead_id: &str,
+) -> Result<Language, StoreError> {
+    let code: Option<String> = meeting_requests::table
+        .filter(meeting_requests::lead_id.eq(lead_id))
+        .order((
+            meeting_requests::created_at.desc(),
+            meeting_requests::id.desc(),
+        ))
+        .select(meeting_requests::prospect_language)
+        .first(conn)
+        .optional()?;
+    Ok(code
+        .as_deref()
+        .and_then(Language::supported)
+        .unwrap_or_default())
+}
+
 /// Creates a request and submits it: two audit rows (created, then routed). Runs inside the
 /// caller's transaction.
 pub fn insert(
@@ -216,6 +242,7 @@ pub fn insert(
             meeting_requests::meeting_type_id.eq(new.meeting_type_id),
             meeting_requests::status.eq(new.submitted_status.as_str()),
             meeting_requests::notes.eq(new.notes),
+            meeting_requests::prospect_language.eq(new.prospect_language.code()),
             meeting_requests::created_by.eq(actor.label()),
             meeting_requests::created_at.eq(now.naive_utc()),
             meeting_requests::updated_at.eq(now.naive_utc()),

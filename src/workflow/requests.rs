@@ -4,6 +4,7 @@ use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 
 use crate::audit::AuditRecord;
+use crate::i18n::Language;
 use crate::workflow::state::RequestStatus;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -17,6 +18,8 @@ pub struct MeetingRequest {
     pub host_ids: Vec<String>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// What the prospect reads: the language they booked in, English otherwise.
+    pub prospect_language: Language,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]

@@ -142,6 +142,7 @@ pub async fn create(
                     notes: notes.as_deref(),
                     submitted_status,
                     submit,
+                    prospect_language: crate::i18n::Language::default(),
                 };
                 let request = repo::insert(conn, &new, &actor, now)?;
                 let Some(start) = start else {
