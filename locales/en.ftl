@@ -53,7 +53,7 @@ time-am = { $hour }:{ $minute } am
 time-pm = { $hour }:{ $minute } pm
 time-24h = { $hour }:{ $minute }
 day-and-time = { $day }, { $time }
-meeting-time = { $date }, { $start }–{ $end } ({ $zone }, UTC{ $offset })
+meeting-time = { $date }, { $start }–{ $end } { $zone } (UTC{ $offset })
 
 ## Emails to the prospect (templates/email/)
 
@@ -120,7 +120,9 @@ survey-expired-title = This survey has expired
 survey-expired = This survey is closed now. Thank you all the same.
 survey-answered-title = Already answered
 survey-answered = This survey has already been answered. Thank you!
-survey-invalid = Please choose a rating and where you are in your plans.
+survey-invalid-rating = The rating must be a whole number from 1 to 5.
+survey-invalid-buyer_intent = Please choose where you are in your plans.
+survey-invalid-comments = Your comments are too long, or contain characters we cannot keep.
 
 ## Booking page (templates/public/book.html, week_picker.html)
 

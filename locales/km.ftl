@@ -48,7 +48,7 @@ time-am = { $hour }:{ $minute } AM
 time-pm = { $hour }:{ $minute } PM
 time-24h = { $hour }:{ $minute }
 day-and-time = { $day } { $time }
-meeting-time = { $date } { $start }–{ $end } ({ $zone }, UTC{ $offset })
+meeting-time = { $date } { $start }–{ $end } { $zone } (UTC{ $offset })
 
 ## Emails to the prospect
 
@@ -114,7 +114,9 @@ survey-expired-title = ការស្ទង់មតិនេះបានផុ
 survey-expired = ការស្ទង់មតិនេះត្រូវបានបិទហើយ។ ទោះយ៉ាងណាក៏សូមអរគុណ។
 survey-answered-title = បានឆ្លើយរួចហើយ
 survey-answered = ការស្ទង់មតិនេះត្រូវបានឆ្លើយរួចហើយ។ សូមអរគុណ!
-survey-invalid = សូមជ្រើសរើសការវាយតម្លៃ និងដំណាក់កាលនៃផែនការរបស់អ្នក។
+survey-invalid-rating = ការវាយតម្លៃត្រូវតែជាចំនួនគត់ពី 1 ដល់ 5។
+survey-invalid-buyer_intent = សូមជ្រើសរើសដំណាក់កាលនៃផែនការរបស់អ្នក។
+survey-invalid-comments = មតិយោបល់របស់អ្នកវែងពេក ឬមានតួអក្សរដែលយើងមិនអាចរក្សាទុកបាន។
 
 ## Booking page
 

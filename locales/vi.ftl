@@ -48,7 +48,7 @@ time-am = { $hour }:{ $minute } SA
 time-pm = { $hour }:{ $minute } CH
 time-24h = { $hour }:{ $minute }
 day-and-time = { $day }, { $time }
-meeting-time = { $date }, { $start }–{ $end } ({ $zone }, UTC{ $offset })
+meeting-time = { $date }, { $start }–{ $end } { $zone } (UTC{ $offset })
 
 ## Emails to the prospect
 
@@ -114,7 +114,9 @@ survey-expired-title = Khảo sát này đã hết hạn
 survey-expired = Khảo sát này đã đóng. Dù sao cũng cảm ơn bạn.
 survey-answered-title = Đã trả lời
 survey-answered = Khảo sát này đã được trả lời. Cảm ơn bạn!
-survey-invalid = Vui lòng chọn mức đánh giá và giai đoạn kế hoạch của bạn.
+survey-invalid-rating = Mức đánh giá phải là một số nguyên từ 1 đến 5.
+survey-invalid-buyer_intent = Vui lòng chọn giai đoạn kế hoạch của bạn.
+survey-invalid-comments = Nhận xét của bạn quá dài hoặc chứa ký tự mà chúng tôi không thể lưu.
 
 ## Booking page
 

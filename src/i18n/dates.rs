@@ -82,7 +82,7 @@ impl Texts {
     }
 
     /// A meeting's time for the prospect: "Tuesday 8 December 2026, 2:00 pm–2:30 pm
-    /// (Europe/Berlin, UTC+01:00)"; an end on a later day names that day too.
+    /// Europe/Berlin (UTC+01:00)"; an end on a later day names that day too.
     pub fn format_meeting_time(
         &self,
         zone: TimeZone,
@@ -204,16 +204,16 @@ mod tests {
         let start = Utc.with_ymd_and_hms(2026, 12, 8, 13, 0, 0).unwrap();
         assert_eq!(
             texts("en").format_meeting_time(zone, start, start + Duration::minutes(30)),
-            "Tuesday 8 December 2026, 2:00 pm–2:30 pm (Europe/Berlin, UTC+01:00)"
+            "Tuesday 8 December 2026, 2:00 pm–2:30 pm Europe/Berlin (UTC+01:00)"
         );
         assert_eq!(
             texts("vi").format_meeting_time(zone, start, start + Duration::minutes(30)),
-            "Thứ Ba, 8 tháng 12, 2026, 14:00–14:30 (Europe/Berlin, UTC+01:00)"
+            "Thứ Ba, 8 tháng 12, 2026, 14:00–14:30 Europe/Berlin (UTC+01:00)"
         );
         let late = Utc.with_ymd_and_hms(2026, 12, 8, 22, 45, 0).unwrap();
         assert_eq!(
             texts("en").format_meeting_time(zone, late, late + Duration::minutes(30)),
-            "Tuesday 8 December 2026, 11:45 pm–Wed 9 Dec, 12:15 am (Europe/Berlin, UTC+01:00)"
+            "Tuesday 8 December 2026, 11:45 pm–Wed 9 Dec, 12:15 am Europe/Berlin (UTC+01:00)"
         );
     }
 }

@@ -273,9 +273,14 @@ pub async fn answer_survey(
                     *response.status_mut() = StatusCode::CREATED;
                     Ok(response)
                 }
-                Ok(Err((survey, _))) => {
-                    let error = Some(t.get("survey-invalid"));
-                    let page = survey_form(t, token, &survey, &csrf, &form, error);
+                Ok(Err((survey, errors))) => {
+                    // One sentence per field in the prospect's language (`survey-invalid-rating`).
+                    let error = errors
+                        .fields()
+                        .map(|(field, _)| t.get(&format!("survey-invalid-{field}")))
+                        .collect::<Vec<_>>()
+                        .join(" ");
+                    let page = survey_form(t, token, &survey, &csrf, &form, Some(error));
                     let mut response = render(&page)?;
                     *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
                     Ok(response)
