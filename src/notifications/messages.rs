@@ -159,6 +159,13 @@ mail_templates! {
     BookingLink => booking_link: "email/booking_link/subject.txt", "email/booking_link/body.txt", "email/booking_link/body.html";
 }
 
+/// A lead an email goes to before any meeting, and the language they read.
+#[derive(Clone, Copy)]
+pub struct Addressee<'a> {
+    pub lead: &'a Lead,
+    pub language: Language,
+}
+
 /// Something wrong with `host`'s calendar connection: `reason` says what, `incident` keeps
 /// notices about one incident from repeating.
 #[derive(Clone, Copy)]
@@ -601,14 +608,14 @@ impl Composer {
     pub fn routing_follow_up(
         &self,
         routing_id: &str,
-        lead: &crate::leads::model::Lead,
-        language: Language,
+        to: Addressee<'_>,
         meeting_type: &crate::scheduling::meeting_types::MeetingType,
         booking_url: String,
         now: DateTime<Utc>,
     ) -> Result<NewEmail, askama::Error> {
+        let lead = to.lead;
         let mut view = self.blank_view(&lead.name);
-        view.t = Texts::new(language);
+        view.t = Texts::new(to.language);
         view.meeting_name = meeting_type.name.clone();
         view.duration_minutes = meeting_type.duration_minutes;
         view.action_url = booking_url;
@@ -661,20 +668,20 @@ impl Composer {
         })
     }
 
-    /// Sends `lead` the booking link `url` for `meeting_type` in `language`, on behalf of
+    /// Sends the lead `to` the booking link `url` for `meeting_type`, on behalf of
     /// `sender_name`; `sending_id` tells one sending from another.
     pub fn booking_link(
         &self,
-        lead: &Lead,
-        language: Language,
+        to: Addressee<'_>,
         meeting_type: &crate::scheduling::meeting_types::MeetingType,
         sender_name: &str,
         url: String,
         sending_id: &str,
         now: DateTime<Utc>,
     ) -> Result<NewEmail, askama::Error> {
+        let lead = to.lead;
         let mut view = self.blank_view(&lead.name);
-        view.t = Texts::new(language);
+        view.t = Texts::new(to.language);
         view.meeting_name = meeting_type.name.clone();
         view.duration_minutes = meeting_type.duration_minutes;
         view.with_names = sender_name.to_owned();

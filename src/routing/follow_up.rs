@@ -8,7 +8,7 @@ use crate::booking::links;
 use crate::db::schema::routings;
 use crate::db::{write_transaction, DbConnection, StoreError};
 use crate::leads::repo as leads_repo;
-use crate::notifications::messages::Composer;
+use crate::notifications::messages::{Addressee, Composer};
 use crate::notifications::outbox;
 use crate::routing::service::prefilled_url;
 use crate::scheduling::repo as types_repo;
@@ -105,8 +105,11 @@ fn remind(
         };
         let url = prefilled_url(&composer.public_base, &link.slug, &lead);
         let language = crate::workflow::repo::last_prospect_language(conn, &lead.id)?;
-        let email =
-            composer.routing_follow_up(routing_id, &lead, language, &meeting_type, url, now)?;
+        let to = Addressee {
+            lead: &lead,
+            language,
+        };
+        let email = composer.routing_follow_up(routing_id, to, &meeting_type, url, now)?;
         Ok(outbox::enqueue(conn, &email, now)?)
     })
 }
