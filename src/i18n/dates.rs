@@ -14,10 +14,16 @@ impl Texts {
         self.get(&format!("weekday-{}", weekday.number_from_monday()))
     }
 
+    /// "Tue" (`weekday-short-2`), for a calendar's column head.
+    pub fn weekday_short_name(&self, weekday: Weekday) -> String {
+        self.get(&format!("weekday-short-{}", weekday.number_from_monday()))
+    }
+
     /// The short weekday names, Monday first, for a calendar's header row.
     pub fn weekday_short_names(&self) -> Vec<String> {
-        (1..=7)
-            .map(|day| self.get(&format!("weekday-short-{day}")))
+        std::iter::successors(Some(Weekday::Mon), |day| Some(day.succ()))
+            .take(7)
+            .map(|day| self.weekday_short_name(day))
             .collect()
     }
 
@@ -44,13 +50,7 @@ impl Texts {
         self.get_with(
             "date-short",
             &[
-                (
-                    "weekday",
-                    &self.get(&format!(
-                        "weekday-short-{}",
-                        date.weekday().number_from_monday()
-                    )),
-                ),
+                ("weekday", &self.weekday_short_name(date.weekday())),
                 ("day", &date.day().to_string()),
                 ("month", &self.get(&format!("month-short-{}", date.month()))),
             ],

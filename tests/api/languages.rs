@@ -1,12 +1,15 @@
 //! The prospect's language: chosen by `lang`, else `Accept-Language`, else English, on the
-//! survey page and in the emails that follow a booking; hostile values give English.
+//! survey page and in the emails that follow a booking (and a booking link emailed later);
+//! hostile values give English.
 
 use chrono::{Duration, Utc};
+use convene::notifications::outbox::{self, EmailFilter, EmailKind};
 use serde_json::{json, Value};
 
-use crate::booking::{book, booking, first_slot, open_type};
+use crate::admin_ui::sign_in;
+use crate::booking::{book, booking, first_slot, link_for, open_type};
 use crate::emails::{delivered, smtp_to};
-use crate::helpers::{spawn_app, spawn_app_with, TestApp};
+use crate::helpers::{csrf_token_in, spawn_app, spawn_app_with, TestApp, TEST_PASSWORD};
 use crate::outcomes::log_meeting;
 use crate::smtp::{free_port, SmtpSink};
 use crate::surveys::invite;
@@ -212,4 +215,65 @@ async fn a_booking_without_a_language_gets_english_emails() {
     let prospect = invite_to(&received, "pat@bigco.com");
     assert!(prospect.text.starts_with("Hello Pat Prospect,"));
     assert!(prospect.html.contains(r#"<html lang="en">"#));
+}
+
+#[tokio::test]
+async fn a_booking_link_emailed_later_speaks_the_language_the_lead_booked_in() {
+    let app = spawn_app().await;
+    let (meeting_type, link) = open_type(&app, json!({})).await;
+    let start = first_slot(&app, &link).await;
+    let mut body = booking(&start, "pat@bigco.com");
+    body["lang"] = Value::from("vi");
+    let booked: Value = book(&app, &link, &body).await.json().await.unwrap();
+    let request: Value = app
+        .get_json(
+            &format!(
+                "/api/v1/meeting-requests/{}",
+                booked["meeting_request_id"].as_str().unwrap()
+            ),
+            &app.admin_key,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let personal = link_for(&app, &meeting_type, json!({"lead_id": request["lead_id"]})).await;
+
+    app.create_user_with_password("marketer@example.com", "marketer");
+    assert_eq!(
+        sign_in(&app, "marketer@example.com", TEST_PASSWORD)
+            .await
+            .status(),
+        303
+    );
+    let page = app
+        .client
+        .get(app.url("/admin/meeting-types"))
+        .send()
+        .await
+        .unwrap();
+    let csrf = csrf_token_in(&page.text().await.unwrap());
+    let emailed = app
+        .client
+        .post(app.url(&format!(
+            "/admin/booking-links/{}/email",
+            personal["id"].as_str().unwrap()
+        )))
+        .form(&[("csrf_token", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(emailed.status(), 303);
+
+    let sent = {
+        let mut conn = app.db.connection().unwrap();
+        let filter = EmailFilter {
+            kind: Some(EmailKind::BookingLink),
+            ..EmailFilter::default()
+        };
+        outbox::list(&mut conn, &filter, None, 10).unwrap()
+    };
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].subject, "Chọn thời gian cho Meeting intro của bạn");
+    assert!(sent[0].body_text.starts_with("Xin chào Pat Prospect,"));
 }
