@@ -268,7 +268,7 @@ async fn a_cancelled_meeting_offers_to_book_again_and_no_calendar_file() {
     assert_eq!(status, 200);
     assert!(html.contains("This meeting was cancelled"), "{html}");
     assert!(
-        html.contains(&format!("id=\"book-again\"",))
+        html.contains("id=\"book-again\"")
             && html.contains(&format!("href=\"/book/{}\"", slug(&link)))
     );
     assert!(
