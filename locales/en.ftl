@@ -197,3 +197,39 @@ manage-notice-booked = Thank you! Your booking is in.
 manage-notice-rescheduled = Your meeting has been moved.
 manage-notice-cancelled = Your meeting has been cancelled.
 manage-error-pick-time = Please pick a new time first.
+
+## Booking page, month calendar and manage page as redesigned (templates/public/book.html,
+## calendar.html, times.html, zone_picker.html, manage.html)
+
+book-with-inline = with { $hosts }
+book-pick-first = Pick a day and a time; your details come next.
+book-times = Times
+book-no-times-this-month = No free times this month.
+book-see-next-month = See next month
+book-day-today = { $day }, today
+book-day-no-times = { $day }, no free times
+book-day-today-no-times = { $day }, today, no free times
+book-time-range = { $start } – { $end }
+book-chosen = { $day }, { $start } – { $end }
+manage-meeting = Meeting
+manage-add-to-calendar = Add to your calendar
+manage-google = Google Calendar
+manage-apple-ics = Apple / other (.ics)
+manage-book-another = Book another time
+manage-cancel-question = Cancel this meeting?
+manage-keep = Keep it
+manage-keep-time = Keep the current time
+manage-pick-move = Pick a day and a time to move your meeting to.
+manage-cancel-reason-hosts = A reason helps your hosts (optional)
+manage-our-team = Our team
+manage-awaiting-next = { $host } will confirm the time by email, usually within { $hours } hours. The time is held for you until then, and the calendar invitation follows once it is confirmed.
+manage-booked-next = A calendar invitation is on its way to { $email }.
+manage-headline-moved = Your meeting has been moved
+manage-headline-declined = This request was declined
+manage-headline-expired = This request expired
+manage-headline-completed = This meeting has taken place
+manage-status-completed = Completed
+manage-status-closed = Closed
+manage-notice-moved-invite = Your meeting has been moved. An updated invitation is on its way.
+manage-notice-cancelled-told = Your meeting has been cancelled. Your hosts have been told.
+manage-calendar-details = Manage this meeting: { $url }
