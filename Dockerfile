@@ -3,10 +3,11 @@
 # SQLite, libpq and OpenSSL are built from source by cargo: the image needs no -dev packages.
 FROM rust:1-bookworm AS build
 WORKDIR /src
-COPY Cargo.toml Cargo.lock ./
+COPY Cargo.toml Cargo.lock build.rs ./
 COPY src src
 COPY migrations migrations
 COPY templates templates
+COPY locales locales
 COPY static static
 COPY config config
 RUN cargo build --release --locked --bin convene

@@ -523,6 +523,7 @@ fn meeting(
             submitted_status: submitted,
             submit,
             attribution: None,
+            prospect_language: crate::i18n::Language::default(),
         },
         &actor,
         requested_at,

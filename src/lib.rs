@@ -12,6 +12,7 @@ pub mod error;
 pub mod events;
 pub mod field_errors;
 pub mod http;
+pub mod i18n;
 pub mod jobs;
 pub mod leads;
 pub mod meetings;

@@ -10,7 +10,7 @@ use crate::booking::error::BookingError;
 use crate::db::schema::booking_links;
 use crate::db::{write_transaction, DbConnection, StoreError};
 use crate::field_errors::FieldErrors;
-use crate::notifications::messages::Composer;
+use crate::notifications::messages::{Addressee, Composer};
 use crate::notifications::outbox;
 use crate::values::new_id;
 
@@ -240,9 +240,14 @@ pub fn email_to_lead(
                 StoreError::Corrupt(format!("booking link {id} names no meeting type"))
             })?;
         let sending_id = new_id();
+        let language = crate::workflow::repo::last_prospect_language(conn, &lead.id)?;
+        let to = Addressee {
+            lead: &lead,
+            language,
+        };
         let email = composer
             .booking_link(
-                &lead,
+                to,
                 &meeting_type,
                 sender_name,
                 url_for(&link, &composer.public_base, Some(&lead)),

@@ -55,6 +55,8 @@ pub struct BookingForm {
     pub notes: String,
     #[serde(flatten)]
     pub prefill: Prefill,
+    /// The page's language, so the emails that follow speak it too.
+    pub lang: Option<String>,
 }
 
 impl CsrfProtected for BookingForm {
@@ -79,6 +81,7 @@ impl From<&BookingForm> for BookingRequest {
                 timing,
             }),
             notes: Some(form.notes.clone()),
+            lang: form.lang.clone(),
             ..BookingRequest::from(&form.prefill)
         }
     }

@@ -25,7 +25,9 @@ use crate::booking::service::{
 use crate::error::{AppError, PageError};
 use crate::field_errors::FieldErrors;
 use crate::http::embed::{allow_framing, Embedded};
-use crate::http::extractors::{ApiCaller, ApiJson, ApiQuery, CsrfProtected, CsrfToken, JsonOrForm};
+use crate::http::extractors::{
+    ApiCaller, ApiJson, ApiQuery, CsrfProtected, CsrfToken, JsonOrForm, PageLanguage,
+};
 use crate::http::middleware::Throttled;
 use crate::http::pages::{render, see_other};
 use crate::http::Page;
@@ -220,10 +222,12 @@ pub async fn book(
     slug: web::Path<String>,
     csrf: CsrfToken,
     embedded: Embedded,
+    language: PageLanguage,
     submission: JsonOrForm<BookingRequest, BookingForm>,
 ) -> Result<HttpResponse, actix_web::Error> {
     match submission {
-        JsonOrForm::Json(body) => {
+        JsonOrForm::Json(mut body) => {
+            body.settle_language(language.0);
             let booked = service::book_by_slug(&state, slug.into_inner(), body)
                 .await
                 .map_err(AppError::from)?;
@@ -249,7 +253,9 @@ pub async fn book(
                 }
                 return Ok(page);
             }
-            match service::book(&state, open, BookingRequest::from(&form)).await {
+            let mut body = BookingRequest::from(&form);
+            body.settle_language(language.0);
+            match service::book(&state, open, body).await {
                 Ok(booked) => Ok(see_other(
                     &embedded.keep(&format!("/m/{}?booked=1", booked.manage_token)),
                 )),

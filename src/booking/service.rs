@@ -18,6 +18,7 @@ use crate::db::StoreError;
 use crate::db::{write_transaction, DbConnection};
 use crate::events::{EventType, Publisher};
 use crate::field_errors::FieldErrors;
+use crate::i18n::Language;
 use crate::leads::attribution::{Touch, TouchAt};
 use crate::leads::model::{BantInput, LeadInput, LeadIntake};
 use crate::leads::repo as leads_repo;
@@ -299,6 +300,23 @@ pub struct BookingRequest {
     /// none) and the meeting request's attribution. A lead without a campaign or source takes
     /// `utm_campaign` and `utm_source`.
     pub attribution: Option<Touch>,
+    /// The language the prospect's emails are written in (`en`, `vi`, `km`, …); one without a
+    /// catalogue gives way to the browser's `Accept-Language`, then English.
+    #[serde(default)]
+    #[schema(example = "vi")]
+    pub lang: Option<String>,
+}
+
+impl BookingRequest {
+    /// Keeps `lang` if it names a language with a catalogue, else puts `page_language` there.
+    pub fn settle_language(&mut self, page_language: Language) {
+        let language = self
+            .lang
+            .as_deref()
+            .and_then(Language::supported)
+            .unwrap_or(page_language);
+        self.lang = Some(language.code());
+    }
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -323,6 +341,7 @@ struct BookingInput {
     lead: LeadInput,
     notes: Option<String>,
     touch: Option<Touch>,
+    language: Language,
 }
 
 fn parse_booking(body: &BookingRequest) -> Result<BookingInput, FieldErrors> {
@@ -388,6 +407,11 @@ fn parse_booking(body: &BookingRequest) -> Result<BookingInput, FieldErrors> {
             lead,
             notes,
             touch,
+            language: body
+                .lang
+                .as_deref()
+                .and_then(Language::supported)
+                .unwrap_or_default(),
         }),
         _ => Err(errors),
     }
@@ -586,6 +610,7 @@ fn book_on(
                 submitted_status: submitted,
                 submit,
                 attribution: booked_by.as_ref(),
+                prospect_language: input.language,
             },
             &actor,
             now,

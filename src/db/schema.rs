@@ -131,6 +131,7 @@ diesel::table! {
         approved_at -> Nullable<Timestamp>,
         approved_from_pending -> Bool,
         attribution -> Nullable<Text>,
+        prospect_language -> Text,
     }
 }
 

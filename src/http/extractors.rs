@@ -1,5 +1,5 @@
 //! Request extractors: the API caller and the API's bodies and queries, the signed-in admin
-//! user, the CSRF token, the client IP.
+//! user, the CSRF token, the client IP, the language of a prospect's page.
 
 use std::future::{ready, Future, Ready};
 use std::pin::Pin;
@@ -16,6 +16,7 @@ use crate::auth::tokens::constant_time_eq;
 use crate::auth::{api_keys, Principal};
 use crate::error::{AppError, PageError};
 use crate::http::local_time::Viewer;
+use crate::i18n::{Language, Texts};
 use crate::state::AppState;
 use crate::users::model::User;
 
@@ -355,6 +356,36 @@ where
             let json = web::Json::<J>::from_request(req, payload);
             Box::pin(async move { Ok(JsonOrForm::Json(json.await?.into_inner())) })
         }
+    }
+}
+
+/// The language a prospect's page speaks: `?lang=`, else the browser's `Accept-Language`,
+/// else English. Never fails: anything unreadable just means English.
+#[derive(Debug, Clone, Copy)]
+pub struct PageLanguage(pub Language);
+
+impl PageLanguage {
+    pub fn texts(self) -> Texts {
+        Texts::new(self.0)
+    }
+}
+
+impl FromRequest for PageLanguage {
+    type Error = std::convert::Infallible;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        let requested = url::form_urlencoded::parse(req.query_string().as_bytes())
+            .find(|(name, _)| name == "lang")
+            .map(|(_, value)| value.into_owned());
+        let accepted = req
+            .headers()
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|value| value.to_str().ok());
+        ready(Ok(PageLanguage(Language::choose(
+            requested.as_deref(),
+            accepted,
+        ))))
     }
 }
 

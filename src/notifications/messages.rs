@@ -1,12 +1,14 @@
 //! What each workflow event tells whom: the emails (and their iTIP documents) for one meeting
 //! or request, composed without I/O from the records the transaction already holds. Every
-//! recipient gets their own email, with times in their own zone.
+//! recipient gets their own email, with times in their own zone; the prospect's is in the
+//! language they booked in, staff's in English.
 
 use askama::Template;
 use chrono::{DateTime, Duration, Utc};
 
 use crate::auth::link_keys::{LinkKey, LinkPurpose};
 use crate::config::BrandSettings;
+use crate::i18n::{Language, Texts};
 use crate::leads::model::Lead;
 use crate::meetings::Managed;
 use crate::notifications::ics::{IcsMethod, Person};
@@ -54,10 +56,25 @@ struct Recipient {
     email: String,
     zone: TimeZone,
     is_prospect: bool,
+    texts: Texts,
+}
+
+impl Recipient {
+    /// A meeting's time as this recipient reads it: the prospect in their language, staff in
+    /// the language-neutral form.
+    fn when(&self, start: DateTime<Utc>, end: DateTime<Utc>) -> String {
+        if self.is_prospect {
+            self.texts.format_meeting_time(self.zone, start, end)
+        } else {
+            when_in(self.zone, start, end)
+        }
+    }
 }
 
 /// The data every email template reads.
 pub struct MailView {
+    /// The recipient's language.
+    pub t: Texts,
     pub brand_name: String,
     pub logo_url: String,
     pub color: String,
@@ -142,6 +159,13 @@ mail_templates! {
     BookingLink => booking_link: "email/booking_link/subject.txt", "email/booking_link/body.txt", "email/booking_link/body.html";
 }
 
+/// A lead an email goes to before any meeting, and the language they read.
+#[derive(Clone, Copy)]
+pub struct Addressee<'a> {
+    pub lead: &'a Lead,
+    pub language: Language,
+}
+
 /// Something wrong with `host`'s calendar connection: `reason` says what, `incident` keeps
 /// notices about one incident from repeating.
 #[derive(Clone, Copy)]
@@ -180,11 +204,11 @@ pub fn when_in(zone: TimeZone, start: DateTime<Utc>, end: DateTime<Utc>) -> Stri
     )
 }
 
-fn reminder_lead(minutes: u32) -> String {
+fn reminder_lead(t: Texts, minutes: u32) -> String {
     if minutes % 60 == 0 {
-        format!("{} h", minutes / 60)
+        t.get_with("email-hours", &[("hours", &(minutes / 60).to_string())])
     } else {
-        format!("{minutes} min")
+        t.get_with("email-minutes-lead", &[("minutes", &minutes.to_string())])
     }
 }
 
@@ -199,6 +223,7 @@ impl Composer {
 
     fn blank_view(&self, recipient_name: &str) -> MailView {
         MailView {
+            t: Texts::english(),
             brand_name: self.brand.company_name.clone(),
             logo_url: self.brand.logo_url.clone(),
             color: self.brand.primary_color.clone(),
@@ -225,14 +250,20 @@ impl Composer {
             email: managed.lead.email.clone(),
             zone: managed.zone(),
             is_prospect: true,
+            texts: Texts::new(managed.request.prospect_language),
         }];
-        recipients.extend(managed.hosts.iter().map(|host| Recipient {
-            name: host.name.clone(),
-            email: host.email.clone(),
-            zone: host.timezone,
-            is_prospect: false,
-        }));
+        recipients.extend(managed.hosts.iter().map(Self::staff));
         recipients
+    }
+
+    fn staff(user: &User) -> Recipient {
+        Recipient {
+            name: user.name.clone(),
+            email: user.email.clone(),
+            zone: user.timezone,
+            is_prospect: false,
+            texts: Texts::english(),
+        }
     }
 
     /// What hosts should know before meeting the prospect.
@@ -269,8 +300,9 @@ impl Composer {
 
     fn meeting_view(&self, managed: &Managed, recipient: &Recipient) -> MailView {
         let mut view = self.blank_view(&recipient.name);
+        view.t = recipient.texts;
         view.meeting_name = managed.meeting_type.name.clone();
-        view.when = when_in(recipient.zone, managed.start(), managed.end());
+        view.when = recipient.when(managed.start(), managed.end());
         view.duration_minutes = managed.meeting_type.duration_minutes;
         view.location = managed.meeting.location.clone().unwrap_or_default();
         view.with_names = Self::recipients(managed)
@@ -298,9 +330,13 @@ impl Composer {
     ) -> (IcsMethod, String) {
         let (description, url) = if recipient.is_prospect {
             (
-                format!(
-                    "{} with {}.\n\nReschedule or cancel: {}",
-                    managed.meeting_type.name, view.with_names, view.manage_url
+                view.t.get_with(
+                    "ics-prospect-description",
+                    &[
+                        ("meeting", &managed.meeting_type.name),
+                        ("with", &view.with_names),
+                        ("url", &view.manage_url),
+                    ],
                 ),
                 Some(view.manage_url.clone()),
             )
@@ -371,8 +407,7 @@ impl Composer {
                                 + Duration::minutes(i64::from(
                                     managed.meeting_type.duration_minutes,
                                 ));
-                            view.previous_when =
-                                when_in(recipient.zone, *previous_start, previous_end);
+                            view.previous_when = recipient.when(*previous_start, previous_end);
                             EmailKind::Update
                         }
                         _ => EmailKind::Invite,
@@ -426,7 +461,7 @@ impl Composer {
                 continue;
             }
             let mut view = self.meeting_view(managed, recipient);
-            view.reminder_lead = reminder_lead(offset);
+            view.reminder_lead = reminder_lead(recipient.texts, offset);
             let key = format!(
                 "reminder:{}:{}:{offset}:{}",
                 managed.meeting.id, managed.meeting.sequence, recipient.email
@@ -573,12 +608,14 @@ impl Composer {
     pub fn routing_follow_up(
         &self,
         routing_id: &str,
-        lead: &crate::leads::model::Lead,
+        to: Addressee<'_>,
         meeting_type: &crate::scheduling::meeting_types::MeetingType,
         booking_url: String,
         now: DateTime<Utc>,
     ) -> Result<NewEmail, askama::Error> {
+        let lead = to.lead;
         let mut view = self.blank_view(&lead.name);
+        view.t = Texts::new(to.language);
         view.meeting_name = meeting_type.name.clone();
         view.duration_minutes = meeting_type.duration_minutes;
         view.action_url = booking_url;
@@ -631,18 +668,20 @@ impl Composer {
         })
     }
 
-    /// Sends `lead` the booking link `url` for `meeting_type`, on behalf of `sender_name`;
-    /// `sending_id` tells one sending from another.
+    /// Sends the lead `to` the booking link `url` for `meeting_type`, on behalf of
+    /// `sender_name`; `sending_id` tells one sending from another.
     pub fn booking_link(
         &self,
-        lead: &Lead,
+        to: Addressee<'_>,
         meeting_type: &crate::scheduling::meeting_types::MeetingType,
         sender_name: &str,
         url: String,
         sending_id: &str,
         now: DateTime<Utc>,
     ) -> Result<NewEmail, askama::Error> {
+        let lead = to.lead;
         let mut view = self.blank_view(&lead.name);
+        view.t = Texts::new(to.language);
         view.meeting_name = meeting_type.name.clone();
         view.duration_minutes = meeting_type.duration_minutes;
         view.with_names = sender_name.to_owned();
@@ -717,12 +756,7 @@ impl Composer {
         reminder: bool,
         now: DateTime<Utc>,
     ) -> Result<NewEmail, askama::Error> {
-        let recipient = Recipient {
-            name: host.name.clone(),
-            email: host.email.clone(),
-            zone: host.timezone,
-            is_prospect: false,
-        };
+        let recipient = Self::staff(host);
         let mut view = self.meeting_view(managed, &recipient);
         view.action_url = outcome_url;
         view.reminder = reminder;
@@ -766,12 +800,7 @@ impl Composer {
     ) -> Result<Vec<NewEmail>, askama::Error> {
         let mut out = Vec::new();
         for manager in managers {
-            let recipient = Recipient {
-                name: manager.name.clone(),
-                email: manager.email.clone(),
-                zone: manager.timezone,
-                is_prospect: false,
-            };
+            let recipient = Self::staff(manager);
             let mut view = self.meeting_view(managed, &recipient);
             view.with_names = Self::recipients(managed)
                 .iter()
@@ -848,10 +877,11 @@ mod tests {
     }
 
     #[test]
-    fn reminder_leads_are_short_and_language_neutral() {
-        assert_eq!(reminder_lead(1440), "24 h");
-        assert_eq!(reminder_lead(60), "1 h");
-        assert_eq!(reminder_lead(15), "15 min");
+    fn reminder_leads_are_short() {
+        let english = Texts::english();
+        assert_eq!(reminder_lead(english, 1440), "24 h");
+        assert_eq!(reminder_lead(english, 60), "1 h");
+        assert_eq!(reminder_lead(english, 15), "15 min");
     }
 
     #[test]
@@ -864,6 +894,7 @@ mod tests {
 
     fn view(text: &str) -> MailView {
         MailView {
+            t: Texts::english(),
             brand_name: text.into(),
             logo_url: String::new(),
             color: "#1f6feb".into(),
@@ -920,9 +951,10 @@ mod tests {
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
 
-        /// Any text in every place a template reads, for every kind of email: the message
-        /// builds, every header stays one line within the mail line limit, and a mail parser
-        /// reads back the recipient and subject flattened, never a header more.
+        /// Any text in every place a template reads, for every kind of email in every
+        /// language: the message builds, every header stays one line within the mail line
+        /// limit, and a mail parser reads back the recipient and subject flattened, never a
+        /// header more.
         #[test]
         fn every_kind_of_email_carries_any_text_safely(
             text in "(\\PC|[\n\r\t\x00\x1b\u{202E}\u{2028} ]){0,40}",
@@ -930,8 +962,10 @@ mod tests {
         ) {
             let text = match long { Some(n) => text.repeat(n.min(3000 / text.len().max(1)).max(1)), None => text };
             let from: lettre::message::Mailbox = "Convene <meetings@convene.test>".parse().unwrap();
-            for kind in EmailKind::ALL {
-                let (subject, body_text, body_html) = render(kind, &view(&text)).unwrap();
+            for (kind, language) in EmailKind::ALL.into_iter().flat_map(|kind| crate::i18n::Language::all().into_iter().map(move |language| (kind, language))) {
+                let mut view = view(&text);
+                view.t = Texts::new(language);
+                let (subject, body_text, body_html) = render(kind, &view).unwrap();
                 let email = record(kind, &text, subject, body_text, body_html);
                 let message = crate::notifications::transport::build_message(&email, &from, "convene.test").unwrap();
                 let raw = message.formatted();

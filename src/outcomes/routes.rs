@@ -9,9 +9,10 @@ use serde::Deserialize;
 use crate::auth::roles::Permission;
 use crate::error::{AppError, PageError};
 use crate::http::extractors::{
-    AdminSession, ApiCaller, ApiJson, CsrfForm, CsrfProtected, CsrfToken, JsonOrForm,
+    AdminSession, ApiCaller, ApiJson, CsrfForm, CsrfProtected, CsrfToken, JsonOrForm, PageLanguage,
 };
 use crate::http::pages::{render, see_other, Chrome};
+use crate::i18n::Texts;
 use crate::meetings::Managed;
 use crate::outcomes::error::SurveyError;
 use crate::outcomes::model::{OpportunityInput, OpportunityStage, OutcomeInput, OutcomeView};
@@ -65,12 +66,13 @@ pub async fn record_outcome(
 #[template(path = "public/survey.html")]
 struct SurveyPage {
     asset_version: &'static str,
+    t: Texts,
     csrf_token: String,
     token: String,
     meeting_name: String,
     meeting_date: String,
-    ratings: Vec<(i64, &'static str, bool)>,
-    intents: Vec<(&'static str, &'static str, bool)>,
+    ratings: Vec<(i64, String, bool)>,
+    intents: Vec<(&'static str, String, bool)>,
     comments: String,
     error: Option<String>,
 }
@@ -79,17 +81,24 @@ struct SurveyPage {
 #[template(path = "public/survey_message.html")]
 struct SurveyMessagePage {
     asset_version: &'static str,
+    t: Texts,
     title: String,
     message: String,
 }
 
-const RATING_LABELS: [(i64, &str); 5] = [
-    (1, "1 – poor"),
-    (2, "2 – fair"),
-    (3, "3 – good"),
-    (4, "4 – very good"),
-    (5, "5 – excellent"),
-];
+impl SurveyMessagePage {
+    /// A page whose title and text are the catalogue's `{key}-title` and `{key}`.
+    fn new(t: Texts, key: &str) -> Self {
+        Self {
+            asset_version: crate::http::assets::version(),
+            t,
+            title: t.get(&format!("{key}-title")),
+            message: t.get(key),
+        }
+    }
+}
+
+const RATINGS: std::ops::RangeInclusive<i64> = 1..=5;
 
 /// The survey form as a browser posts it.
 #[derive(Debug, Default, Deserialize)]
@@ -111,6 +120,7 @@ impl CsrfProtected for SurveyForm {
 }
 
 fn survey_form(
+    t: Texts,
     token: String,
     survey: &OpenSurvey,
     csrf: &CsrfToken,
@@ -119,22 +129,22 @@ fn survey_form(
 ) -> SurveyPage {
     SurveyPage {
         asset_version: crate::http::assets::version(),
+        t,
         csrf_token: csrf.0.clone(),
         token,
         meeting_name: survey.meeting_name.clone(),
-        meeting_date: survey.meeting_start.format("%-d %B %Y").to_string(),
-        ratings: RATING_LABELS
-            .iter()
-            .map(|(value, label)| (*value, *label, form.rating == value.to_string()))
+        meeting_date: t.format_date_long(&survey.meeting_start),
+        ratings: RATINGS
+            .map(|value| {
+                let label = t.get(&format!("survey-rating-{value}"));
+                (value, label, form.rating == value.to_string())
+            })
             .collect(),
         intents: BuyerIntent::ALL
             .iter()
             .map(|intent| {
-                (
-                    intent.as_str(),
-                    intent.label(),
-                    form.buyer_intent == intent.as_str(),
-                )
+                let label = t.get(&format!("survey-intent-{}", intent.as_str()));
+                (intent.as_str(), label, form.buyer_intent == intent.as_str())
             })
             .collect(),
         comments: form.comments.clone(),
@@ -143,20 +153,16 @@ fn survey_form(
 }
 
 /// A survey problem (unknown, expired, answered) as a page a prospect understands.
-fn survey_message(error: SurveyError) -> Result<HttpResponse, PageError> {
-    let title = match &error {
-        SurveyError::UnknownLink => "Survey not found",
-        SurveyError::Expired => "This survey has expired",
-        SurveyError::Answered => "Already answered",
+fn survey_message(t: Texts, error: SurveyError) -> Result<HttpResponse, PageError> {
+    let key = match &error {
+        SurveyError::UnknownLink => "survey-not-found",
+        SurveyError::Expired => "survey-expired",
+        SurveyError::Answered => "survey-answered",
         SurveyError::Publish(_) | SurveyError::Store(_) => {
             return Err(PageError(error.into()));
         }
     };
-    let page = SurveyMessagePage {
-        asset_version: crate::http::assets::version(),
-        title: title.into(),
-        message: error.to_string(),
-    };
+    let page = SurveyMessagePage::new(t, key);
     let status = actix_web::ResponseError::status_code(&AppError::from(error));
     let mut response = render(&page)?;
     *response.status_mut() = status;
@@ -179,7 +185,9 @@ pub async fn survey_page(
     state: web::Data<AppState>,
     token: web::Path<String>,
     csrf: CsrfToken,
+    language: PageLanguage,
 ) -> Result<HttpResponse, PageError> {
+    let t = language.texts();
     let token = token.into_inner();
     let now = state.clock.now();
     let lookup = token.clone();
@@ -189,13 +197,14 @@ pub async fn survey_page(
         .await?;
     match opened {
         Ok(survey) => render(&survey_form(
+            t,
             token,
             &survey,
             &csrf,
             &SurveyForm::default(),
             None,
         )),
-        Err(error) => survey_message(error),
+        Err(error) => survey_message(t, error),
     }
 }
 
@@ -216,8 +225,10 @@ pub async fn answer_survey(
     state: web::Data<AppState>,
     token: web::Path<String>,
     csrf: CsrfToken,
+    language: PageLanguage,
     body: JsonOrForm<SurveyAnswerInput, SurveyForm>,
 ) -> Result<HttpResponse, actix_web::Error> {
+    let t = language.texts();
     let token = token.into_inner();
     let now = state.clock.now();
     let publisher = state.publisher.clone();
@@ -257,22 +268,24 @@ pub async fn answer_survey(
             match outcome {
                 Ok(Ok(_)) => {
                     state.changes_committed();
-                    let page = SurveyMessagePage {
-                        asset_version: crate::http::assets::version(),
-                        title: "Thank you".into(),
-                        message: "Your answers help us make every meeting worth your time.".into(),
-                    };
+                    let page = SurveyMessagePage::new(t, "survey-thanks");
                     let mut response = render(&page)?;
                     *response.status_mut() = StatusCode::CREATED;
                     Ok(response)
                 }
                 Ok(Err((survey, errors))) => {
-                    let page = survey_form(token, &survey, &csrf, &form, Some(errors.for_people()));
+                    // One sentence per field in the prospect's language (`survey-invalid-rating`).
+                    let error = errors
+                        .fields()
+                        .map(|(field, _)| t.get(&format!("survey-invalid-{field}")))
+                        .collect::<Vec<_>>()
+                        .join(" ");
+                    let page = survey_form(t, token, &survey, &csrf, &form, Some(error));
                     let mut response = render(&page)?;
                     *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
                     Ok(response)
                 }
-                Err(error) => Ok(survey_message(error)?),
+                Err(error) => Ok(survey_message(t, error)?),
             }
         }
     }

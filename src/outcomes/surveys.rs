@@ -41,15 +41,6 @@ impl BuyerIntent {
         }
     }
 
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::None => "Not planning to buy",
-            Self::Low => "Maybe, some day",
-            Self::Medium => "Considering it this year",
-            Self::High => "Ready to move forward",
-        }
-    }
-
     pub fn parse(raw: &str) -> Result<Self, String> {
         Self::ALL
             .into_iter()

@@ -8,7 +8,7 @@ use crate::booking::links;
 use crate::db::schema::routings;
 use crate::db::{write_transaction, DbConnection, StoreError};
 use crate::leads::repo as leads_repo;
-use crate::notifications::messages::Composer;
+use crate::notifications::messages::{Addressee, Composer};
 use crate::notifications::outbox;
 use crate::routing::service::prefilled_url;
 use crate::scheduling::repo as types_repo;
@@ -104,7 +104,12 @@ fn remind(
             return Ok(false);
         };
         let url = prefilled_url(&composer.public_base, &link.slug, &lead);
-        let email = composer.routing_follow_up(routing_id, &lead, &meeting_type, url, now)?;
+        let language = crate::workflow::repo::last_prospect_language(conn, &lead.id)?;
+        let to = Addressee {
+            lead: &lead,
+            language,
+        };
+        let email = composer.routing_follow_up(routing_id, to, &meeting_type, url, now)?;
         Ok(outbox::enqueue(conn, &email, now)?)
     })
 }

@@ -617,6 +617,7 @@ fn request_meeting(
             submitted_status,
             submit,
             attribution: attribution.as_ref(),
+            prospect_language: crate::i18n::Language::default(),
         },
         actor,
         context.now,

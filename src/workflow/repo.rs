@@ -7,6 +7,7 @@ use diesel::prelude::*;
 use crate::audit::{self, Actor, AuditEntry};
 use crate::db::schema::{leads, meeting_request_hosts, meeting_requests, meetings};
 use crate::db::{DbConnection, StoreError};
+use crate::i18n::Language;
 use crate::leads::attribution::TouchAt;
 use crate::values::new_id;
 use crate::workflow::requests::MeetingRequest;
@@ -24,6 +25,7 @@ pub(crate) struct MeetingRequestRow {
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
     attribution: Option<String>,
+    prospect_language: String,
 }
 
 impl MeetingRequestRow {
@@ -51,6 +53,8 @@ impl MeetingRequestRow {
             created_at: self.created_at,
             updated_at: self.updated_at,
             attribution,
+            // A language whose catalogue was since removed reads as English.
+            prospect_language: Language::supported(&self.prospect_language).unwrap_or_default(),
         })
     }
 }
@@ -131,6 +135,7 @@ pub struct NewRequest<'a> {
     pub submit: WorkflowAction,
     /// The touch that brought the prospect to ask for this meeting, when known.
     pub attribution: Option<&'a TouchAt>,
+    pub prospect_language: Language,
 }
 
 /// The campaign and source of a lead, which its requests and their meetings carry for the
@@ -208,6 +213,27 @@ pub fn follow_lead(
     Ok(())
 }
 
+/// The language `lead_id` last booked in, for emails that precede any new booking (a booking
+/// link, a routing reminder); English for a lead who never booked.
+pub fn last_prospect_language(
+    conn: &mut DbConnection,
+    lead_id: &str,
+) -> Result<Language, StoreError> {
+    let code: Option<String> = meeting_requests::table
+        .filter(meeting_requests::lead_id.eq(lead_id))
+        .order((
+            meeting_requests::created_at.desc(),
+            meeting_requests::id.desc(),
+        ))
+        .select(meeting_requests::prospect_language)
+        .first(conn)
+        .optional()?;
+    Ok(code
+        .as_deref()
+        .and_then(Language::supported)
+        .unwrap_or_default())
+}
+
 /// Creates a request and submits it: two audit rows (created, then routed). Runs inside the
 /// caller's transaction.
 pub fn insert(
@@ -227,6 +253,7 @@ pub fn insert(
             meeting_requests::meeting_type_id.eq(new.meeting_type_id),
             meeting_requests::status.eq(new.submitted_status.as_str()),
             meeting_requests::notes.eq(new.notes),
+            meeting_requests::prospect_language.eq(new.prospect_language.code()),
             meeting_requests::created_by.eq(actor.label()),
             meeting_requests::created_at.eq(now.naive_utc()),
             meeting_requests::updated_at.eq(now.naive_utc()),

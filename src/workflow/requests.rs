@@ -4,6 +4,7 @@ use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 
 use crate::audit::AuditRecord;
+use crate::i18n::Language;
 use crate::leads::attribution::TouchAt;
 use crate::workflow::state::RequestStatus;
 
@@ -19,6 +20,8 @@ pub struct MeetingRequest {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub attribution: Option<TouchAt>,
+    /// What the prospect reads: the language they booked in, English otherwise.
+    pub prospect_language: Language,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]

@@ -143,6 +143,7 @@ pub async fn create(
                     submitted_status,
                     submit,
                     attribution: None,
+                    prospect_language: crate::i18n::Language::default(),
                 };
                 let request = repo::insert(conn, &new, &actor, now)?;
                 let Some(start) = start else {

@@ -21,6 +21,7 @@ mod health;
 mod helpers;
 mod hostile_text;
 mod http_errors;
+mod languages;
 mod leads;
 mod manage;
 mod meeting_requests;

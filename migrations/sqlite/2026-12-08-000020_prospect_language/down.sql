@@ -1,0 +1,1 @@
+ALTER TABLE meeting_requests DROP COLUMN prospect_language;
