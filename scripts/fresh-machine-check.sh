@@ -64,7 +64,9 @@ git clone -q . "$root/src/convene"
 in_root() {
   chroot "$root" /usr/bin/env -i HOME=/root PATH=/opt/rust/bin:/usr/bin:/bin \
     CARGO_HOME=/root/.cargo CARGO_HTTP_CAINFO=/etc/ssl/certs/host-ca-bundle.crt \
-    SSL_CERT_FILE=/etc/ssl/certs/host-ca-bundle.crt bash -c "cd /src/convene && $*"
+    SSL_CERT_FILE=/etc/ssl/certs/host-ca-bundle.crt PIP_CERT=/etc/ssl/certs/host-ca-bundle.crt \
+    NODE_EXTRA_CA_CERTS=/etc/ssl/certs/host-ca-bundle.crt \
+    npm_config_cafile=/etc/ssl/certs/host-ca-bundle.crt bash -c "cd /src/convene && $*"
 }
 
 step "README, first command: cargo run --release -- serve"
