@@ -8,26 +8,25 @@ use crate::booking::month_picker::PickerLabels;
 use crate::booking::prefill::Prefill;
 use crate::booking::service::BookingRequest;
 use crate::http::extractors::CsrfProtected;
+use crate::i18n::Texts;
 use crate::leads::model::BantInput;
 
-/// The picker's dates and times in English, with a 12-hour clock.
-pub struct EnglishLabels;
-
-impl PickerLabels for EnglishLabels {
+/// The picker's dates and times in the prospect's language, as its catalogue writes them.
+impl PickerLabels for Texts {
     fn month_title(&self, first_of_month: NaiveDate) -> String {
-        first_of_month.format("%B %Y").to_string()
+        self.format_month_year(&first_of_month)
     }
 
     fn weekday_short(&self, weekday: Weekday) -> String {
-        weekday.to_string()
+        self.weekday_short_name(weekday)
     }
 
     fn day_long(&self, day: NaiveDate) -> String {
-        day.format("%A %-d %B %Y").to_string()
+        self.format_date_long(&day)
     }
 
     fn time(&self, time: NaiveTime) -> String {
-        time.format("%-I:%M %P").to_string()
+        self.format_time(&time)
     }
 }
 

@@ -17,7 +17,7 @@ use crate::booking::picker_page::{
     self, query_pairs, zone_options, Asked, PageLinks, PickerFor, ZoneOption,
 };
 use crate::booking::prefill::{PageVisit, Prefill};
-use crate::booking::public::{BookingForm, EnglishLabels};
+use crate::booking::public::BookingForm;
 use crate::booking::rules::{has_started, PastMeetings};
 use crate::booking::service::{
     self, BookingConfirmation, BookingRequest, OpenLink, SlotsQuery, SlotsView,
@@ -31,6 +31,7 @@ use crate::http::extractors::{
 use crate::http::middleware::Throttled;
 use crate::http::pages::{render, see_other};
 use crate::http::Page;
+use crate::i18n::{Language, Texts};
 use crate::meetings::Managed;
 use crate::state::AppState;
 use crate::values::is_id;
@@ -242,33 +243,45 @@ pub async fn book(
                 .await
                 .map_err(PageError::from)?;
             let page_link = open.clone();
+            let texts = Texts::new(
+                form.lang
+                    .as_deref()
+                    .and_then(Language::supported)
+                    .unwrap_or(language.0),
+            );
             let throttled = request.extensions().get::<Throttled>().copied();
             if let Some(Throttled { retry_after_secs }) = throttled {
                 let error = AppError::RateLimited { retry_after_secs };
+                let seen = Seen {
+                    csrf: &csrf,
+                    embedded,
+                    texts,
+                };
                 let mut page =
-                    refused_booking(&state, page_link, &request, &csrf, embedded, form, error)
-                        .await?;
+                    refused_booking(&state, page_link, &request, seen, form, error).await?;
                 if let Ok(value) = HeaderValue::from_str(&retry_after_secs.to_string()) {
                     page.headers_mut().insert(RETRY_AFTER, value);
                 }
                 return Ok(page);
             }
             let mut body = BookingRequest::from(&form);
-            body.settle_language(language.0);
+            body.settle_language(texts.language());
             match service::book(&state, open, body).await {
-                Ok(booked) => Ok(see_other(
-                    &embedded.keep(&format!("/m/{}?booked=1", booked.manage_token)),
-                )),
-                Err(error) => Ok(refused_booking(
-                    &state,
-                    page_link,
-                    &request,
-                    &csrf,
-                    embedded,
-                    form,
-                    error.into(),
-                )
-                .await?),
+                Ok(booked) => Ok(see_other(&embedded.keep(&keep_language(
+                    &format!("/m/{}?booked=1", booked.manage_token),
+                    texts,
+                )))),
+                Err(error) => {
+                    let seen = Seen {
+                        csrf: &csrf,
+                        embedded,
+                        texts,
+                    };
+                    Ok(
+                        refused_booking(&state, page_link, &request, seen, form, error.into())
+                            .await?,
+                    )
+                }
             }
         }
     }
@@ -277,6 +290,7 @@ pub async fn book(
 #[derive(Template)]
 #[template(path = "public/book.html")]
 struct BookingPage {
+    t: Texts,
     asset_version: &'static str,
     meeting_name: String,
     duration_minutes: i32,
@@ -296,21 +310,23 @@ struct BookingPage {
     slot_error: Option<String>,
     /// What went wrong with the details: shown above the form.
     form_error: Option<String>,
-    timings: Vec<(&'static str, &'static str, bool)>,
+    timings: Vec<(&'static str, String, bool)>,
     embedded: bool,
     post_url: String,
 }
 
+/// The form's buying-timing choices and their texts' keys.
 const TIMINGS: [(&str, &str); 5] = [
-    ("now", "Right away"),
-    ("this_quarter", "This quarter"),
-    ("this_year", "This year"),
-    ("later", "Later"),
-    ("unknown", "Not sure yet"),
+    ("now", "book-timing-now"),
+    ("this_quarter", "book-timing-this-quarter"),
+    ("this_year", "book-timing-this-year"),
+    ("later", "book-timing-later"),
+    ("unknown", "book-timing-unknown"),
 ];
 
 /// The booking page as one request asks for it.
 struct PageRequest {
+    texts: Texts,
     zone: TimeZone,
     zone_guessed: bool,
     query: Vec<(String, String)>,
@@ -334,6 +350,7 @@ async fn booking_page_response(
 ) -> Result<HttpResponse, PageError> {
     let zone = page.zone;
     let embedded = page.embedded;
+    let texts = page.texts;
     let path = format!("/book/{}", open.link.slug);
     let links = PageLinks::new(path.clone(), zone, &page.query, &[], embedded);
     let hosts = service::host_names(state, &open.meeting_type).await?;
@@ -345,7 +362,7 @@ async fn booking_page_response(
             asked: &page.asked,
             moving: None,
         },
-        &EnglishLabels,
+        &texts,
         &links,
     )
     .await?;
@@ -355,6 +372,7 @@ async fn booking_page_response(
         None => (StatusCode::OK, None, None),
     };
     let page = BookingPage {
+        t: texts,
         asset_version: crate::http::assets::version(),
         meeting_name: open.meeting_type.name.clone(),
         duration_minutes: open.meeting_type.duration_minutes,
@@ -362,14 +380,14 @@ async fn booking_page_response(
         hosts,
         zone: zone.name().to_owned(),
         zone_guessed: page.zone_guessed,
-        zones: zone_options(zone, state.clock.now(), &EnglishLabels),
+        zones: zone_options(zone, state.clock.now(), &texts),
         kept: links.kept().to_vec(),
         zone_action: path.clone(),
         picker,
         csrf_token: csrf.0.clone(),
         timings: TIMINGS
             .iter()
-            .map(|&(value, label)| (value, label, value == form.timing))
+            .map(|&(value, key)| (value, texts.get(key), value == form.timing))
             .collect(),
         post_url: links.with_kept(&path),
         embedded: embedded.0,
@@ -422,6 +440,7 @@ pub async fn booking_page(
     slug: web::Path<String>,
     csrf: CsrfToken,
     embedded: Embedded,
+    language: PageLanguage,
 ) -> Result<HttpResponse, PageError> {
     let open = service::open_link(&state, slug.into_inner()).await?;
     let query = query_pairs(request.query_string());
@@ -461,6 +480,7 @@ pub async fn booking_page(
         &state,
         open,
         PageRequest {
+            texts: language.texts(),
             zone,
             zone_guessed: asked_zone.is_none(),
             query,
@@ -474,17 +494,27 @@ pub async fn booking_page(
     .await
 }
 
-/// A message as a sentence of its own: capitalised, without a trailing full stop.
-fn as_sentence(message: &str) -> String {
-    let message = message.trim_end_matches('.');
-    let mut letters = message.chars();
-    letters.next().map_or_else(String::new, |first| {
-        first.to_uppercase().chain(letters).collect()
-    })
+/// `url` with `lang=…` when the page speaks another language than English, so the page it
+/// leads to speaks it too.
+fn keep_language(url: &str, texts: Texts) -> String {
+    if texts.language() == Language::english() {
+        return url.to_owned();
+    }
+    let (address, fragment) = url.split_at(url.find('#').unwrap_or(url.len()));
+    let separator = if address.contains('?') { '&' } else { '?' };
+    format!("{address}{separator}lang={}{fragment}", texts.lang())
 }
 
 fn utc() -> TimeZone {
     TimeZone::parse("UTC").unwrap_or_else(|_| unreachable!("UTC is an IANA zone"))
+}
+
+/// How the prospect sees a page shown again: its form's CSRF token, embedded or not, and in
+/// which language.
+struct Seen<'a> {
+    csrf: &'a CsrfToken,
+    embedded: Embedded,
+    texts: Texts,
 }
 
 /// A refused form booking, shown again on the page with what the person typed, the zone and
@@ -493,26 +523,44 @@ async fn refused_booking(
     state: &AppState,
     open: OpenLink,
     request: &HttpRequest,
-    csrf: &CsrfToken,
-    embedded: Embedded,
+    seen: Seen<'_>,
     form: BookingForm,
     error: AppError,
 ) -> Result<HttpResponse, PageError> {
+    let Seen {
+        csrf,
+        embedded,
+        texts,
+    } = seen;
+    let english = texts.language() == Language::english();
+    let in_words = |key: &str, english_detail: String| {
+        if english {
+            english_detail
+        } else {
+            texts.get(key)
+        }
+    };
     let refusal = match &error {
         AppError::Validation(fields) if fields.fields().any(|(field, _)| field == "start") => {
-            Refusal::Time(fields.for_people())
+            Refusal::Time(in_words("book-error-pick-time", fields.for_people()))
         }
-        AppError::Validation(fields) => Refusal::Details(fields.for_people()),
-        AppError::Conflict(_) => Refusal::Time(format!(
-            "{}. Your details are kept: pick another time below.",
-            as_sentence(&error.to_string())
+        AppError::Validation(fields) => Refusal::Details(if english {
+            fields.for_people()
+        } else {
+            format!("{} {}", texts.get("book-error-fields"), fields.for_people())
+        }),
+        AppError::Conflict(_) => Refusal::Time(texts.get("book-error-taken-kept")),
+        AppError::RateLimited { retry_after_secs } => Refusal::Time(texts.get_with(
+            "book-error-rate-limited",
+            &[("seconds", &retry_after_secs.to_string())],
         )),
-        AppError::RateLimited { retry_after_secs } => Refusal::Time(format!(
-            "Too many booking attempts from your network just now. Wait {retry_after_secs} s, then book again: your details are kept."
-        )),
-        AppError::ConflictOf { .. } | AppError::Forbidden(_) | AppError::Gone(_) => {
-            Refusal::Details(error.to_string())
+        AppError::Gone(_) => {
+            Refusal::Details(in_words("book-error-link-used-up", error.to_string()))
         }
+        AppError::Forbidden(_) => {
+            Refusal::Details(in_words("book-error-qualified-only", error.to_string()))
+        }
+        AppError::ConflictOf { .. } => Refusal::Details(error.to_string()),
         _ => return Err(PageError(error)),
     };
     let status = actix_web::ResponseError::status_code(&error);
@@ -526,6 +574,7 @@ async fn refused_booking(
         state,
         open,
         PageRequest {
+            texts,
             zone,
             zone_guessed: false,
             query: query_pairs(request.query_string()),
@@ -558,13 +607,14 @@ struct ManageQuery {
 #[derive(Template)]
 #[template(path = "public/manage.html")]
 struct ManagePage {
+    t: Texts,
     asset_version: &'static str,
     meeting_name: String,
     /// What happened, in words that match the status: "You're booked", "Your request is in".
     headline: String,
     /// What happens next.
     next_steps: Option<String>,
-    status: &'static str,
+    status: String,
     when: String,
     zone: String,
     hosts: Vec<String>,
@@ -615,6 +665,7 @@ impl BookedMessage {
 /// What the manage page shows around the meeting.
 #[derive(Default)]
 struct ManageView {
+    texts: Texts,
     notice: Option<String>,
     error: Option<(StatusCode, String)>,
     embedded: Embedded,
@@ -674,7 +725,8 @@ async fn manage_page_response(
     csrf: &CsrfToken,
     view: ManageView,
 ) -> Result<HttpResponse, PageError> {
-    let labels = EnglishLabels;
+    let labels = view.texts;
+    let t = view.texts;
     let embedded = view.embedded;
     let zone = managed.zone();
     let now = state.clock.now();
@@ -718,48 +770,55 @@ async fn manage_page_response(
     });
     let host_names: Vec<String> = managed.hosts.iter().map(|h| h.name.clone()).collect();
     let confirmer = if host_names.is_empty() {
-        "Our team".to_owned()
+        t.get("manage-our-team")
     } else {
         host_names.join(", ")
     };
     let (headline, next_steps, status_label) = match status {
         "held" => (
-            "Your request is in".to_owned(),
-            Some(format!(
-                "{confirmer} will confirm the time by email, usually within {} hours. The time is held for you until then, and the calendar invitation follows once it is confirmed.",
-                state.settings.workflow.approval_sla_hours
+            t.get("manage-headline-requested"),
+            Some(t.get_with(
+                "manage-awaiting-next",
+                &[
+                    ("host", &confirmer),
+                    (
+                        "hours",
+                        &state.settings.workflow.approval_sla_hours.to_string(),
+                    ),
+                ],
             )),
-            "Awaiting approval",
+            t.get("book-awaiting-title"),
         ),
         "scheduled" => (
             if view.just_booked {
-                "You're booked".to_owned()
+                t.get("book-booked-title")
             } else if view.just_moved {
-                "Your meeting has been moved".to_owned()
+                t.get("manage-headline-moved")
             } else {
                 managed.meeting_type.name.clone()
             },
-            Some(format!(
-                "A calendar invitation is on its way to {}.",
-                managed.lead.email
-            )),
-            "Confirmed",
+            Some(t.get_with("manage-booked-next", &[("email", &managed.lead.email)])),
+            t.get("manage-status-scheduled"),
         ),
         "cancelled" => (
             match managed.request.status.as_str() {
-                "rejected" => "This request was declined".to_owned(),
-                "expired" => "This request expired".to_owned(),
-                _ => "This meeting was cancelled".to_owned(),
+                "rejected" => t.get("manage-headline-declined"),
+                "expired" => t.get("manage-headline-expired"),
+                _ => t.get("manage-cancelled-title"),
             },
             None,
-            "Cancelled",
+            t.get("manage-status-cancelled"),
         ),
         "completed" => (
-            "This meeting has taken place".to_owned(),
+            t.get("manage-headline-completed"),
             None,
-            "Completed",
+            t.get("manage-status-completed"),
         ),
-        _ => (managed.meeting_type.name.clone(), None, "Closed"),
+        _ => (
+            managed.meeting_type.name.clone(),
+            None,
+            t.get("manage-status-closed"),
+        ),
     };
     let book_again = if status == "cancelled" {
         book_again_url(state, &managed, embedded).await?
@@ -777,9 +836,12 @@ async fn manage_page_response(
             start: managed.start(),
             end: managed.end(),
             location: location.as_deref(),
-            details: &format!(
-                "Manage this meeting: {}/m/{token}",
-                state.settings.server.public_base()
+            details: &t.get_with(
+                "manage-calendar-details",
+                &[(
+                    "url",
+                    &format!("{}/m/{token}", state.settings.server.public_base()),
+                )],
             ),
         })
     });
@@ -793,6 +855,7 @@ async fn manage_page_response(
         (error, None)
     };
     let page = ManagePage {
+        t,
         asset_version: crate::http::assets::version(),
         meeting_name: managed.meeting_type.name.clone(),
         headline,
@@ -823,12 +886,15 @@ async fn manage_page_response(
         book_again,
         csrf_token: csrf.0.clone(),
         embedded: embedded.0,
-        reschedule_open_url: embedded.keep(&format!("/m/{token}?reschedule=1#reschedule")),
-        cancel_open_url: embedded.keep(&format!("/m/{token}?cancel=1#cancel")),
+        reschedule_open_url: embedded.keep(&keep_language(
+            &format!("/m/{token}?reschedule=1#reschedule"),
+            t,
+        )),
+        cancel_open_url: embedded.keep(&keep_language(&format!("/m/{token}?cancel=1#cancel"), t)),
         ics_url: format!("/m/{token}/invite.ics"),
-        reschedule_url: embedded.keep(&format!("/m/{token}/reschedule")),
-        cancel_url: embedded.keep(&format!("/m/{token}/cancel")),
-        page_url: embedded.keep(&page_url),
+        reschedule_url: embedded.keep(&keep_language(&format!("/m/{token}/reschedule"), t)),
+        cancel_url: embedded.keep(&keep_language(&format!("/m/{token}/cancel"), t)),
+        page_url: embedded.keep(&keep_language(&page_url, t)),
         booked,
     };
     let mut response = render(&page)?;
@@ -853,18 +919,21 @@ async fn manage_page(
     query: web::Query<ManageQuery>,
     csrf: CsrfToken,
     embedded: Embedded,
+    language: PageLanguage,
 ) -> Result<HttpResponse, PageError> {
     let token = token.into_inner();
     let managed = manage::find(&state, token.clone()).await?;
+    let t = language.texts();
     let notice = if query.rescheduled.is_some() {
-        Some("Your meeting has been moved. An updated invitation is on its way.".to_owned())
+        Some(t.get("manage-notice-moved-invite"))
     } else if query.cancelled.is_some() {
-        Some("Your meeting has been cancelled. Your hosts have been told.".to_owned())
+        Some(t.get("manage-notice-cancelled-told"))
     } else {
         None
     };
     let pairs = query_pairs(request.query_string());
     let view = ManageView {
+        texts: t,
         notice,
         embedded,
         just_booked: query.booked.is_some(),
@@ -985,6 +1054,7 @@ pub async fn reschedule_meeting(
     token: web::Path<String>,
     csrf: CsrfToken,
     embedded: Embedded,
+    language: PageLanguage,
     body: JsonOrForm<RescheduleRequest, RescheduleForm>,
 ) -> Result<HttpResponse, actix_web::Error> {
     let token = token.into_inner();
@@ -1019,22 +1089,33 @@ pub async fn reschedule_meeting(
                 Err(error) => Err(error),
             };
             match outcome {
-                Ok(_) => Ok(see_other(
-                    &embedded.keep(&format!("/m/{token}?rescheduled=1")),
-                )),
+                Ok(_) => Ok(see_other(&embedded.keep(&keep_language(
+                    &format!("/m/{token}?rescheduled=1"),
+                    language.texts(),
+                )))),
                 Err(
                     error @ (AppError::Conflict(_)
                     | AppError::ConflictOf { .. }
                     | AppError::Validation(_)),
                 ) => {
                     let message = match &error {
-                        AppError::Validation(_) => "Please pick a new time first.".to_owned(),
+                        AppError::Validation(_) => language.texts().get("manage-error-pick-time"),
+                        AppError::Conflict(_) => language.texts().get("book-error-taken-kept"),
                         other => other.to_string(),
                     };
-                    Ok(
-                        refused_change(&state, token, managed, &csrf, embedded, &error, message)
-                            .await?,
+                    Ok(refused_change(
+                        &state,
+                        token,
+                        managed,
+                        Seen {
+                            csrf: &csrf,
+                            embedded,
+                            texts: language.texts(),
+                        },
+                        &error,
+                        message,
                     )
+                    .await?)
                 }
                 Err(other) => Err(PageError(other).into()),
             }
@@ -1054,6 +1135,7 @@ pub async fn cancel_meeting(
     token: web::Path<String>,
     csrf: CsrfToken,
     embedded: Embedded,
+    language: PageLanguage,
     body: JsonOrForm<CancelRequest, CancelForm>,
 ) -> Result<HttpResponse, actix_web::Error> {
     let token = token.into_inner();
@@ -1087,15 +1169,25 @@ pub async fn cancel_meeting(
             .await
             .map_err(AppError::from);
             match outcome {
-                Ok(_) => Ok(see_other(
-                    &embedded.keep(&format!("/m/{token}?cancelled=1")),
-                )),
+                Ok(_) => Ok(see_other(&embedded.keep(&keep_language(
+                    &format!("/m/{token}?cancelled=1"),
+                    language.texts(),
+                )))),
                 Err(error @ (AppError::Conflict(_) | AppError::ConflictOf { .. })) => {
                     let message = error.to_string();
-                    Ok(
-                        refused_change(&state, token, managed, &csrf, embedded, &error, message)
-                            .await?,
+                    Ok(refused_change(
+                        &state,
+                        token,
+                        managed,
+                        Seen {
+                            csrf: &csrf,
+                            embedded,
+                            texts: language.texts(),
+                        },
+                        &error,
+                        message,
                     )
+                    .await?)
                 }
                 Err(other) => Err(PageError(other).into()),
             }
@@ -1109,17 +1201,17 @@ async fn refused_change(
     state: &AppState,
     token: String,
     managed: Managed,
-    csrf: &CsrfToken,
-    embedded: Embedded,
+    seen: Seen<'_>,
     error: &AppError,
     message: String,
 ) -> Result<HttpResponse, PageError> {
     let status = actix_web::ResponseError::status_code(error);
     let view = ManageView {
+        texts: seen.texts,
         error: Some((status, message)),
-        embedded,
+        embedded: seen.embedded,
         rescheduling: Some(Asked::default()),
         ..ManageView::default()
     };
-    manage_page_response(state, token, managed, csrf, view).await
+    manage_page_response(state, token, managed, seen.csrf, view).await
 }

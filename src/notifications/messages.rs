@@ -313,6 +313,10 @@ impl Composer {
             .join(", ");
         if recipient.is_prospect {
             view.manage_url = self.manage_url(&managed.meeting.id);
+            if recipient.texts.language() != crate::i18n::Language::english() {
+                // The manage page then speaks the language the emails do.
+                view.manage_url = format!("{}?lang={}", view.manage_url, recipient.texts.lang());
+            }
         } else {
             view.context = Self::lead_context(&managed.lead, managed.request.notes.as_deref());
         }

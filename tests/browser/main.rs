@@ -15,6 +15,7 @@ mod admin_pages;
 mod approvals;
 mod booking_flow;
 mod calendars;
+mod languages;
 mod leads_and_types;
 #[path = "../support/oidc.rs"]
 #[allow(dead_code)]
@@ -22,6 +23,9 @@ mod oidc;
 mod prospect_limits;
 mod reports_page;
 mod route_embed;
+#[path = "../support/smtp.rs"]
+#[allow(dead_code)]
+mod smtp;
 mod sso;
 #[path = "../support/webhook_receiver.rs"]
 #[allow(dead_code)]
