@@ -62,7 +62,7 @@ rm -rf "$root/src/convene"
 git clone -q . "$root/src/convene"
 
 in_root() {
-  chroot "$root" /usr/bin/env -i HOME=/root PATH=/opt/rust/bin:/usr/bin:/bin \
+  chroot "$root" /usr/bin/env -i HOME=/root PATH=/usr/local/bin:/opt/rust/bin:/usr/bin:/bin \
     CARGO_HOME=/root/.cargo CARGO_HTTP_CAINFO=/etc/ssl/certs/host-ca-bundle.crt \
     SSL_CERT_FILE=/etc/ssl/certs/host-ca-bundle.crt PIP_CERT=/etc/ssl/certs/host-ca-bundle.crt \
     NODE_EXTRA_CA_CERTS=/etc/ssl/certs/host-ca-bundle.crt \
@@ -96,10 +96,12 @@ wait "$server_pid" 2>/dev/null || true
 server_pid=
 
 if $run_tests; then
-  step "the test tools the README names: python3 with aiosmtpd and standardwebhooks, Node.js"
+  step "the test tools the README names: python3 with aiosmtpd and standardwebhooks, Node.js 22"
   chroot "$root" /usr/bin/env DEBIAN_FRONTEND=noninteractive \
     bash -c "apt-get update -qq && apt-get install -y -qq python3-pip nodejs npm >/dev/null"
+  # Debian 12's Node.js is 18; the OpenID provider needs 20 or later, from the npm registry.
   in_root "pip3 install -q --break-system-packages aiosmtpd standardwebhooks \
+    && npm install -g --no-audit --no-fund --loglevel=error node@22 \
     && (cd tests/support/oidc && npm ci --no-audit --no-fund --loglevel=error)"
   step "README, second command: cargo test"
   in_root "cargo test"
