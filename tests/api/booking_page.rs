@@ -138,26 +138,22 @@ async fn a_taken_time_keeps_the_zone_the_fields_and_the_day() {
             .status(),
         201
     );
-    let body = serde_urlencoded::to_string([
-        ("csrf_token", csrf.as_str()),
-        ("start", start.as_str()),
-        ("timezone", ZONE),
-        ("name", "Ngô Thị Lan 🌸"),
-        ("email", "lan@bigco.vn"),
-        ("company", "BigCo"),
-        ("need", "on"),
-        ("timing", "this_year"),
-        ("notes", "Line one\nLine two"),
-    ])
-    .unwrap();
-    let refused = app
-        .client
-        .post(app.url(&format!("/book/{}", slug(&link))))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(body)
-        .send()
-        .await
-        .unwrap();
+    let refused = post_form(
+        &app,
+        slug(&link),
+        &[
+            ("csrf_token", csrf.as_str()),
+            ("start", start.as_str()),
+            ("timezone", ZONE),
+            ("name", "Ngô Thị Lan 🌸"),
+            ("email", "lan@bigco.vn"),
+            ("company", "BigCo"),
+            ("need", "on"),
+            ("timing", "this_year"),
+            ("notes", "Line one\nLine two"),
+        ],
+    )
+    .await;
     assert_eq!(refused.status(), 409);
     let html = refused.text().await.unwrap();
     assert!(
@@ -191,6 +187,17 @@ async fn a_taken_time_keeps_the_zone_the_fields_and_the_day() {
         "the taken time is gone from the day's list"
     );
     assert!(!shown.contains(&taken_utc));
+}
+
+/// Posts the booking form as a browser does.
+async fn post_form(app: &TestApp, slug: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+    app.client
+        .post(app.url(&format!("/book/{slug}")))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(serde_urlencoded::to_string(fields).unwrap())
+        .send()
+        .await
+        .unwrap()
 }
 
 fn urlencode(value: &str) -> String {
@@ -292,23 +299,19 @@ async fn a_booking_over_the_rate_limit_gets_the_page_back_with_everything_typed(
     let start = app.free_starts(slug(&link), &day, ZONE).await[2].clone();
     let (_, html) = page(&app, &format!("/book/{}?tz={ZONE}", slug(&link))).await;
     let csrf = csrf_token_in(&html);
-    let body = serde_urlencoded::to_string([
-        ("csrf_token", csrf.as_str()),
-        ("start", start.as_str()),
-        ("timezone", ZONE),
-        ("name", "Kim Sokha"),
-        ("email", "sokha@bigco.kh"),
-        ("notes", "ជំរាបសួរ"),
-    ])
-    .unwrap();
-    let limited = app
-        .client
-        .post(app.url(&format!("/book/{}", slug(&link))))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(body)
-        .send()
-        .await
-        .unwrap();
+    let limited = post_form(
+        &app,
+        slug(&link),
+        &[
+            ("csrf_token", csrf.as_str()),
+            ("start", start.as_str()),
+            ("timezone", ZONE),
+            ("name", "Kim Sokha"),
+            ("email", "sokha@bigco.kh"),
+            ("notes", "ជំរាបសួរ"),
+        ],
+    )
+    .await;
     assert_eq!(limited.status(), 429);
     assert!(limited.headers().contains_key("retry-after"));
     assert!(limited.headers()["content-type"]

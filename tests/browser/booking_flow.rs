@@ -11,7 +11,7 @@ use crate::helpers::{spawn_app, TestApp};
 
 const FIRST_TIME: &str = ".day-times:not([hidden]) a.time";
 
-async fn click(page: &Client, css: &str) {
+pub async fn click(page: &Client, css: &str) {
     page.wait()
         .for_element(Locator::Css(css))
         .await
@@ -21,7 +21,7 @@ async fn click(page: &Client, css: &str) {
         .unwrap();
 }
 
-async fn fill(page: &Client, css: &str, text: &str) {
+pub async fn fill(page: &Client, css: &str, text: &str) {
     page.find(Locator::Css(css))
         .await
         .unwrap()
@@ -48,7 +48,7 @@ async fn wait_for_text(page: &Client, css: &str, text: &str) {
 }
 
 /// A meeting type whose host is free around the clock, and a link to it.
-async fn open_link(app: &TestApp) -> String {
+pub async fn open_link(app: &TestApp) -> String {
     let all_day = json!([["00:00", "24:00"]]);
     let hours = json!({"mon": all_day, "tue": all_day, "wed": all_day, "thu": all_day, "fri": all_day, "sat": all_day, "sun": all_day});
     let host = app

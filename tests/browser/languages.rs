@@ -5,30 +5,11 @@ use std::time::Duration;
 
 use convene::config::EmailTransportKind;
 use fantoccini::{Client, Locator};
-use serde_json::{json, Value};
 
+use crate::booking_flow::{click, fill, open_link};
 use crate::browser::Browser;
 use crate::helpers::{spawn_app_with, TestApp};
 use crate::smtp::{free_port, received, SmtpSink};
-
-async fn click(page: &Client, css: &str) {
-    page.wait()
-        .for_element(Locator::Css(css))
-        .await
-        .unwrap_or_else(|_| panic!("{css} appears"))
-        .click()
-        .await
-        .unwrap();
-}
-
-async fn fill(page: &Client, css: &str, text: &str) {
-    page.find(Locator::Css(css))
-        .await
-        .unwrap()
-        .send_keys(text)
-        .await
-        .unwrap();
-}
 
 async fn text_of(page: &Client, css: &str) -> String {
     page.wait()
@@ -38,32 +19,6 @@ async fn text_of(page: &Client, css: &str) -> String {
         .text()
         .await
         .unwrap()
-}
-
-async fn open_link(app: &TestApp) -> String {
-    let all_day = json!([["00:00", "24:00"]]);
-    let hours = json!({"mon": all_day, "tue": all_day, "wed": all_day, "thu": all_day, "fri": all_day, "sat": all_day, "sun": all_day});
-    let host = app
-        .create_user(json!({"email": "dana@example.com", "name": "Dana Exec", "role": "host", "timezone": "Europe/Berlin", "working_hours": hours}))
-        .await;
-    let meeting_type = app
-        .create_meeting_type(
-            "intro",
-            &[host["id"].as_str().unwrap().to_owned()],
-            json!({"requires_approval": false, "min_notice_minutes": 120, "slot_step_minutes": 60}),
-        )
-        .await;
-    let link: Value = app
-        .post_json(
-            "/api/v1/booking-links",
-            &app.admin_key,
-            &json!({"meeting_type_id": meeting_type["id"]}),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    link["slug"].as_str().unwrap().to_owned()
 }
 
 /// The prospect's invitation: its subject and plain text.
