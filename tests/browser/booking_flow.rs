@@ -34,7 +34,7 @@ async fn script(page: &Client, js: &str) -> Value {
     page.execute(js, vec![]).await.unwrap()
 }
 
-async fn wait_for_text(page: &Client, css: &str, text: &str) {
+pub async fn wait_for_text(page: &Client, css: &str, text: &str) {
     for _ in 0..100 {
         if let Ok(element) = page.find(Locator::Css(css)).await {
             if element.text().await.unwrap_or_default().contains(text) {

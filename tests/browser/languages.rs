@@ -6,7 +6,7 @@ use std::time::Duration;
 use convene::config::EmailTransportKind;
 use fantoccini::{Client, Locator};
 
-use crate::booking_flow::{click, fill, open_link};
+use crate::booking_flow::{click, fill, open_link, wait_for_text};
 use crate::browser::Browser;
 use crate::helpers::{spawn_app_with, TestApp};
 use crate::smtp::{free_port, received, SmtpSink};
@@ -95,13 +95,8 @@ async fn book_in(case: Case) {
     fill(page, "#email", case.email).await;
     assert_eq!(text_of(page, ".book-button").await, case.book_button);
     click(page, ".book-button").await;
-    for _ in 0..100 {
-        if text_of(page, "main h1").await == case.booked_heading {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert_eq!(text_of(page, "main h1").await, case.booked_heading);
+    // The page being left can answer first: wait for the confirmation's own heading.
+    wait_for_text(page, "main h1", case.booked_heading).await;
     let address = page.current_url().await.unwrap();
     assert!(
         address
