@@ -240,37 +240,21 @@ pub fn zone_options(
     now: DateTime<Utc>,
     labels: &impl PickerLabels,
 ) -> Vec<ZoneOption> {
-    let mut options: Vec<ZoneOption> = zones::choices(now)
-        .into_iter()
-        .map(|choice| {
-            let tz: chrono_tz::Tz = choice.name.parse().unwrap_or(chrono_tz::UTC);
-            ZoneOption {
-                name: choice.name,
-                label: format!(
-                    "{} — {}, {}",
-                    choice.name.replace('_', " "),
-                    labels.time(now.with_timezone(&tz).time()),
-                    zones::short_utc_offset(tz, now)
-                ),
-                selected: choice.name == shown.name(),
-            }
-        })
+    let option = |name: &'static str, tz: chrono_tz::Tz| ZoneOption {
+        name,
+        label: format!(
+            "{} — {}, {}",
+            name.replace('_', " "),
+            labels.time(now.with_timezone(&tz).time()),
+            zones::short_utc_offset(tz, now)
+        ),
+        selected: name == shown.name(),
+    };
+    let mut options: Vec<ZoneOption> = zones::canonical()
+        .map(|(name, tz)| option(name, tz))
         .collect();
     if !options.iter().any(|option| option.selected) {
-        let tz = shown.tz();
-        options.insert(
-            0,
-            ZoneOption {
-                name: shown.name(),
-                label: format!(
-                    "{} — {}, {}",
-                    shown.name().replace('_', " "),
-                    labels.time(now.with_timezone(&tz).time()),
-                    zones::short_utc_offset(tz, now)
-                ),
-                selected: true,
-            },
-        );
+        options.insert(0, option(shown.name(), shown.tz()));
     }
     options
 }

@@ -16,7 +16,7 @@ pub struct ZoneChoice {
 
 /// The zone's offset from UTC at `now`, as `UTC+05:30`.
 pub fn utc_offset(zone: Tz, now: DateTime<Utc>) -> String {
-    let seconds = now.with_timezone(&zone).offset().fix().local_minus_utc();
+    let seconds = offset_seconds(zone, now);
     let sign = if seconds < 0 { '-' } else { '+' };
     let minutes = seconds.abs() / 60;
     format!("UTC{sign}{:02}:{:02}", minutes / 60, minutes % 60)
@@ -25,7 +25,7 @@ pub fn utc_offset(zone: Tz, now: DateTime<Utc>) -> String {
 /// The zone's offset from UTC at `now` as people write it: `UTC+1`, `UTC+5:30`, `UTC−3:30`,
 /// `UTC`.
 pub fn short_utc_offset(zone: Tz, now: DateTime<Utc>) -> String {
-    let seconds = now.with_timezone(&zone).offset().fix().local_minus_utc();
+    let seconds = offset_seconds(zone, now);
     if seconds == 0 {
         return "UTC".to_owned();
     }
@@ -37,17 +37,24 @@ pub fn short_utc_offset(zone: Tz, now: DateTime<Utc>) -> String {
     }
 }
 
-/// Every canonical zone with its offset at `now`.
-pub fn choices(now: DateTime<Utc>) -> Vec<ZoneChoice> {
+fn offset_seconds(zone: Tz, now: DateTime<Utc>) -> i32 {
+    now.with_timezone(&zone).offset().fix().local_minus_utc()
+}
+
+/// Every canonical zone, by name.
+pub fn canonical() -> impl Iterator<Item = (&'static str, Tz)> {
     CANONICAL_ZONES
         .lines()
         .filter(|line| !line.is_empty() && !line.starts_with('#'))
-        .filter_map(|name| {
-            let zone: Tz = name.parse().ok()?;
-            Some(ZoneChoice {
-                name,
-                offset: utc_offset(zone, now),
-            })
+        .filter_map(|name| Some((name, name.parse().ok()?)))
+}
+
+/// Every canonical zone with its offset at `now`.
+pub fn choices(now: DateTime<Utc>) -> Vec<ZoneChoice> {
+    canonical()
+        .map(|(name, zone)| ZoneChoice {
+            name,
+            offset: utc_offset(zone, now),
         })
         .collect()
 }
