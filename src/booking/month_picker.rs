@@ -77,12 +77,6 @@ pub struct MonthPicker {
     pub chosen: Option<ChosenTime>,
 }
 
-impl MonthPicker {
-    pub fn has_times(&self) -> bool {
-        !self.days.is_empty()
-    }
-}
-
 /// What the picker shows: the month, the free times in it, the day and time asked for.
 pub struct PickerRequest<'a> {
     pub month: NaiveDate,
@@ -386,7 +380,7 @@ mod tests {
         let this_month = build(&request(&[], "UTC", None, ""), &English, &Query);
         assert_eq!(this_month.previous, None);
         assert_eq!(this_month.next.as_deref(), Some("?month=2027-01"));
-        assert!(!this_month.has_times());
+        assert!(this_month.days.is_empty());
         let mut later = request(&[], "UTC", None, "");
         later.month = date(2027, 2, 1);
         let last = build(&later, &English, &Query);
